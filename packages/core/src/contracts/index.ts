@@ -1,0 +1,6 @@
+export type { LatentCodec, LatentPosterior } from './latent-codec.js';
+export type { Denoiser } from './denoiser.js';
+export type { NoiseScheduler, PredictionType, SchedulerStepOutput } from './scheduler.js';
+export type { Degradation } from './degradation.js';
+export type { ProgressCallback, ProgressEvent } from './progress.js';
+export type { Rng, RngState } from '../random/rng.js';

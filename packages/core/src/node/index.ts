@@ -1,0 +1,9 @@
+/**
+ * `@yonos/core/node`: the Node-only parts of core (file system, sharp, Dawn WebGPU).
+ * Browser bundles import `@yonos/core` only and never pull these in.
+ * @packageDocumentation
+ */
+export * from '../index.js';
+export * from '../backend/node.js';
+export * from '../safetensors/node.js';
+export * from '../image/node.js';
