@@ -11,3 +11,4 @@ export * from './nn/index.js';
 export * from './safetensors/index.js';
 export * from './image/index.js';
 export * from './metrics/index.js';
+export * from './pretrained/index.js';

@@ -7,3 +7,4 @@ export * from '../index.js';
 export * from '../backend/node.js';
 export * from '../safetensors/node.js';
 export * from '../image/node.js';
+export * from '../pretrained/node.js';
