@@ -1,17 +1,11 @@
 import { isNode } from '../backend/environment.js';
+import { loadNodeEntry } from '../node-entry.js';
 import { PretrainedError } from './errors.js';
 import type { ModelStore, WritableModelStore } from './store.js';
 import { UrlModelStore } from './url-store.js';
 
 /** Where a model folder is: a directory path (Node), a URL, or a store of your own. */
 export type ModelLocation = string | URL | ModelStore;
-
-// Held in a variable so bundlers do not follow it into the Node-only module.
-const NODE_STORE_SPECIFIER = './node.js';
-
-interface NodeStoreModule {
-  openDirectoryStore(directory: string): WritableModelStore;
-}
 
 function isStore(location: ModelLocation): location is ModelStore {
   return typeof location === 'object' && !(location instanceof URL);
@@ -47,6 +41,5 @@ export async function openWritableModelStore(location: ModelLocation): Promise<W
 }
 
 async function openNodeDirectory(directory: string): Promise<WritableModelStore> {
-  const mod = (await import(/* @vite-ignore */ NODE_STORE_SPECIFIER)) as NodeStoreModule;
-  return mod.openDirectoryStore(directory);
+  return (await loadNodeEntry()).openDirectoryStore(directory);
 }

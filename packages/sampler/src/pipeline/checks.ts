@@ -1,0 +1,83 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Denoiser, LatentCodec, NoiseScheduler } from '@yonos/core';
+import { PipelineInputError } from './errors.js';
+
+function missing(value: unknown, members: Record<string, 'function' | 'number'>): string[] {
+  if (typeof value !== 'object' || value === null) return Object.keys(members);
+  const v = value as Record<string, unknown>;
+  return Object.entries(members)
+    .filter(([name, type]) => typeof v[name] !== type)
+    .map(([name]) => name);
+}
+
+function describe(value: unknown): string {
+  return (value as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof value;
+}
+
+/** @throws PipelineInputError unless `value` has the members of a {@link LatentCodec}. */
+export function asLatentCodec(value: unknown, where: string): LatentCodec {
+  const lacking = missing(value, {
+    encode: 'function',
+    decode: 'function',
+    latentChannels: 'number',
+    downsampleFactor: 'number',
+    scalingFactor: 'number',
+    shiftFactor: 'number',
+  });
+  if (lacking.length > 0) {
+    throw new PipelineInputError(`${where} (${describe(value)}) is not a LatentCodec: it lacks ${lacking.join(', ')}.`);
+  }
+  return value as LatentCodec;
+}
+
+/** @throws PipelineInputError unless `value` has the members of a {@link Denoiser}. */
+export function asDenoiser(value: unknown, where: string): Denoiser {
+  const lacking = missing(value, { forward: 'function', inChannels: 'number', outChannels: 'number' });
+  if (lacking.length > 0) {
+    throw new PipelineInputError(`${where} (${describe(value)}) is not a Denoiser: it lacks ${lacking.join(', ')}.`);
+  }
+  return value as Denoiser;
+}
+
+/** @throws PipelineInputError unless `value` has the members of a {@link NoiseScheduler}. */
+export function asScheduler(value: unknown, where: string): NoiseScheduler {
+  const lacking = missing(value, { setTimesteps: 'function', step: 'function', numTrainTimesteps: 'number' });
+  if (lacking.length > 0) {
+    throw new PipelineInputError(`${where} (${describe(value)}) is not a NoiseScheduler: it lacks ${lacking.join(', ')}.`);
+  }
+  return value as NoiseScheduler;
+}
+
+/** @throws PipelineInputError unless the denoiser takes `concat(z_t, z_lr)` of the codec's latents and returns one latent. */
+export function checkCompatible(vae: LatentCodec, unet: Denoiser): void {
+  const c = vae.latentChannels;
+  if (unet.inChannels !== 2 * c || unet.outChannels !== c) {
+    throw new PipelineInputError(
+      `the denoiser takes ${unet.inChannels} channels and returns ${unet.outChannels}, but the codec's latents have ${c}: ` +
+        `a YONOS denoiser takes concat(z_t, z_lr) = ${2 * c} channels and returns ${c}.`,
+    );
+  }
+}
+
+/** @throws PipelineInputError unless `x` is an NHWC float32 image with `channels` channels. */
+export function checkImage(x: tf.Tensor, channels: number, where: string): asserts x is tf.Tensor4D {
+  if (x.rank !== 4 || x.shape[3] !== channels || x.dtype !== 'float32') {
+    throw new PipelineInputError(
+      `${where} expects an NHWC float32 image [N, H, W, ${channels}] in [-1, 1]; got ${x.dtype} [${x.shape.join(', ')}].`,
+    );
+  }
+}
+
+/** @throws PipelineInputError unless `value` is a positive finite number. */
+export function checkPositive(value: number, name: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new PipelineInputError(`${name} must be a positive number, got ${String(value)}.`);
+  }
+}
+
+/** @throws PipelineInputError unless `value` is a positive integer. */
+export function checkPositiveInteger(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new PipelineInputError(`${name} must be a positive integer, got ${String(value)}.`);
+  }
+}

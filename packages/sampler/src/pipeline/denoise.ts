@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Denoiser, NoiseScheduler, ProgressCallback } from '@yonos/core';
+import { PipelineInputError } from './errors.js';
+import { checkpoint, report } from './control.js';
+import { blendTiles } from './tile-blend.js';
+import type { TileRegion } from './tile-blend.js';
+import type { TilePlan } from './tile-plan.js';
+
+/** Inputs of {@link denoiseLatents}. */
+export interface DenoiseLatentsArgs {
+  readonly unet: Denoiser;
+  /** Already `setTimesteps`-ed. */
+  readonly scheduler: NoiseScheduler;
+  /** `z_T`, NHWC `[N, h, w, C]` (diffusion scale). Not disposed. */
+  readonly latents: tf.Tensor4D;
+  /** `z_lr = scalingFactor * (mean - shiftFactor)` of the upsampled LR image, `[N, h, w, C]`. Not disposed. */
+  readonly condition: tf.Tensor4D;
+  /** `[N, L, D]` cross-attention context, or `undefined` for denoisers without cross-attention. Not disposed. */
+  readonly context?: tf.Tensor3D;
+  /** The U-Net tiles over `[h, w]` (one tile when untiled). */
+  readonly plan: TilePlan;
+  readonly onProgress?: ProgressCallback;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The reverse-diffusion loop of YONOS-SR: at every timestep of the scheduler, the denoiser
+ * sees `concat(z_t, z_lr)` on channels (tile by tile, outputs feathered together), then
+ * `scheduler.step` moves `z_t` on. The step is taken on the whole latent, so tiling only
+ * changes the model evaluation.
+ * @returns `z_0` (the last `prevSample`), `[N, h, w, C]`; the caller owns it.
+ * @throws PipelineAbortedError when `signal` aborts (between tiles); nothing leaks.
+ */
+export async function denoiseLatents(args: DenoiseLatentsArgs): Promise<tf.Tensor4D> {
+  const { unet, scheduler, latents, condition, context, plan, onProgress, signal } = args;
+  const timesteps = [...scheduler.timesteps];
+  let z: tf.Tensor4D = tf.clone(latents);
+  try {
+    for (const [i, t] of timesteps.entries()) {
+      const evaluate = (r: TileRegion): tf.Tensor4D => {
+        const input = tf.concat([window(z, r), window(condition, r)], 3);
+        const output = unet.forward(input, t, context);
+        if (output.shape[3] !== latents.shape[3]) {
+          throw new PipelineInputError(
+            `the denoiser returned [${output.shape.join(', ')}] for a latent with ${latents.shape[3]} channels; it must return one latent.`,
+          );
+        }
+        return output;
+      };
+      const modelOutput = await blendTiles(plan, evaluate, {
+        beforeTile: () => checkpoint(signal),
+        afterTile: (r, tiles) =>
+          report(onProgress, {
+            stage: 'denoise',
+            completed: i * tiles + r.index + 1,
+            total: timesteps.length * tiles,
+            detail: { step: i + 1, steps: timesteps.length, timestep: t, tile: r.index + 1, tiles },
+          }),
+      });
+      let step;
+      try {
+        step = scheduler.step(modelOutput, t, z);
+      } finally {
+        modelOutput.dispose();
+      }
+      step.predOriginalSample.dispose();
+      z.dispose();
+      z = step.prevSample as tf.Tensor4D;
+    }
+    return z;
+  } catch (error) {
+    z.dispose();
+    throw error;
+  }
+}
+
+function window(x: tf.Tensor4D, r: TileRegion): tf.Tensor4D {
+  return r.y === 0 && r.x === 0 && r.height === x.shape[1] && r.width === x.shape[2]
+    ? x
+    : tf.slice(x, [0, r.y, r.x, 0], [-1, r.height, r.width, -1]);
+}

@@ -1,0 +1,96 @@
+import { DIFFUSERS_VERSION, PretrainedError } from '@yonos/core';
+
+/** File name of a diffusers pipeline index. */
+export const MODEL_INDEX_NAME = 'model_index.json';
+/** `_class_name` of a YONOS pipeline folder. */
+export const YONOS_PIPELINE_CLASS = 'YonosPipeline';
+/** The components a YONOS pipeline folder holds, each in the subfolder of the same name. */
+export const PIPELINE_COMPONENTS = ['scheduler', 'unet', 'vae'] as const;
+/** One of {@link PIPELINE_COMPONENTS}. */
+export type PipelineComponentName = (typeof PIPELINE_COMPONENTS)[number];
+
+/** A `model_index.json` component entry: `[library, className]`, as diffusers writes it. */
+export type ComponentSpec = readonly [library: string, className: string];
+
+/**
+ * The parsed `model_index.json` of a YONOS pipeline folder, diffusers' layout:
+ * ```json
+ * { "_class_name": "YonosPipeline", "_diffusers_version": "0.25.0", "scale_factor": 4,
+ *   "scheduler": ["@yonos/sampler", "DDIMScheduler"],
+ *   "unet": ["@yonos/unet", "UNet2DConditionModel"], "vae": ["@yonos/vae", "AutoencoderKL"] }
+ * ```
+ */
+export interface YonosModelIndex {
+  readonly _class_name: string;
+  readonly _diffusers_version: string;
+  /** The upscaling factor the model was trained for. */
+  readonly scale_factor: number;
+  /** Latent sizes must be multiples of this (optional; inferred from the U-Net config otherwise). */
+  readonly latent_multiple?: number;
+  /** A safetensors file at the folder root holding the cross-attention context (tensor `context`, `[1, L, D]`). */
+  readonly context?: string;
+  readonly scheduler: ComponentSpec;
+  readonly unet: ComponentSpec;
+  readonly vae: ComponentSpec;
+}
+
+function isSpec(v: unknown): v is ComponentSpec {
+  return Array.isArray(v) && v.length === 2 && v.every((s) => typeof s === 'string' && s !== '');
+}
+
+/**
+ * Parses and checks a `model_index.json`.
+ * @param where The folder, for messages.
+ * @throws PretrainedError naming the bad key.
+ */
+export function parseModelIndex(text: string, where: string): YonosModelIndex {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new PretrainedError(`${where}/${MODEL_INDEX_NAME} is not valid JSON: ${(cause as Error).message}.`, { cause });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new PretrainedError(`${where}/${MODEL_INDEX_NAME} must hold a JSON object.`);
+  }
+  const index = raw as Record<string, unknown>;
+  for (const name of PIPELINE_COMPONENTS) {
+    if (!isSpec(index[name])) {
+      throw new PretrainedError(
+        `${where}/${MODEL_INDEX_NAME}: "${name}" must be ["library", "ClassName"] (for example ["@yonos/unet", "UNet2DConditionModel"]); ` +
+          `got ${JSON.stringify(index[name])}. A YONOS pipeline folder needs scheduler, unet and vae.`,
+      );
+    }
+  }
+  const scale = index['scale_factor'] ?? 4;
+  if (typeof scale !== 'number' || !(scale > 0)) {
+    throw new PretrainedError(`${where}/${MODEL_INDEX_NAME}: "scale_factor" must be a positive number, got ${JSON.stringify(scale)}.`);
+  }
+  const multiple = index['latent_multiple'];
+  if (multiple !== undefined && !(Number.isInteger(multiple) && (multiple as number) >= 1)) {
+    throw new PretrainedError(`${where}/${MODEL_INDEX_NAME}: "latent_multiple" must be a positive integer, got ${JSON.stringify(multiple)}.`);
+  }
+  const context = index['context'];
+  if (context !== undefined && context !== null && (typeof context !== 'string' || context.includes('..'))) {
+    throw new PretrainedError(`${where}/${MODEL_INDEX_NAME}: "context" must name a safetensors file in the folder, got ${JSON.stringify(context)}.`);
+  }
+  return {
+    ...(index as unknown as YonosModelIndex),
+    _class_name: typeof index['_class_name'] === 'string' ? index['_class_name'] : YONOS_PIPELINE_CLASS,
+    _diffusers_version: typeof index['_diffusers_version'] === 'string' ? index['_diffusers_version'] : DIFFUSERS_VERSION,
+    scale_factor: scale,
+    ...(typeof context === 'string' ? { context } : {}),
+  };
+}
+
+/** A `model_index.json` as diffusers writes it: keys sorted, 2-space indent, trailing newline. */
+export function modelIndexJson(index: YonosModelIndex): string {
+  const record = index as unknown as Record<string, unknown>;
+  const sorted = Object.fromEntries(
+    Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort()
+      .map((k) => [k, record[k]]),
+  );
+  return `${JSON.stringify(sorted, null, 2)}\n`;
+}

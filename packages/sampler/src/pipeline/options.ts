@@ -1,0 +1,102 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Denoiser, LatentCodec, NoiseScheduler, ProgressCallback, ResolvePretrainedClassOptions } from '@yonos/core';
+
+/** The parts a {@link YonosPipeline} is composed of: any codec, any denoiser, any scheduler. */
+export interface YonosPipelineComponents {
+  /** Maps images to latents and back (`AutoencoderKL` of `@yonos/vae`, or your own). */
+  readonly vae: LatentCodec;
+  /**
+   * Predicts from `concat(z_t, z_lr)` on channels: `inChannels` must be `2 * vae.latentChannels`,
+   * `outChannels` `vae.latentChannels` (`UNet2DConditionModel` of `@yonos/unet`, or your own).
+   */
+  readonly unet: Denoiser;
+  /** Default {@link defaultYonosScheduler}: DDIM, v-prediction, `trailing` spacing (1 step = t 999). */
+  readonly scheduler?: NoiseScheduler;
+  /** The upscaling factor the model was trained for. Default 4. */
+  readonly scaleFactor?: number;
+  /**
+   * Latent sides must be multiples of this for the denoiser (a U-Net with L levels needs
+   * `2^(L-1)`). Default: from the denoiser's `config.block_out_channels` if it has one, else 8.
+   */
+  readonly latentMultiple?: number;
+  /**
+   * Cross-attention context `[1 or N, L, crossAttentionDim]` for denoisers that have
+   * cross-attention (a learned or fixed embedding of a text-free model). Default: zeros
+   * `[N, 1, crossAttentionDim]`, the "null context". The pipeline keeps its own copy.
+   */
+  readonly context?: tf.Tensor3D;
+}
+
+/** How large images are split. Sizes not given are chosen from the memory budget. */
+export interface YonosTileOptions {
+  /**
+   * Peak memory one model evaluation may use, in MiB, estimated from the components'
+   * configs (see `estimateCodecBytes`, `estimateDenoiserBytes`) or their own
+   * `estimateMemoryBytes`. Default 1024.
+   */
+  readonly memoryBudgetMB?: number;
+  /** U-Net tile edge in latent pixels, a multiple of the pipeline's `latentMultiple`. */
+  readonly latentTileSize?: number;
+  /** Fraction of a U-Net tile shared with each neighbour, in `[0, 0.5]`. Default 0.25. */
+  readonly latentOverlap?: number;
+  /** VAE tile edge in image pixels (diffusers' `tile_sample_min_size`), a multiple of the VAE factor. */
+  readonly vaeTileSize?: number;
+  /** Fraction of a VAE tile shared with each neighbour, in `[0, 0.5]`. Default 0.25 (diffusers' `tile_overlap_factor`). */
+  readonly vaeOverlap?: number;
+}
+
+/** Options of {@link YonosPipeline.run}. */
+export interface YonosRunOptions {
+  /** Upscaling factor (output side `ceil(input side * scale)`). Default: the pipeline's `scaleFactor`. */
+  readonly scale?: number;
+  /** Denoising steps (DDIM). Default 1. */
+  readonly steps?: number;
+  /** Seed of the initial noise `z_T`; the same seed gives the same output on every backend. Default 0. */
+  readonly seed?: number | bigint | string;
+  /**
+   * `z_T` to start from instead of seeded noise: `[N, h, w, C]` with the shape
+   * {@link YonosPipeline.latentShape} gives (diffusion scale, i.e. already multiplied by
+   * `scalingFactor`, like diffusers' `latents`). Not disposed.
+   */
+  readonly latents?: tf.Tensor4D;
+  /** Cross-attention context for this run, `[1 or N, L, D]`; overrides the pipeline's. Not disposed. */
+  readonly context?: tf.Tensor3D;
+  /** `false`: never tile. Otherwise tile where the memory budget requires it, or at the sizes given. Default `{}`. */
+  readonly tile?: boolean | YonosTileOptions;
+  /**
+   * Progress: stage `'encode'` and `'decode'` once per VAE tile, `'denoise'` once per step
+   * and U-Net tile (`detail`: `step`, `steps`, `timestep`, `tile`, `tiles`).
+   */
+  readonly onProgress?: ProgressCallback;
+  /** Cancels the run between tiles and steps with {@link PipelineAbortedError}; nothing leaks. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link YonosPipeline.fromPretrained}. */
+export interface YonosFromPretrainedOptions extends ResolvePretrainedClassOptions {
+  /** Weights variant of the model components (`'fp16'`: `diffusion_pytorch_model.fp16.safetensors`). */
+  readonly variant?: string;
+  /** Components to use instead of loading them (the folder's entry for them is ignored). */
+  readonly components?: Partial<Pick<YonosPipelineComponents, 'vae' | 'unet' | 'scheduler'>>;
+  /** Overrides `model_index.json`'s `scale_factor`. */
+  readonly scaleFactor?: number;
+}
+
+/** The tiling a run will use (see {@link YonosPipeline.tiling}). */
+export interface YonosTiling {
+  /** Padded image size the VAE sees (multiples of `vae.downsampleFactor * latentMultiple`). */
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+  /** Latent size, `padded / vae.downsampleFactor`. */
+  readonly latentHeight: number;
+  readonly latentWidth: number;
+  /** VAE tile edge in image pixels (the padded image's longer side when untiled). */
+  readonly vaeTileSize: number;
+  readonly vaeOverlap: number;
+  /** U-Net tile edge in latent pixels (the latent's longer side when untiled). */
+  readonly latentTileSize: number;
+  readonly latentOverlap: number;
+  /** Tiles per VAE pass and per U-Net step. */
+  readonly vaeTiles: number;
+  readonly latentTiles: number;
+}

@@ -1,0 +1,460 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  DIFFUSERS_VERSION,
+  createRng,
+  disposeModelImage,
+  fromRawImage,
+  imresize,
+  openModelStore,
+  openWritableModelStore,
+  toRawImage,
+} from '@yonos/core';
+import type { Denoiser, LatentCodec, ModelImage, ModelLocation, NoiseScheduler, RawImage } from '@yonos/core';
+import {
+  asDenoiser,
+  asLatentCodec,
+  asScheduler,
+  checkCompatible,
+  checkImage,
+  checkPositive,
+  checkPositiveInteger,
+} from './checks.js';
+import { loadComponent, saveComponent } from './components.js';
+import { readContext, writeContext, CONTEXT_FILE } from './context-file.js';
+import { checkpoint, report, throwIfAborted } from './control.js';
+import { defaultYonosScheduler } from './default-scheduler.js';
+import { denoiseLatents } from './denoise.js';
+import { PipelineInputError } from './errors.js';
+import { checkModelImage, grayRgb, isRawImage, mergeTensorImage, splitTensorImage, upscaleAlpha } from './image-io.js';
+import { estimateCodecBytes, estimateDenoiserBytes, largestTileWithin } from './memory.js';
+import { MODEL_INDEX_NAME, PIPELINE_COMPONENTS, YONOS_PIPELINE_CLASS, modelIndexJson, parseModelIndex } from './model-index.js';
+import type { YonosModelIndex } from './model-index.js';
+import type {
+  YonosFromPretrainedOptions,
+  YonosPipelineComponents,
+  YonosRunOptions,
+  YonosTileOptions,
+  YonosTiling,
+} from './options.js';
+import { cropTopLeft, padBottomRight, roundUpTo } from './padding.js';
+import { TiledLatentCodec } from './tiled-codec.js';
+import type { TileLoopHooks } from './tile-blend.js';
+import { planTiles } from './tile-plan.js';
+
+const MIB = 2 ** 20;
+const DEFAULT_BUDGET_MB = 1024;
+const DEFAULT_OVERLAP = 0.25;
+
+/** Sizes of one run: output, padded image and latent. */
+interface Geometry {
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+  readonly latentHeight: number;
+  readonly latentWidth: number;
+}
+
+function inferLatentMultiple(unet: Denoiser): number {
+  const levels = (unet as { config?: { block_out_channels?: unknown } }).config?.block_out_channels;
+  return Array.isArray(levels) && levels.length > 0 ? 2 ** (levels.length - 1) : 8;
+}
+
+/**
+ * One-step diffusion super-resolution (YONOS-SR), composed from the contracts of
+ * `@yonos/core`: any {@link LatentCodec}, any {@link Denoiser}, any {@link NoiseScheduler}.
+ *
+ * 1. The LR image (NHWC, `[-1, 1]`) is upsampled by the scale factor with the MATLAB-compatible
+ *    bicubic (`imresize` of `@yonos/core`), padded (mirrored) to a size the models accept,
+ *    and encoded: `z_lr = scalingFactor * (encode(up).mean - shiftFactor)`.
+ * 2. `z_T` is seeded standard-normal noise (or the caller's `latents`).
+ * 3. At each timestep the denoiser sees `concat(z_t, z_lr)` on channels (with a null context
+ *    when it has cross-attention), and `scheduler.step` moves on.
+ * 4. `decode(z_0 / scalingFactor + shiftFactor)` is cropped to `ceil(side * scale)` and clamped to `[-1, 1]`.
+ *
+ * Large images are tiled (overlapping, feathered U-Net tiles in latent space; diffusers-style
+ * tiled VAE encode/decode) so that every model evaluation fits a memory budget. Runs on one
+ * pipeline are serialized (the scheduler's timesteps are shared state).
+ *
+ * @example
+ * ```ts
+ * import '@yonos/vae';
+ * import '@yonos/unet';
+ * const pipe = await YonosPipeline.fromPretrained('models/yonos-x4');
+ * const out = await pipe.upscale(rawImage, { seed: 1 }); // RawImage in, RawImage out
+ * ```
+ */
+export class YonosPipeline {
+  readonly vae: LatentCodec;
+  readonly unet: Denoiser;
+  readonly scheduler: NoiseScheduler;
+  /** The factor the model was trained for, the default of {@link YonosRunOptions.scale}. */
+  readonly scaleFactor: number;
+  /** Latent sides are padded to multiples of this for the denoiser. */
+  readonly latentMultiple: number;
+  #context: tf.Tensor3D | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param components The models; the pipeline takes them over ({@link YonosPipeline.dispose} disposes them).
+   * @throws PipelineInputError if the components do not fit together.
+   */
+  constructor(components: YonosPipelineComponents) {
+    this.vae = asLatentCodec(components.vae, 'vae');
+    this.unet = asDenoiser(components.unet, 'unet');
+    this.scheduler = asScheduler(components.scheduler ?? defaultYonosScheduler(), 'scheduler');
+    checkCompatible(this.vae, this.unet);
+    this.scaleFactor = components.scaleFactor ?? 4;
+    checkPositive(this.scaleFactor, 'scaleFactor');
+    this.latentMultiple = components.latentMultiple ?? inferLatentMultiple(this.unet);
+    checkPositiveInteger(this.latentMultiple, 'latentMultiple');
+    if (components.context !== undefined) {
+      this.#checkContext(components.context, 1);
+      this.#context = tf.keep(tf.clone(components.context));
+    }
+  }
+
+  /**
+   * Loads a pipeline folder in diffusers' layout: `model_index.json` naming each component
+   * `[library, className]`, and `scheduler/`, `unet/`, `vae/` subfolders. Classes are found
+   * through the registry of `@yonos/core` (`registerPretrainedClass`): import `@yonos/vae` and
+   * `@yonos/unet` first, or let Node import the named packages.
+   * @param location A directory (Node), a URL, or a `ModelStore`.
+   * @throws UnknownPretrainedClassError for a class nobody provides; PretrainedError for missing or bad files.
+   */
+  static async fromPretrained(location: ModelLocation, options: YonosFromPretrainedOptions = {}): Promise<YonosPipeline> {
+    const store = await openModelStore(location);
+    const index = parseModelIndex(await store.readText(MODEL_INDEX_NAME), store.location);
+    const loaded: unknown[] = [];
+    const parts: Record<string, unknown> = {};
+    let context: tf.Tensor3D | undefined;
+    try {
+      for (const name of PIPELINE_COMPONENTS) {
+        const given = options.components?.[name];
+        if (given !== undefined) {
+          parts[name] = given;
+          continue;
+        }
+        const component = await loadComponent(store, name, index[name], options);
+        loaded.push(component);
+        parts[name] = component;
+      }
+      if (index.context !== undefined) context = await readContext(store, index.context);
+      return new YonosPipeline({
+        vae: parts['vae'] as LatentCodec,
+        unet: parts['unet'] as Denoiser,
+        scheduler: parts['scheduler'] as NoiseScheduler,
+        scaleFactor: options.scaleFactor ?? index.scale_factor,
+        ...(index.latent_multiple !== undefined ? { latentMultiple: index.latent_multiple } : {}),
+        ...(context !== undefined ? { context } : {}),
+      });
+    } catch (error) {
+      for (const component of loaded) disposeComponent(component);
+      throw error;
+    } finally {
+      context?.dispose();
+    }
+  }
+
+  /**
+   * Saves the pipeline as a folder {@link YonosPipeline.fromPretrained} (and diffusers'
+   * layout) reads: each component in its subfolder, a custom context in `context.safetensors`,
+   * and `model_index.json` last, so a folder with an index is complete.
+   * @param location A directory (Node) or a `WritableModelStore`.
+   * @throws PretrainedError if a component's class is not registered or cannot be saved.
+   */
+  async savePretrained(location: ModelLocation): Promise<void> {
+    const store = await openWritableModelStore(location);
+    const specs = {
+      scheduler: await saveComponent(store, 'scheduler', this.scheduler),
+      unet: await saveComponent(store, 'unet', this.unet),
+      vae: await saveComponent(store, 'vae', this.vae),
+    };
+    if (this.#context !== undefined) await writeContext(store, CONTEXT_FILE, this.#context);
+    const index: YonosModelIndex = {
+      _class_name: YONOS_PIPELINE_CLASS,
+      _diffusers_version: DIFFUSERS_VERSION,
+      scale_factor: this.scaleFactor,
+      latent_multiple: this.latentMultiple,
+      ...(this.#context !== undefined ? { context: CONTEXT_FILE } : {}),
+      ...specs,
+    };
+    await store.writeText(MODEL_INDEX_NAME, modelIndexJson(index));
+  }
+
+  /** The fixed cross-attention context given at construction, `[1 or N, L, D]`, or `undefined` (zeros are used). Owned by the pipeline. */
+  get context(): tf.Tensor3D | undefined {
+    return this.#context;
+  }
+
+  /**
+   * The shape of `z_T` ({@link YonosRunOptions.latents}) for an LR image of `height x width`.
+   * @returns `[batch, paddedH / f, paddedW / f, latentChannels]`.
+   */
+  latentShape(height: number, width: number, options: { readonly scale?: number; readonly batch?: number } = {}): [number, number, number, number] {
+    const g = this.#geometry(height, width, options.scale ?? this.scaleFactor);
+    return [options.batch ?? 1, g.latentHeight, g.latentWidth, this.vae.latentChannels];
+  }
+
+  /**
+   * The tiling a run on an LR image of `height x width` would use: explicit tile sizes, or
+   * the largest tiles whose estimated peak memory fits the budget (no tiling when the whole
+   * image fits).
+   * @throws PipelineInputError for tile sizes that are not multiples of the models' factors.
+   */
+  tiling(
+    height: number,
+    width: number,
+    options: { readonly scale?: number; readonly tile?: boolean | YonosTileOptions; readonly batch?: number } = {},
+  ): YonosTiling {
+    const g = this.#geometry(height, width, options.scale ?? this.scaleFactor);
+    const f = this.vae.downsampleFactor;
+    const m = this.latentMultiple;
+    const tile = options.tile ?? {};
+    const opts: YonosTileOptions = tile === true || tile === false ? {} : tile;
+    const imageSide = Math.max(g.paddedHeight, g.paddedWidth);
+    const latentSide = Math.max(g.latentHeight, g.latentWidth);
+    let vaeTile = imageSide;
+    let latentTile = latentSide;
+    if (tile !== false) {
+      const budget = ((opts.memoryBudgetMB ?? DEFAULT_BUDGET_MB) * MIB) / (options.batch ?? 1);
+      checkPositive(budget, 'tile.memoryBudgetMB');
+      if (opts.vaeTileSize !== undefined) {
+        vaeTile = opts.vaeTileSize;
+        if (!Number.isInteger(vaeTile) || vaeTile < f || vaeTile % f !== 0) {
+          throw new PipelineInputError(`tile.vaeTileSize must be a positive multiple of the VAE factor ${f}; got ${vaeTile}.`);
+        }
+      } else if (estimateCodecBytes(this.vae, g.paddedHeight, g.paddedWidth) > budget) {
+        vaeTile = largestTileWithin(budget, (e) => estimateCodecBytes(this.vae, e, e), f, imageSide, Math.min(imageSide, 8 * f));
+      }
+      if (opts.latentTileSize !== undefined) {
+        latentTile = opts.latentTileSize;
+        if (!Number.isInteger(latentTile) || latentTile < m || latentTile % m !== 0) {
+          throw new PipelineInputError(`tile.latentTileSize must be a positive multiple of latentMultiple ${m}; got ${latentTile}.`);
+        }
+      } else if (estimateDenoiserBytes(this.unet, g.latentHeight, g.latentWidth) > budget) {
+        latentTile = largestTileWithin(budget, (e) => estimateDenoiserBytes(this.unet, e, e), m, latentSide, Math.min(latentSide, 2 * m));
+      }
+    }
+    const vaeOverlap = opts.vaeOverlap ?? DEFAULT_OVERLAP;
+    const latentOverlap = opts.latentOverlap ?? DEFAULT_OVERLAP;
+    const vaePlan = planTiles({ height: g.latentHeight, width: g.latentWidth, tile: vaeTile / f, overlap: vaeOverlap });
+    const latentPlan = planTiles({ height: g.latentHeight, width: g.latentWidth, tile: latentTile, overlap: latentOverlap });
+    return {
+      paddedHeight: g.paddedHeight,
+      paddedWidth: g.paddedWidth,
+      latentHeight: g.latentHeight,
+      latentWidth: g.latentWidth,
+      vaeTileSize: vaeTile,
+      vaeOverlap,
+      latentTileSize: latentTile,
+      latentOverlap,
+      vaeTiles: vaePlan.count,
+      latentTiles: latentPlan.count,
+    };
+  }
+
+  /**
+   * Super-resolves a batch of images.
+   * @param lr NHWC `[N, H, W, 3]`, float32 in `[-1, 1]`. Not disposed.
+   * @returns NHWC `[N, ceil(H * scale), ceil(W * scale), 3]`, float32 in `[-1, 1]`; caller owns it.
+   * @throws PipelineInputError for bad inputs or options; PipelineAbortedError when aborted.
+   */
+  run(lr: tf.Tensor4D, options: YonosRunOptions = {}): Promise<tf.Tensor4D> {
+    const task = this.#queue.then(() => this.#run(lr, options));
+    this.#queue = task.catch(() => undefined);
+    return task;
+  }
+
+  /**
+   * Super-resolves an image of any kind and returns the same kind:
+   * - `RawImage` (integer pixels, 1-4 channels, 8 or 16 bits) -> `RawImage` with the same channels and depth;
+   * - `ModelImage` (`rgb` in `[-1, 1]`, `alpha` in `[0, 1]`) -> `ModelImage` (gray stays gray: `rgb` holds the luma three times);
+   * - NHWC tensor with 1 (gray), 2 (gray + alpha), 3 or 4 (RGBA) channels, all in `[-1, 1]` -> the same channels.
+   * Alpha is upscaled separately with the same bicubic and clamped to its range. Inputs are not disposed.
+   */
+  upscale(image: RawImage, options?: YonosRunOptions): Promise<RawImage>;
+  upscale(image: ModelImage, options?: YonosRunOptions): Promise<ModelImage>;
+  upscale(image: tf.Tensor4D, options?: YonosRunOptions): Promise<tf.Tensor4D>;
+  async upscale(image: RawImage | ModelImage | tf.Tensor4D, options: YonosRunOptions = {}): Promise<RawImage | ModelImage | tf.Tensor4D> {
+    if (image instanceof tf.Tensor) return this.#upscaleTensor(image, options);
+    if (isRawImage(image)) {
+      const model = fromRawImage(image);
+      try {
+        const out = await this.#upscaleModelImage(model, options);
+        try {
+          return await toRawImage(out);
+        } finally {
+          disposeModelImage(out);
+        }
+      } finally {
+        disposeModelImage(model);
+      }
+    }
+    return this.#upscaleModelImage(image, options);
+  }
+
+  /**
+   * Frees the pipeline's context and, unless `components: false`, every component that has
+   * a `dispose()` method (the models).
+   */
+  dispose(options: { readonly components?: boolean } = {}): void {
+    this.#context?.dispose();
+    this.#context = undefined;
+    if (options.components !== false) {
+      for (const component of [this.vae, this.unet, this.scheduler]) disposeComponent(component);
+    }
+  }
+
+  async #upscaleTensor(image: tf.Tensor4D, options: YonosRunOptions): Promise<tf.Tensor4D> {
+    const parts = splitTensorImage(image);
+    let alpha: tf.Tensor4D | undefined;
+    let rgb: tf.Tensor4D | undefined;
+    try {
+      rgb = await this.run(parts.rgb, options);
+      if (parts.alpha !== undefined) alpha = upscaleAlpha(parts.alpha, options.scale ?? this.scaleFactor, [-1, 1]);
+      return mergeTensorImage(rgb, alpha, parts.gray);
+    } finally {
+      tf.dispose([parts.rgb, parts.alpha, rgb, alpha].filter((t): t is tf.Tensor4D => t !== undefined));
+    }
+  }
+
+  async #upscaleModelImage(image: ModelImage, options: YonosRunOptions): Promise<ModelImage> {
+    checkModelImage(image);
+    const rgb = await this.run(image.rgb, options);
+    let out = rgb;
+    let alpha: tf.Tensor4D | undefined;
+    try {
+      if (image.wasGray) {
+        out = grayRgb(rgb);
+        rgb.dispose();
+      }
+      if (image.alpha !== undefined) alpha = upscaleAlpha(image.alpha, options.scale ?? this.scaleFactor, [0, 1]);
+      return { rgb: out, ...(alpha !== undefined ? { alpha } : {}), wasGray: image.wasGray, bitDepth: image.bitDepth };
+    } catch (error) {
+      tf.dispose([rgb, out, ...(alpha !== undefined ? [alpha] : [])]);
+      throw error;
+    }
+  }
+
+  async #run(lr: tf.Tensor4D, options: YonosRunOptions): Promise<tf.Tensor4D> {
+    checkImage(lr, 3, 'YonosPipeline.run');
+    const scale = options.scale ?? this.scaleFactor;
+    checkPositive(scale, 'scale');
+    const steps = options.steps ?? 1;
+    checkPositiveInteger(steps, 'steps');
+    const [batch, height, width] = lr.shape;
+    const g = this.#geometry(height, width, scale);
+    const tiling = this.tiling(height, width, { scale, batch, ...(options.tile !== undefined ? { tile: options.tile } : {}) });
+    const expected = this.latentShape(height, width, { scale, batch });
+    if (options.latents !== undefined && options.latents.shape.join() !== expected.join()) {
+      throw new PipelineInputError(
+        `latents must have shape [${expected.join(', ')}] (pipeline.latentShape(${height}, ${width}, { scale: ${scale}, batch: ${batch} })); ` +
+          `got [${options.latents.shape.join(', ')}].`,
+      );
+    }
+    const codec = new TiledLatentCodec(this.vae, { tileSampleSize: tiling.vaeTileSize, overlap: tiling.vaeOverlap });
+    const { onProgress, signal } = options;
+    const hooks = (stage: string): TileLoopHooks => ({
+      beforeTile: () => checkpoint(signal),
+      afterTile: (r, total) => report(onProgress, { stage, completed: r.index + 1, total }),
+    });
+    throwIfAborted(signal);
+
+    let up: tf.Tensor4D | undefined;
+    let condition: tf.Tensor4D | undefined;
+    let zT: tf.Tensor4D | undefined;
+    let context: tf.Tensor3D | undefined;
+    let z0: tf.Tensor4D | undefined;
+    let latent: tf.Tensor4D | undefined;
+    let decoded: tf.Tensor4D | undefined;
+    try {
+      up = tf.tidy(() => padBottomRight(imresize(lr, scale), g.paddedHeight, g.paddedWidth));
+      const posterior = await codec.encodeAsync(up, hooks('encode'));
+      let cond: tf.Tensor4D;
+      try {
+        cond = tf.tidy(() => tf.mul(tf.sub(posterior.mean, this.vae.shiftFactor), this.vae.scalingFactor) as tf.Tensor4D);
+      } finally {
+        posterior.dispose();
+      }
+      condition = cond;
+      up.dispose();
+
+      const sigma = (this.scheduler as { initNoiseSigma?: number }).initNoiseSigma ?? 1;
+      zT =
+        options.latents !== undefined
+          ? tf.clone(options.latents)
+          : (tf.tidy(() => tf.mul(createRng(options.seed ?? 0).normal(expected), sigma)) as tf.Tensor4D);
+      context = this.#contextFor(batch, options.context);
+      this.scheduler.setTimesteps(steps);
+      const start = zT;
+      z0 = await denoiseLatents({
+        unet: this.unet,
+        scheduler: this.scheduler,
+        latents: start,
+        condition: cond,
+        ...(context !== undefined ? { context } : {}),
+        plan: planTiles({ height: g.latentHeight, width: g.latentWidth, tile: tiling.latentTileSize, overlap: tiling.latentOverlap }),
+        ...(onProgress !== undefined ? { onProgress } : {}),
+        ...(signal !== undefined ? { signal } : {}),
+      });
+      tf.dispose([zT, condition, ...(context !== undefined ? [context] : [])]);
+
+      latent = tf.tidy(() => tf.add(tf.div(z0!, this.vae.scalingFactor), this.vae.shiftFactor) as tf.Tensor4D);
+      z0.dispose();
+      decoded = await codec.decodeAsync(latent, hooks('decode'));
+      return tf.tidy(() => tf.clipByValue(cropTopLeft(decoded!, g.outHeight, g.outWidth), -1, 1));
+    } finally {
+      // Idempotent: tensors already freed on the way are skipped.
+      const owned: Array<tf.Tensor | undefined> = [up, condition, zT, context, z0, latent, decoded];
+      tf.dispose(owned.filter((t): t is tf.Tensor => t !== undefined));
+    }
+  }
+
+  #geometry(height: number, width: number, scale: number): Geometry {
+    checkPositiveInteger(height, 'height');
+    checkPositiveInteger(width, 'width');
+    checkPositive(scale, 'scale');
+    const outHeight = Math.ceil(height * scale);
+    const outWidth = Math.ceil(width * scale);
+    const unit = this.vae.downsampleFactor * this.latentMultiple;
+    const paddedHeight = roundUpTo(outHeight, unit);
+    const paddedWidth = roundUpTo(outWidth, unit);
+    return {
+      outHeight,
+      outWidth,
+      paddedHeight,
+      paddedWidth,
+      latentHeight: paddedHeight / this.vae.downsampleFactor,
+      latentWidth: paddedWidth / this.vae.downsampleFactor,
+    };
+  }
+
+  #checkContext(context: tf.Tensor, batch: number): void {
+    const dim = this.unet.crossAttentionDim;
+    if (dim === undefined) {
+      throw new PipelineInputError('this denoiser has no cross-attention (crossAttentionDim is undefined); do not pass a context.');
+    }
+    const [n, , d] = context.shape;
+    if (context.rank !== 3 || d !== dim || (n !== 1 && n !== batch)) {
+      throw new PipelineInputError(
+        `context must be [1 or ${batch}, L, ${dim}] (crossAttentionDim ${dim}); got [${context.shape.join(', ')}].`,
+      );
+    }
+  }
+
+  /** The context for a batch of `batch`: the override, the pipeline's, or zeros `[batch, 1, D]`. Caller owns it. */
+  #contextFor(batch: number, override: tf.Tensor3D | undefined): tf.Tensor3D | undefined {
+    const dim = this.unet.crossAttentionDim;
+    const base = override ?? this.#context;
+    if (base !== undefined) this.#checkContext(base, batch);
+    if (dim === undefined) return undefined;
+    if (base === undefined) return tf.zeros([batch, 1, dim]);
+    return tf.tidy(() => (base.shape[0] === batch ? tf.clone(base) : tf.tile(base, [batch, 1, 1])));
+  }
+}
+
+function disposeComponent(component: unknown): void {
+  const d = (component as { dispose?: unknown } | null)?.dispose;
+  if (typeof d === 'function') d.call(component);
+}

@@ -1,0 +1,210 @@
+import type { PredictionType } from '@yonos/core';
+import { BETA_SCHEDULES, type BetaSchedule } from './beta-schedules.js';
+import { SchedulerConfigError } from './errors.js';
+import { TIMESTEP_SPACINGS, type TimestepSpacing } from './timestep-spacing.js';
+
+/** The diffusers version whose `DDIMScheduler` this package reproduces and writes into configs. */
+export const DIFFUSERS_VERSION = '0.25.0';
+
+/** Every {@link PredictionType}, for validation and documentation. */
+export const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'v_prediction', 'sample'];
+
+/**
+ * A complete `DDIMScheduler` configuration with diffusers' key names and meanings, so a
+ * `scheduler/scheduler_config.json` moves between diffusers and YONOS unchanged.
+ */
+export interface DDIMSchedulerConfig {
+  /** Training timesteps T. Default 1000. */
+  readonly num_train_timesteps: number;
+  /** First beta of `linear` / `scaled_linear`. Default 0.0001 (Stable Diffusion: 0.00085). */
+  readonly beta_start: number;
+  /** Last beta of `linear` / `scaled_linear`. Default 0.02 (Stable Diffusion: 0.012). */
+  readonly beta_end: number;
+  /** How betas are generated. Default `'linear'` (Stable Diffusion: `'scaled_linear'`). */
+  readonly beta_schedule: BetaSchedule;
+  /** Explicit betas (length `num_train_timesteps`, each in [0, 1]); overrides `beta_schedule`. Default `null`. */
+  readonly trained_betas: readonly number[] | null;
+  /** Clamp the predicted x0 to `[-clip_sample_range, clip_sample_range]`. Default `true` (use `false` for latents). */
+  readonly clip_sample: boolean;
+  /** Bound for `clip_sample`, > 0. Default 1. */
+  readonly clip_sample_range: number;
+  /** Use alpha_bar = 1 after the last step (else alpha_bar_0). Default `true` (Stable Diffusion: `false`). */
+  readonly set_alpha_to_one: boolean;
+  /** Added to `'leading'` timesteps, integer >= 0. Default 0 (Stable Diffusion: 1). */
+  readonly steps_offset: number;
+  /** What the paired denoiser predicts. Default `'epsilon'`. */
+  readonly prediction_type: PredictionType;
+  /** Dynamic thresholding (Imagen). Only `false` is supported. */
+  readonly thresholding: boolean;
+  /** Dynamic-thresholding percentile, in (0, 1]; kept for round trips. Default 0.995. */
+  readonly dynamic_thresholding_ratio: number;
+  /** Dynamic-thresholding bound, > 0; kept for round trips. Default 1. */
+  readonly sample_max_value: number;
+  /** How inference timesteps are spread. Default `'leading'`. */
+  readonly timestep_spacing: TimestepSpacing;
+  /** Rescale betas to zero terminal SNR (pair with `v_prediction`). Default `false`. */
+  readonly rescale_betas_zero_snr: boolean;
+}
+
+/**
+ * What {@link DDIMSchedulerConfig} keys a caller may give: any subset (the rest take
+ * diffusers' defaults), plus diffusers' bookkeeping keys.
+ */
+export type DDIMSchedulerConfigInput = Partial<DDIMSchedulerConfig> & {
+  /** The class that wrote the config; any scheduler class is accepted (diffusers' `from_config` behaviour). */
+  readonly _class_name?: string;
+  /** The diffusers version that wrote the config; informational. */
+  readonly _diffusers_version?: string;
+};
+
+/** The object `toConfig()` returns: a complete config as diffusers writes `scheduler_config.json`. */
+export type DDIMSchedulerConfigJson = DDIMSchedulerConfig & {
+  readonly _class_name: 'DDIMScheduler';
+  readonly _diffusers_version: string;
+};
+
+/** diffusers 0.25 `DDIMScheduler.__init__` defaults. */
+export const DDIM_DEFAULT_CONFIG: DDIMSchedulerConfig = Object.freeze({
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  trained_betas: null,
+  clip_sample: true,
+  clip_sample_range: 1.0,
+  set_alpha_to_one: true,
+  steps_offset: 0,
+  prediction_type: 'epsilon',
+  thresholding: false,
+  dynamic_thresholding_ratio: 0.995,
+  sample_max_value: 1.0,
+  timestep_spacing: 'leading',
+  rescale_betas_zero_snr: false,
+});
+
+/** Options of {@link parseDDIMSchedulerConfig}. */
+export interface ParseConfigOptions {
+  /**
+   * Reject keys this scheduler does not know. Default `false`: like diffusers, other
+   * schedulers' keys (for example PNDM's `skip_prk_steps` in Stable Diffusion's config) are ignored.
+   */
+  readonly strict?: boolean;
+}
+
+const BOOKKEEPING_KEYS = ['_class_name', '_diffusers_version'] as const;
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
+}
+
+function fail(key: string, expected: string, got: unknown): never {
+  throw new SchedulerConfigError(`scheduler config "${key}" must be ${expected}; got ${describe(got)}.`);
+}
+
+function bool(raw: Record<string, unknown>, key: keyof DDIMSchedulerConfig): boolean {
+  const v = raw[key] === undefined ? DDIM_DEFAULT_CONFIG[key] : raw[key];
+  if (typeof v !== 'boolean') fail(key, 'true or false', v);
+  return v;
+}
+
+function num(
+  raw: Record<string, unknown>,
+  key: keyof DDIMSchedulerConfig,
+  expected: string,
+  ok: (v: number) => boolean,
+): number {
+  const v = raw[key] === undefined ? DDIM_DEFAULT_CONFIG[key] : raw[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(key, expected, v);
+  return v;
+}
+
+function oneOf<T extends string>(raw: Record<string, unknown>, key: keyof DDIMSchedulerConfig, allowed: readonly T[]): T {
+  const v = raw[key] === undefined ? DDIM_DEFAULT_CONFIG[key] : raw[key];
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    fail(key, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, v);
+  }
+  return v as T;
+}
+
+/**
+ * Validates a diffusers `scheduler_config.json` object (or part of one) and fills in
+ * diffusers' defaults for missing keys (`trained_betas` may also be `null`).
+ * @param raw Parsed JSON, for example `JSON.parse(fs.readFileSync('scheduler/scheduler_config.json', 'utf8'))`.
+ * @throws SchedulerConfigError naming the offending key and what it accepts; for
+ *   `thresholding: true` (not supported); for unknown keys when `strict`.
+ */
+export function parseDDIMSchedulerConfig(raw: unknown, options: ParseConfigOptions = {}): DDIMSchedulerConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new SchedulerConfigError(`a scheduler config must be a JSON object; got ${describe(raw)}.`);
+  }
+  const cfg = raw as Record<string, unknown>;
+  for (const key of BOOKKEEPING_KEYS) {
+    if (cfg[key] !== undefined && cfg[key] !== null && typeof cfg[key] !== 'string') fail(key, 'a string', cfg[key]);
+  }
+  if (options.strict) {
+    const known = new Set<string>([...Object.keys(DDIM_DEFAULT_CONFIG), ...BOOKKEEPING_KEYS]);
+    const unknown = Object.keys(cfg).filter((k) => !known.has(k));
+    if (unknown.length > 0) {
+      throw new SchedulerConfigError(
+        `unknown DDIMScheduler config keys: ${unknown.join(', ')}. Remove them or parse without { strict: true }.`,
+      );
+    }
+  }
+
+  const numTrain = num(cfg, 'num_train_timesteps', 'a positive integer', (v) => Number.isInteger(v) && v >= 1);
+  const unit = (v: number) => v >= 0 && v <= 1;
+  const parsed: DDIMSchedulerConfig = {
+    num_train_timesteps: numTrain,
+    beta_start: num(cfg, 'beta_start', 'a number in [0, 1]', unit),
+    beta_end: num(cfg, 'beta_end', 'a number in [0, 1]', unit),
+    beta_schedule: oneOf(cfg, 'beta_schedule', BETA_SCHEDULES),
+    trained_betas: parseTrainedBetas(cfg.trained_betas, numTrain),
+    clip_sample: bool(cfg, 'clip_sample'),
+    clip_sample_range: num(cfg, 'clip_sample_range', 'a number > 0', (v) => v > 0),
+    set_alpha_to_one: bool(cfg, 'set_alpha_to_one'),
+    steps_offset: num(cfg, 'steps_offset', `an integer in [0, ${numTrain - 1}]`, (v) => Number.isInteger(v) && v >= 0 && v < numTrain),
+    prediction_type: oneOf(cfg, 'prediction_type', PREDICTION_TYPES),
+    thresholding: bool(cfg, 'thresholding'),
+    dynamic_thresholding_ratio: num(cfg, 'dynamic_thresholding_ratio', 'a number in (0, 1]', (v) => v > 0 && v <= 1),
+    sample_max_value: num(cfg, 'sample_max_value', 'a number > 0', (v) => v > 0),
+    timestep_spacing: oneOf(cfg, 'timestep_spacing', TIMESTEP_SPACINGS),
+    rescale_betas_zero_snr: bool(cfg, 'rescale_betas_zero_snr'),
+  };
+  if (parsed.thresholding) {
+    throw new SchedulerConfigError(
+      'scheduler config "thresholding": true (dynamic thresholding) is not supported by DDIMScheduler here; ' +
+        'set it to false (it is unsuitable for latent diffusion such as Stable Diffusion anyway).',
+    );
+  }
+  return Object.freeze(parsed);
+}
+
+function parseTrainedBetas(v: unknown, numTrain: number): readonly number[] | null {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v)) fail('trained_betas', 'null or an array of numbers in [0, 1]', v);
+  const bad = v.findIndex((b) => typeof b !== 'number' || !Number.isFinite(b) || b < 0 || b > 1);
+  if (bad >= 0) fail('trained_betas', `numbers in [0, 1] (element ${bad} is ${describe(v[bad])})`, v[bad]);
+  if (v.length !== numTrain) {
+    throw new SchedulerConfigError(
+      `scheduler config "trained_betas" has ${v.length} values but "num_train_timesteps" is ${numTrain}; ` +
+        'set num_train_timesteps to the number of betas.',
+    );
+  }
+  return Object.freeze([...(v as number[])]);
+}
+
+/**
+ * The config as diffusers' `save_config` writes it: `_class_name`, `_diffusers_version`,
+ * then every key, sorted (diffusers serializes with `sort_keys=True`).
+ * @param config A validated config (from {@link parseDDIMSchedulerConfig}).
+ * @returns A fresh plain object, ready for `JSON.stringify(config, null, 2)`.
+ */
+export function toDDIMSchedulerConfigJson(config: DDIMSchedulerConfig): DDIMSchedulerConfigJson {
+  const entries = Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const body = Object.fromEntries(
+    entries.map(([k, v]) => [k, Array.isArray(v) ? [...(v as number[])] : (v as unknown)]),
+  ) as unknown as DDIMSchedulerConfig;
+  return { _class_name: 'DDIMScheduler', _diffusers_version: DIFFUSERS_VERSION, ...body };
+}
