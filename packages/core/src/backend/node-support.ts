@@ -1,0 +1,17 @@
+import { loadNodeEntry } from '../node-entry.js';
+
+/**
+ * The Node-only services the isomorphic backend code needs, and how it reaches them
+ * without a static import (so browser bundles never see `node:*` or `webgpu`).
+ */
+export interface NodeBackendSupport {
+  /** Make `navigator.gpu` a Dawn instance (the `webgpu` npm package); idempotent. */
+  setupWebGPU(dawnOptions?: readonly string[]): Promise<void>;
+  /** Register tfjs-core's gradient functions in plain Node, where its ESM files need help to load; idempotent. */
+  registerAllGradients(): Promise<void>;
+}
+
+/** Load the Node services from `@yonos/core/node` on demand. Call only when {@link isNode} is true. */
+export async function loadNodeSupport(): Promise<NodeBackendSupport> {
+  return (await loadNodeEntry()).nodeBackendSupport;
+}
