@@ -1,0 +1,3 @@
+import { backendSuite } from './backend-suite.js';
+
+backendSuite('wasm', { trainSize: 32 });
