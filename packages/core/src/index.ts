@@ -12,3 +12,4 @@ export * from './safetensors/index.js';
 export * from './image/index.js';
 export * from './metrics/index.js';
 export * from './pretrained/index.js';
+export * from './resize/index.js';

@@ -1,0 +1,52 @@
+/** Every tfjs backend YONOS knows how to start. `'tensorflow'` is `@tensorflow/tfjs-node` (native TensorFlow). */
+export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'webgl' | 'tensorflow';
+
+/** All {@link BackendName}s, in the order {@link listBackends} reports them. */
+export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgpu', 'webgl', 'tensorflow'];
+
+/** Where the code runs, as far as backend selection cares. */
+export type Platform = 'node' | 'browser' | 'other';
+
+/** The GPU behind the `webgpu` backend, as the adapter reports it (fields may be empty strings). */
+export interface GpuAdapterDescription {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+}
+
+/** What {@link useBackend} and {@link getBackendInfo} report about the active backend. */
+export interface BackendInfo {
+  /** The active backend. */
+  readonly name: BackendName;
+  /** Where the code runs. */
+  readonly platform: Platform;
+  /** Kernels YONOS registered for this backend so it can train (see {@link registerTrainingKernels}). */
+  readonly polyfilledKernels: readonly string[];
+  /** For `webgpu`: the adapter, when the browser or Dawn tells. */
+  readonly adapter?: GpuAdapterDescription;
+  /** For `wasm`: the SIMD and thread configuration it runs with. */
+  readonly wasm?: { readonly simd: boolean; readonly threads: number };
+}
+
+/** Whether one backend can be initialized here, and if not, why and what to do. */
+export interface BackendStatus {
+  readonly name: BackendName;
+  readonly available: boolean;
+  /** Set when `available` is false: the reason, with the remedy when there is one. */
+  readonly reason?: string;
+}
+
+/** Options of {@link useBackend}. */
+export interface UseBackendOptions {
+  /**
+   * `wasm` only: where the `.wasm` binaries are served from (browser bundles), passed to
+   * `setWasmPaths` of `@tensorflow/tfjs-backend-wasm`: a URL prefix ending in `/`, or a
+   * map from file name to URL. Node finds them in `node_modules` without this.
+   */
+  readonly wasmPaths?: string | Readonly<Record<string, string>>;
+  /** `wasm` only: number of threads when the browser supports wasm threads (Node runs one). */
+  readonly wasmThreads?: number;
+  /** `webgpu` in Node only: toggles passed to Dawn's `create()` (for example `'adapter=SwiftShader'`). */
+  readonly dawnOptions?: readonly string[];
+}
