@@ -53,3 +53,8 @@ export { REALESRGAN_DEFAULTS } from './pipeline/realesrgan-options.js';
 export type { RealESRGANOptions, ResizeProb, ResolvedRealESRGANOptions } from './pipeline/realesrgan-options.js';
 export { BicubicDegradation } from './pipeline/bicubic.js';
 export type { BicubicDegradationOptions } from './pipeline/bicubic.js';
+
+export { ShapeStableRng } from './pairs/shape-stable-rng.js';
+export { degradeWithSharedDraws } from './pairs/shared-draws.js';
+export { makeDistillationPair } from './pairs/distillation-pair.js';
+export type { DistillationPair } from './pairs/distillation-pair.js';

@@ -1,0 +1,60 @@
+import { Command, CommanderError, Option } from 'commander';
+import { activateBackend, BACKEND_CHOICES } from './backend.js';
+import { registerDegradeCommand } from './commands/degrade.js';
+import { registerInfoCommand } from './commands/info.js';
+import { describeError, oneLine } from './errors.js';
+import { type CliIO, processIO, writeLine } from './io.js';
+import { packageVersions } from './versions.js';
+
+/** What every command gets from the root: where to write, and how to start the backend. */
+export interface CliContext {
+  readonly io: CliIO;
+  /** Starts the backend chosen with `--backend` (see {@link activateBackend}). */
+  readonly activateBackend: typeof activateBackend;
+}
+
+/**
+ * The `yonos` command tree (commander), writing to `io`. It never exits the process: errors
+ * surface from `parseAsync` (commander's own as `CommanderError`, already printed). Build a
+ * new one per run; commander keeps parsed state.
+ */
+export function createProgram(io: CliIO): Command {
+  const version = packageVersions().find((p) => p.name === 'yonos')?.version ?? '0.0.0';
+  const program = new Command('yonos')
+    .description('YONOS-SR: one-step diffusion super-resolution on TensorFlow.js.')
+    .version(version, '-V, --version', 'print the version of yonos')
+    .addOption(new Option('--backend <name>', 'tfjs backend to compute on (default: wasm, or cpu if wasm cannot start)').choices([...BACKEND_CHOICES]))
+    .option('--verbose', 'print stack traces with errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(`${oneLine(text)}\n`),
+    });
+  const context: CliContext = { io, activateBackend };
+  registerInfoCommand(program, context);
+  registerDegradeCommand(program, context);
+  return program;
+}
+
+/**
+ * Runs the `yonos` command with `argv` (the arguments after the program name) and returns
+ * the exit code: 0 on success (and for `--help` / `--version`), 1 on any error. Errors are
+ * printed to `io.stderr` as one line saying what to do; YONOS's own errors show their
+ * message, anything else adds a hint to rerun with `--verbose` (which prints the stack).
+ */
+export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander printed its message (or the help / version) already.
+      return err.exitCode;
+    }
+    writeLine(io.stderr, describeError(err, program.opts<{ verbose?: boolean }>().verbose === true || argv.includes('--verbose')));
+    return 1;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * `yonos`: the umbrella package. Re-exports every `@yonos/*` package and registers their
+ * model classes with core's pretrained registry, so `YonosPipeline.fromPretrained` finds
+ * them. The `yonos` command lives in `src/cli` (not exported).
+ * @packageDocumentation
+ */
+import { registerPretrainedClasses } from './register.js';
+
+export * from '@yonos/core';
+export * from '@yonos/vae';
+export * from '@yonos/unet';
+export * from '@yonos/sampler';
+export * from '@yonos/degrade';
+export * from '@yonos/distill';
+
+// Names several packages export as different bindings: `export *` would drop them silently,
+// so they are chosen here. The diffusers version written into configs is core's (unet and
+// sampler declare equal copies). diffusers' UNetMidBlock2D is the U-Net's block; the VAE's
+// own copy is renamed.
+export { DIFFUSERS_VERSION } from '@yonos/core';
+export { UNetMidBlock2D } from '@yonos/unet';
+export type { UNetMidBlock2DOptions } from '@yonos/unet';
+export { UNetMidBlock2D as VaeUNetMidBlock2D } from '@yonos/vae';
+export type { UNetMidBlock2DOptions as VaeUNetMidBlock2DOptions } from '@yonos/vae';
+
+export { registerPretrainedClasses } from './register.js';
+
+registerPretrainedClasses();
