@@ -1,0 +1,10 @@
+export { AdamW } from './adamw.js';
+export type { AdamWOptions } from './adamw.js';
+export { clipGradNorm, globalGradNorm } from './clip.js';
+export type { ClippedGradients, GradientMap } from './clip.js';
+export { constantLr, cosineLr, createLrSchedule, linearLr } from './schedule.js';
+export type { LrSchedule, LrScheduleName, LrScheduleOptions } from './schedule.js';
+export { Ema, emaDecay } from './ema.js';
+export type { EmaOptions } from './ema.js';
+export { GradientAccumulator } from './accumulate.js';
+export type { AccumulatedGradients } from './accumulate.js';
