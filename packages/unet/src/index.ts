@@ -1,0 +1,20 @@
+/**
+ * `@yonos/unet`: diffusers' `UNet2DConditionModel` (Stable Diffusion 1.x / 2.x) and
+ * `UNet2DModel` on TensorFlow.js, NHWC, with diffusers' config keys and parameter names so
+ * checkpoints move both ways.
+ * @packageDocumentation
+ */
+export { UNet2DConditionModel } from './unet-2d-condition.js';
+export { UNet2DModel } from './unet-2d.js';
+export { UnetConfigError, UnetInputError } from './errors.js';
+export type { TimestepInput } from './timestep.js';
+export * from './config/index.js';
+export { Transformer2DModel } from './transformer-2d.js';
+export type { Transformer2DOptions } from './transformer-2d.js';
+export { BasicTransformerBlock } from './basic-transformer-block.js';
+export type { BasicTransformerBlockOptions } from './basic-transformer-block.js';
+export { FeedForward } from './feed-forward.js';
+export * from './blocks/index.js';
+export { unetFlops } from './flops.js';
+export type { UNetFlops, UNetFlopsInput } from './flops.js';
+export { multiHeadAttention, runAttention } from './attention-forward.js';

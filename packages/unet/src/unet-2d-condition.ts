@@ -1,0 +1,230 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, getActivation } from '@yonos/core';
+import type { ActivationFn, ActivationName, Denoiser, LoadPretrainedOptions, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import { createDownBlock, createUpBlock } from './blocks/factory.js';
+import type { BlockContext } from './blocks/factory.js';
+import type { ResnetSettings, UNetDownBlock, UNetMidBlock, UNetUpBlock } from './blocks/types.js';
+import { UNetMidBlock2D } from './blocks/unet-mid-block-2d.js';
+import { UNetMidBlock2DCrossAttn } from './blocks/unet-mid-block-2d-cross-attn.js';
+import { parseUNet2DConditionConfig, resolveUNet2DConditionConfig } from './config/unet-2d-condition.js';
+import type { UNet2DConditionConfig, UNet2DConditionConfigInput, UNet2DConditionPlan } from './config/unet-2d-condition.js';
+import { UnetInputError } from './errors.js';
+import { checkSample, runUNet } from './run-unet.js';
+import { embedTimesteps } from './timestep.js';
+import type { TimestepInput } from './timestep.js';
+
+/**
+ * diffusers' `UNet2DConditionModel` (the Stable Diffusion 1.x / 2.x U-Net) on NHWC tensors,
+ * built from a diffusers `config.json`; its parameter names are diffusers' state-dict names,
+ * so `loadStateDict` takes a diffusers checkpoint as is.
+ *
+ * Construction is shape-only (a full SD U-Net allocates nothing): give it values with
+ * `initialize(rng)` or `loadStateDict(dict)`. Implements the {@link Denoiser} contract.
+ *
+ * @example
+ * ```ts
+ * const unet = UNet2DConditionModel.fromConfig({ in_channels: 8, block_out_channels: [32, 64], ... });
+ * unet.initialize(createRng(0));
+ * const v = unet.forward(sample, 999, context); // NHWC in, NHWC out
+ * ```
+ */
+export class UNet2DConditionModel extends Module implements Denoiser {
+  /** diffusers class name, written as `_class_name` in `config.json`. */
+  static readonly className = 'UNet2DConditionModel';
+
+  /** The full config with diffusers' keys and defaults (unknown keys kept); frozen. */
+  readonly config: Readonly<UNet2DConditionConfig>;
+  /** The expanded per-level build plan. */
+  readonly plan: UNet2DConditionPlan;
+  /** {@link Denoiser}: input channels (`in_channels`). */
+  readonly inChannels: number;
+  /** {@link Denoiser}: output channels (`out_channels`). */
+  readonly outChannels: number;
+  /** {@link Denoiser}: context width when a block uses cross-attention; otherwise `undefined`. */
+  readonly crossAttentionDim?: number;
+
+  /** `Conv2d(in_channels, block_out_channels[0], conv_in_kernel)`. */
+  readonly conv_in: Conv2d;
+  /** Sinusoidal timestep projection (no parameters). */
+  readonly time_proj: Timesteps;
+  /** `linear_1 -> act -> linear_2` on the timestep projection. */
+  readonly time_embedding: TimestepEmbedding;
+  /** Down blocks, shallow to deep. */
+  readonly down_blocks: ModuleList<UNetDownBlock>;
+  /** Up blocks, deep to shallow. */
+  readonly up_blocks: ModuleList<UNetUpBlock>;
+  /** Mid block, or `null` (`mid_block_type: null`). */
+  readonly mid_block: UNetMidBlock | null;
+  /** Output GroupNorm over `block_out_channels[0]`. */
+  readonly conv_norm_out: GroupNorm;
+  /** `Conv2d(block_out_channels[0], out_channels, conv_out_kernel)`. */
+  readonly conv_out: Conv2d;
+  readonly #act: ActivationFn;
+  readonly #timeEmbedAct: ActivationFn | null;
+
+  /**
+   * Builds the network shape-only from a config (see {@link UNet2DConditionModel.fromConfig}).
+   * @throws `UnetConfigError` for an invalid or unsupported config.
+   */
+  constructor(config: UNet2DConditionConfigInput | Readonly<Record<string, unknown>>) {
+    super();
+    const c = parseUNet2DConditionConfig(config);
+    const plan = resolveUNet2DConditionConfig(c);
+    this.config = Object.freeze(c);
+    this.plan = plan;
+    this.inChannels = c.in_channels;
+    this.outChannels = c.out_channels;
+    const usesContext =
+      plan.down.some((l) => l.type === 'CrossAttnDownBlock2D') ||
+      plan.up.some((l) => l.type === 'CrossAttnUpBlock2D') ||
+      plan.mid === 'UNetMidBlock2DCrossAttn';
+    if (usesContext) this.crossAttentionDim = plan.down[0]!.cross_attention_dim;
+
+    const channels0 = c.block_out_channels[0]!;
+    const act = c.act_fn.toLowerCase() as ActivationName;
+    this.#act = getActivation(act);
+    this.#timeEmbedAct = c.time_embedding_act_fn === null ? null : getActivation(c.time_embedding_act_fn);
+
+    this.conv_in = new Conv2d(c.in_channels, channels0, c.conv_in_kernel, { padding: (c.conv_in_kernel - 1) / 2 });
+    this.time_proj = new Timesteps(channels0, c.flip_sin_to_cos, c.freq_shift);
+    this.time_embedding = new TimestepEmbedding(channels0, plan.time_embed_dim, {
+      act_fn: act,
+      post_act_fn: c.timestep_post_act === null ? null : (c.timestep_post_act.toLowerCase() as ActivationName),
+      cond_proj_dim: c.time_cond_proj_dim,
+    });
+
+    const resnet: ResnetSettings = {
+      temb_channels: plan.time_embed_dim,
+      eps: c.norm_eps,
+      groups: plan.groups,
+      act_fn: act,
+      dropout: c.dropout,
+      time_scale_shift: plan.time_scale_shift,
+    };
+    const ctx: BlockContext = {
+      resnet,
+      downsample_padding: c.downsample_padding,
+      use_linear_projection: c.use_linear_projection,
+      upcast_attention: c.upcast_attention,
+    };
+    this.down_blocks = new ModuleList(plan.down.map((level) => createDownBlock(level, ctx)));
+    this.up_blocks = new ModuleList(plan.up.map((level) => createUpBlock(level, ctx)));
+
+    const deepest = plan.down[plan.down.length - 1]!;
+    const midResnet: ResnetSettings = { ...resnet, output_scale_factor: c.mid_block_scale_factor };
+    if (plan.mid === 'UNetMidBlock2DCrossAttn') {
+      this.mid_block = new UNetMidBlock2DCrossAttn({
+        in_channels: deepest.out_channels,
+        resnet: midResnet,
+        attention: {
+          num_attention_heads: deepest.num_attention_heads,
+          cross_attention_dim: deepest.cross_attention_dim,
+          transformer_layers: plan.mid_transformer_layers,
+          use_linear_projection: c.use_linear_projection,
+          only_cross_attention: false,
+          upcast_attention: c.upcast_attention,
+        },
+      });
+    } else if (plan.mid === 'UNetMidBlock2D') {
+      // diffusers builds this one with num_layers=0 and no attention: a single ResNet.
+      this.mid_block = new UNetMidBlock2D({ in_channels: deepest.out_channels, num_layers: 0, add_attention: false, resnet: midResnet });
+    } else {
+      this.mid_block = null;
+    }
+
+    this.conv_norm_out = new GroupNorm(plan.groups, channels0, { eps: c.norm_eps });
+    this.conv_out = new Conv2d(channels0, c.out_channels, c.conv_out_kernel, { padding: (c.conv_out_kernel - 1) / 2 });
+  }
+
+  /**
+   * Builds a model shape-only from a diffusers config object (a parsed `config.json`, or any
+   * subset of its keys; the rest take diffusers 0.25 defaults). Unknown keys are kept in
+   * {@link UNet2DConditionModel.config}.
+   * @throws `UnetConfigError` listing mistyped keys, or naming an unsupported option.
+   */
+  static fromConfig(config: UNet2DConditionConfigInput | Readonly<Record<string, unknown>>): UNet2DConditionModel {
+    return new UNet2DConditionModel(config);
+  }
+
+  /**
+   * Loads a diffusers model folder (`config.json` + `diffusion_pytorch_model[.variant].safetensors`,
+   * PyTorch layouts), as diffusers' `UNet2DConditionModel.from_pretrained`. `location` is a directory
+   * (Node) or a URL; `subfolder: 'unet'` reads the U-Net of a pipeline folder; `variant: 'fp16'`
+   * reads the fp16 file (converted to float32).
+   * @throws PretrainedError (core) if a file is missing or the config names another class.
+   * @throws StateDictError (core), one error listing every missing, unexpected and mis-shaped
+   *   key, if the weights do not match the config.
+   * @throws `UnetConfigError` for an invalid or unsupported config.
+   */
+  static fromPretrained(location: ModelLocation, options: LoadPretrainedOptions = {}): Promise<UNet2DConditionModel> {
+    return loadPretrained(UNet2DConditionModel, location, options);
+  }
+
+  /**
+   * Saves as diffusers' `save_pretrained` does, so diffusers can load it: `config.json`
+   * (diffusers keys, sorted, with `_class_name` and `_diffusers_version`) and
+   * `diffusion_pytorch_model[.variant].safetensors` (diffusers names, PyTorch layouts,
+   * float32; float16 for `variant: 'fp16'` unless `dtype` says otherwise).
+   * @param location A directory (Node) or a writable model store.
+   */
+  savePretrained(location: ModelLocation, options: SavePretrainedOptions = {}): Promise<void> {
+    return savePretrained(this, location, options);
+  }
+
+  /**
+   * One evaluation, as diffusers' `forward(sample, timestep, encoder_hidden_states).sample`.
+   * @param sample NHWC `[N, H, W, in_channels]`, float32 (YONOS: noisy latent and LR latent
+   *   concatenated along channels). Any H, W >= 1; sizes that are not multiples of
+   *   `2^(levels-1)` are handled as diffusers does (upsampling to the skip sizes).
+   * @param timestep One number for the batch, or a `[N]` / `[1]` / scalar tensor (int32 or float32).
+   * @param encoderHiddenStates Context `[N, L, cross_attention_dim]` (or `[1, L, ...]`, shared by
+   *   the batch). Required when {@link UNet2DConditionModel.crossAttentionDim} is set; without
+   *   text, pass a fixed null context (e.g. the empty-prompt embedding, or zeros `[1, 1, dim]`).
+   * @returns NHWC `[N, H, W, out_channels]`, float32; a new tensor.
+   * @throws {@link UnetInputError} for a mis-shaped sample, timestep or context.
+   * @throws `UninitializedParameterError` (from core) before `initialize` or `loadStateDict`.
+   */
+  forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D): tf.Tensor4D {
+    const where = UNet2DConditionModel.className;
+    checkSample(sample, this.inChannels, where);
+    const n = sample.shape[0];
+    const context = this.checkContext(encoderHiddenStates, n);
+    return tf.tidy(() => {
+      let temb = this.time_embedding.forward(embedTimesteps(this.time_proj, timestep, n, where));
+      if (this.#timeEmbedAct !== null) temb = this.#timeEmbedAct(temb) as tf.Tensor2D;
+      const ctx = context !== undefined && context.shape[0] !== n ? tf.tile(context, [n, 1, 1]) : context;
+      let x: tf.Tensor4D = sample;
+      if (this.config.center_input_sample) x = tf.sub(tf.mul(x, 2), 1);
+      const h = runUNet(
+        {
+          convIn: this.conv_in,
+          down: [...this.down_blocks],
+          mid: this.mid_block,
+          up: [...this.up_blocks],
+          forwardUpsampleSize: true,
+        },
+        x,
+        temb,
+        ctx,
+      );
+      return this.conv_out.forward(this.#act(this.conv_norm_out.forward(h)) as tf.Tensor4D);
+    });
+  }
+
+  private checkContext(context: tf.Tensor3D | undefined, n: number): tf.Tensor3D | undefined {
+    const dim = this.crossAttentionDim;
+    if (dim === undefined) return undefined;
+    if (context === undefined) {
+      throw new UnetInputError(
+        `UNet2DConditionModel: this network has cross-attention and needs encoderHiddenStates [N, L, ${dim}]; ` +
+          'without text, pass a fixed null context (the empty-prompt embedding, or zeros [1, 1, ' + dim + ']).',
+      );
+    }
+    if (context.rank !== 3 || context.shape[2] !== dim || (context.shape[0] !== n && context.shape[0] !== 1)) {
+      throw new UnetInputError(
+        `UNet2DConditionModel: encoderHiddenStates must be [${n} or 1, L, ${dim}], got [${context.shape.join(', ')}].`,
+      );
+    }
+    return context;
+  }
+}

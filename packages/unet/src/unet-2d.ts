@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, silu } from '@yonos/core';
+import type { ActivationName, Denoiser, LoadPretrainedOptions, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import { createDownBlock, createUpBlock } from './blocks/factory.js';
+import type { BlockContext } from './blocks/factory.js';
+import type { ResnetSettings, UNetDownBlock, UNetUpBlock } from './blocks/types.js';
+import { UNetMidBlock2D } from './blocks/unet-mid-block-2d.js';
+import { parseUNet2DConfig, resolveUNet2DConfig } from './config/unet-2d.js';
+import type { UNet2DConfig, UNet2DConfigInput, UNet2DPlan } from './config/unet-2d.js';
+import { UnetInputError } from './errors.js';
+import { checkSample, runUNet } from './run-unet.js';
+import { embedTimesteps } from './timestep.js';
+import type { TimestepInput } from './timestep.js';
+
+/**
+ * diffusers' `UNet2DModel`: a U-Net without text conditioning (`DownBlock2D` /
+ * `AttnDownBlock2D` levels, a mid block with self-attention), for small models trained from
+ * scratch. NHWC; parameter names are diffusers' state-dict names. Construction is shape-only;
+ * give it values with `initialize(rng)` or `loadStateDict(dict)`. Implements {@link Denoiser}
+ * (without `crossAttentionDim`).
+ */
+export class UNet2DModel extends Module implements Denoiser {
+  /** diffusers class name, written as `_class_name` in `config.json`. */
+  static readonly className = 'UNet2DModel';
+
+  /** The full config with diffusers' keys and defaults (unknown keys kept); frozen. */
+  readonly config: Readonly<UNet2DConfig>;
+  /** The expanded per-level build plan. */
+  readonly plan: UNet2DPlan;
+  /** {@link Denoiser}: input channels. */
+  readonly inChannels: number;
+  /** {@link Denoiser}: output channels. */
+  readonly outChannels: number;
+
+  /** `Conv2d(in_channels, block_out_channels[0], 3, padding 1)`. */
+  readonly conv_in: Conv2d;
+  /** Sinusoidal timestep projection (no parameters). */
+  readonly time_proj: Timesteps;
+  /** `linear_1 -> SiLU -> linear_2`. */
+  readonly time_embedding: TimestepEmbedding;
+  /** Down blocks, shallow to deep. */
+  readonly down_blocks: ModuleList<UNetDownBlock>;
+  /** Mid block: ResNet, self-attention (unless `add_attention: false`), ResNet. */
+  readonly mid_block: UNetMidBlock2D;
+  /** Up blocks, deep to shallow. */
+  readonly up_blocks: ModuleList<UNetUpBlock>;
+  /** Output GroupNorm. */
+  readonly conv_norm_out: GroupNorm;
+  /** `Conv2d(block_out_channels[0], out_channels, 3, padding 1)`. */
+  readonly conv_out: Conv2d;
+
+  /**
+   * Builds the network shape-only from a config (see {@link UNet2DModel.fromConfig}).
+   * @throws `UnetConfigError` for an invalid or unsupported config.
+   */
+  constructor(config: UNet2DConfigInput | Readonly<Record<string, unknown>>) {
+    super();
+    const c = parseUNet2DConfig(config);
+    const plan = resolveUNet2DConfig(c);
+    this.config = Object.freeze(c);
+    this.plan = plan;
+    this.inChannels = c.in_channels;
+    this.outChannels = c.out_channels;
+    const channels0 = c.block_out_channels[0]!;
+
+    this.conv_in = new Conv2d(c.in_channels, channels0, 3, { padding: 1 });
+    this.time_proj = new Timesteps(channels0, c.flip_sin_to_cos, c.freq_shift);
+    // diffusers builds this one with its default activation (SiLU), whatever act_fn says.
+    this.time_embedding = new TimestepEmbedding(channels0, plan.time_embed_dim);
+
+    const resnet: ResnetSettings = {
+      temb_channels: plan.time_embed_dim,
+      eps: c.norm_eps,
+      groups: c.norm_num_groups,
+      act_fn: c.act_fn.toLowerCase() as ActivationName,
+      dropout: c.dropout,
+      time_scale_shift: plan.time_scale_shift,
+    };
+    const ctx: BlockContext = {
+      resnet,
+      downsample_padding: c.downsample_padding,
+      use_linear_projection: false,
+      upcast_attention: false,
+      downsample_type: c.downsample_type,
+      upsample_type: c.upsample_type,
+    };
+    this.down_blocks = new ModuleList(plan.down.map((level) => createDownBlock(level, ctx)));
+    this.mid_block = new UNetMidBlock2D({
+      in_channels: c.block_out_channels[c.block_out_channels.length - 1]!,
+      add_attention: c.add_attention,
+      attention_head_dim: plan.mid_attention_head_dim,
+      attn_groups: plan.mid_attention_groups,
+      resnet: { ...resnet, output_scale_factor: c.mid_block_scale_factor },
+    });
+    this.up_blocks = new ModuleList(plan.up.map((level) => createUpBlock(level, ctx)));
+    this.conv_norm_out = new GroupNorm(c.norm_num_groups, channels0, { eps: c.norm_eps });
+    this.conv_out = new Conv2d(channels0, c.out_channels, 3, { padding: 1 });
+  }
+
+  /**
+   * Builds a model shape-only from a diffusers config object (or any subset of its keys).
+   * @throws `UnetConfigError` listing mistyped keys, or naming an unsupported option.
+   */
+  static fromConfig(config: UNet2DConfigInput | Readonly<Record<string, unknown>>): UNet2DModel {
+    return new UNet2DModel(config);
+  }
+
+  /**
+   * Loads a diffusers model folder (`config.json` + `diffusion_pytorch_model[.variant].safetensors`,
+   * PyTorch layouts), as diffusers' `UNet2DModel.from_pretrained`. `location` is a directory
+   * (Node) or a URL; `subfolder: 'unet'` reads the U-Net of a pipeline folder; `variant: 'fp16'`
+   * reads the fp16 file (converted to float32).
+   * @throws PretrainedError (core) if a file is missing or the config names another class.
+   * @throws StateDictError (core), one error listing every missing, unexpected and mis-shaped
+   *   key, if the weights do not match the config.
+   * @throws `UnetConfigError` for an invalid or unsupported config.
+   */
+  static fromPretrained(location: ModelLocation, options: LoadPretrainedOptions = {}): Promise<UNet2DModel> {
+    return loadPretrained(UNet2DModel, location, options);
+  }
+
+  /**
+   * Saves as diffusers' `save_pretrained` does, so diffusers can load it: `config.json`
+   * (diffusers keys, sorted, with `_class_name` and `_diffusers_version`) and
+   * `diffusion_pytorch_model[.variant].safetensors` (diffusers names, PyTorch layouts,
+   * float32; float16 for `variant: 'fp16'` unless `dtype` says otherwise).
+   * @param location A directory (Node) or a writable model store.
+   */
+  savePretrained(location: ModelLocation, options: SavePretrainedOptions = {}): Promise<void> {
+    return savePretrained(this, location, options);
+  }
+
+  /**
+   * One evaluation, as diffusers' `forward(sample, timestep).sample`.
+   * @param sample NHWC `[N, H, W, in_channels]`, float32; H and W multiples of `2^(levels-1)`.
+   * @param timestep One number for the batch (rounded toward zero, as diffusers makes it a
+   *   `long`), or a `[N]` / `[1]` / scalar tensor.
+   * @param encoderHiddenStates Must be omitted: this network has no cross-attention.
+   * @returns NHWC `[N, H, W, out_channels]`, float32; a new tensor.
+   * @throws {@link UnetInputError} for a mis-shaped sample or timestep, or a context.
+   */
+  forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D): tf.Tensor4D {
+    const where = UNet2DModel.className;
+    checkSample(sample, this.inChannels, where);
+    if (encoderHiddenStates !== undefined) {
+      throw new UnetInputError(`${where} has no cross-attention: call forward(sample, timestep) without encoderHiddenStates.`);
+    }
+    const factor = 2 ** (this.plan.down.length - 1);
+    if (sample.shape[1] % factor !== 0 || sample.shape[2] % factor !== 0) {
+      throw new UnetInputError(
+        `${where}: height and width must be multiples of ${factor} (2^(levels-1)), got ${sample.shape[1]}x${sample.shape[2]}; pad the sample.`,
+      );
+    }
+    const n = sample.shape[0];
+    return tf.tidy(() => {
+      const temb = this.time_embedding.forward(embedTimesteps(this.time_proj, timestep, n, where, true));
+      let x: tf.Tensor4D = sample;
+      if (this.config.center_input_sample) x = tf.sub(tf.mul(x, 2), 1);
+      const h = runUNet(
+        { convIn: this.conv_in, down: [...this.down_blocks], mid: this.mid_block, up: [...this.up_blocks], forwardUpsampleSize: false },
+        x,
+        temb,
+        undefined,
+      );
+      return this.conv_out.forward(silu(this.conv_norm_out.forward(h)) as tf.Tensor4D);
+    });
+  }
+}
