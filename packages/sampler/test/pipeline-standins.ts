@@ -38,8 +38,8 @@ export interface PatchCodecConfig extends ModelConfig {
 }
 
 /**
- * A stand-in LatentCodec: a strided "patchify" conv to moments and a 1x1 conv + depth-to-space
- * back, squashed by tanh. Small, deterministic, and exact to reason about under tiling.
+ * A stand-in LatentCodec: a strided "patchify" conv to moments and a 1x1 conv + nearest-neighbour
+ * upsampling back, squashed by tanh. Small, deterministic, and exact to reason about under tiling.
  */
 export class PatchCodec extends Module implements LatentCodec {
   static readonly className = 'PatchCodec';
@@ -60,7 +60,7 @@ export class PatchCodec extends Module implements LatentCodec {
     const f = c.factor;
     const lc = c.latent_channels;
     this.encoder = new Conv2d(3, 2 * lc, f, { stride: f });
-    this.decoder = new Conv2d(lc, 3 * f * f, 1);
+    this.decoder = new Conv2d(lc, 3, 1);
     this.enc_mix = c.mode === 'local' ? null : new Conv2d(2 * lc, 2 * lc, 3, { padding: 1 });
     this.dec_mix = c.mode === 'local' ? null : new Conv2d(lc, lc, 3, { padding: 1 });
     this.latentChannels = lc;
@@ -80,7 +80,9 @@ export class PatchCodec extends Module implements LatentCodec {
       if (this.config.mode === 'global') m = tf.sub(m, tf.mul(tf.mean(m, [1, 2], true), 0.5));
       return tf.split(m, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
     });
-    return new SimplePosterior(mean, tf.tidy(() => tf.clipByValue(logvar, -30, 20)));
+    const clipped = tf.clipByValue(logvar, -30, 20);
+    logvar.dispose();
+    return new SimplePosterior(mean, clipped);
   }
 
   decode(latent: tf.Tensor4D): tf.Tensor4D {
@@ -88,7 +90,10 @@ export class PatchCodec extends Module implements LatentCodec {
       let z: tf.Tensor4D = latent;
       if (this.dec_mix !== null) z = tf.add(z, tf.mul(this.dec_mix.forward(z), 0.5));
       if (this.config.mode === 'global') z = tf.sub(z, tf.mul(tf.mean(z, [1, 2], true), 0.5));
-      return tf.tanh(tf.depthToSpace(this.decoder.forward(z) as tf.Tensor4D, this.config.factor));
+      // Nearest-neighbour upsampling keeps the decoder local and its output as smooth as the latent.
+      const rgb = this.decoder.forward(z) as tf.Tensor4D;
+      const f = this.config.factor;
+      return tf.tanh(tf.image.resizeNearestNeighbor(rgb, [rgb.shape[1] * f, rgb.shape[2] * f]));
     });
   }
 }
@@ -101,8 +106,10 @@ export interface ConvDenoiserConfig extends ModelConfig {
   readonly cross_attention_dim: number | null;
   /** Only its length matters: the pipeline pads latents to `2^(length - 1)`. */
   readonly block_out_channels: number[];
-  /** Subtract the tile-wide mean (a stand-in for GroupNorm / attention). */
-  readonly global: boolean;
+  /** Subtract this fraction of the tile-wide mean (a stand-in for GroupNorm / attention); 0 for none. */
+  readonly global: number;
+  /** Look at z_lr only (the second half of the channels), so outputs are as smooth as the image. */
+  readonly condition_only: boolean;
 }
 
 /** One recorded {@link ConvDenoiser.forward} call. */
@@ -133,11 +140,13 @@ export class ConvDenoiser extends Module implements Denoiser {
       kernel_size: 3,
       cross_attention_dim: 6,
       block_out_channels: [8, 8],
-      global: false,
+      global: 0,
+      condition_only: false,
       ...config,
     };
     this.config = c;
-    this.conv = new Conv2d(c.in_channels, c.out_channels, c.kernel_size, { padding: (c.kernel_size - 1) / 2 });
+    const seen = c.condition_only ? c.in_channels / 2 : c.in_channels;
+    this.conv = new Conv2d(seen, c.out_channels, c.kernel_size, { padding: (c.kernel_size - 1) / 2 });
     this.context_proj = c.cross_attention_dim === null ? null : new Linear(c.cross_attention_dim, c.out_channels);
     this.inChannels = c.in_channels;
     this.outChannels = c.out_channels;
@@ -159,8 +168,10 @@ export class ConvDenoiser extends Module implements Denoiser {
       throw new Error('ConvDenoiser: a context is required when cross_attention_dim is set');
     }
     return tf.tidy(() => {
-      let h = this.conv.forward(sample) as tf.Tensor4D;
-      if (this.config.global) h = tf.sub(h, tf.mul(tf.mean(h, [1, 2], true), 0.8));
+      const half = this.inChannels / 2;
+      const seen = this.config.condition_only ? tf.slice(sample, [0, 0, 0, half], [-1, -1, -1, half]) : sample;
+      let h = this.conv.forward(seen) as tf.Tensor4D;
+      if (this.config.global !== 0) h = tf.sub(h, tf.mul(tf.mean(h, [1, 2], true), this.config.global));
       h = tf.mul(tf.tanh(h), 1 + t / 1000);
       if (this.context_proj !== null && context !== undefined) {
         const c = tf.mean(this.context_proj.forward(context), 1); // [N, out]
@@ -184,15 +195,15 @@ export function makeDenoiser(config: Partial<ConvDenoiserConfig> = {}, seed = 2)
   return new ConvDenoiser(config).initialize(createRng(seed));
 }
 
-/** A smooth test image `[n, h, w, 3]` in [-1, 1] with some texture. */
-export function testImage(n: number, h: number, w: number, seed = 5): tf.Tensor4D {
+/** A smooth test image `[n, h, w, 3]` in [-1, 1] with uniform grain of amplitude `noise`. */
+export function testImage(n: number, h: number, w: number, seed = 5, noise = 0.3): tf.Tensor4D {
   return tf.tidy(() => {
     const rng = createRng(seed);
-    const noise = rng.uniform([n, h, w, 3], -0.3, 0.3);
+    const grain = rng.uniform([n, h, w, 3], -noise, noise);
     const y = tf.reshape(tf.linspace(-1, 1, h), [1, h, 1, 1]);
     const x = tf.reshape(tf.linspace(-1, 1, w), [1, 1, w, 1]);
     const base = tf.sin(tf.add(tf.mul(y, 3), tf.mul(x, tf.reshape(tf.tensor1d([2, -1, 4]), [1, 1, 1, 3]))));
-    return tf.clipByValue(tf.add(tf.mul(base, 0.6), noise), -1, 1) as tf.Tensor4D;
+    return tf.clipByValue(tf.add(tf.mul(base, 0.6), grain), -1, 1) as tf.Tensor4D;
   });
 }
 

@@ -22,3 +22,18 @@ export type {
   PretrainedModelClass,
   SavePretrainedOptions,
 } from './model-folder.js';
+export {
+  UnknownPretrainedClassError,
+  findPretrainedClassOf,
+  lookupPretrainedClass,
+  registerPretrainedClass,
+  registeredPretrainedClasses,
+  resolvePretrainedClass,
+} from './registry.js';
+export type {
+  PretrainedClass,
+  PretrainedClassEntry,
+  PretrainedClassKind,
+  RegisterPretrainedClassOptions,
+  ResolvePretrainedClassOptions,
+} from './registry.js';

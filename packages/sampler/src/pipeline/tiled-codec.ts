@@ -34,14 +34,19 @@ export interface TiledLatentCodecOptions {
  * smoothly across overlaps, never with a hard edge.
  */
 export class TiledLatentCodec implements LatentCodec {
+  /** The wrapped codec's latent channels. */
   readonly latentChannels: number;
+  /** The wrapped codec's image / latent size ratio. */
   readonly downsampleFactor: number;
+  /** The wrapped codec's `scalingFactor`. */
   readonly scalingFactor: number;
+  /** The wrapped codec's `shiftFactor`. */
   readonly shiftFactor: number;
   /** Tile edge in image pixels. */
   readonly tileSampleSize: number;
   /** Tile edge in latent pixels. */
   readonly tileLatentSize: number;
+  /** Fraction of a tile shared with each neighbour. */
   readonly overlap: number;
   readonly #codec: LatentCodec;
 
