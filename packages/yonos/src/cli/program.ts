@@ -1,7 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { activateBackend, BACKEND_CHOICES } from './backend.js';
 import { registerDegradeCommand } from './commands/degrade.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerInfoCommand } from './commands/info.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerUpscaleCommand } from './commands/upscale.js';
 import { describeError, oneLine } from './errors.js';
 import { type CliIO, processIO, writeLine } from './io.js';
 import { packageVersions } from './versions.js';
@@ -35,6 +38,9 @@ export function createProgram(io: CliIO): Command {
   const context: CliContext = { io, activateBackend };
   registerInfoCommand(program, context);
   registerDegradeCommand(program, context);
+  registerTrainCommand(program, context);
+  registerUpscaleCommand(program, context);
+  registerEvalCommand(program, context);
   return program;
 }
 

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { CliUsageError } from '../errors.js';
+import { OUTPUT_FORMATS } from './output-plan.js';
+
+const wholeNumber = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int({ error: `${name} must be a whole number` })
+    .min(min, { error: `${name} must be at least ${min}` })
+    .max(max, { error: `${name} must be at most ${max}` });
+
+const optionsSchema = z.object({
+  out: z.string().min(1, { error: '--out needs a folder name' }),
+  scale: wholeNumber('--scale', 1, 64).optional(),
+  steps: wholeNumber('--steps', 1, 1000),
+  tile: wholeNumber('--tile', 0, 1 << 20).optional(),
+  seed: wholeNumber('--seed', 0, Number.MAX_SAFE_INTEGER),
+  model: z.string().min(1, { error: '--model needs a folder' }).optional(),
+  format: z.enum(OUTPUT_FORMATS).optional(),
+  quality: wholeNumber('--quality', 1, 100),
+});
+
+/** The validated options of `yonos upscale`. */
+export type UpscaleOptions = z.infer<typeof optionsSchema>;
+
+/** Validates the raw option strings. @throws {@link CliUsageError} naming the option and the values it takes. */
+export function parseUpscaleOptions(raw: Record<string, unknown>): UpscaleOptions {
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliUsageError(`${issue?.message ?? 'invalid options'} (got ${JSON.stringify(raw[String(issue?.path[0])])}).`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,140 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { YonosError, readModelConfig } from '@yonos/core';
+import type { ModelConfig, Rng } from '@yonos/core';
+import type { ModelSource } from '@yonos/distill';
+import { DDIMScheduler, YONOS_SCHEDULER_CONFIG } from '@yonos/sampler';
+import { UNet2DConditionModel, UNet2DModel } from '@yonos/unet';
+import { AutoencoderKL } from '@yonos/vae';
+import { TrainSetupError } from './errors.js';
+
+/** The U-Net classes a YONOS config can name. */
+export type TrainUnet = UNet2DConditionModel | UNet2DModel;
+
+/** The role a model plays in a pipeline folder, which is also its default subfolder there. */
+export type ModelRole = 'vae' | 'unet' | 'scheduler';
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/**
+ * The subfolder to read: the one given, else `role` when `dir` is a pipeline folder (it holds
+ * `model_index.json`), else the folder itself.
+ */
+export async function subfolderFor(source: ModelSource, role: ModelRole): Promise<string | undefined> {
+  if (source.subfolder !== undefined) return source.subfolder === '' ? undefined : source.subfolder;
+  return (await isFile(join(source.pretrained!, 'model_index.json'))) ? role : undefined;
+}
+
+/** Runs `build`, re-throwing its errors prefixed with the config key of the model. */
+async function withKey<T>(key: string, build: () => Promise<T> | T): Promise<T> {
+  try {
+    return await build();
+  } catch (cause) {
+    if (cause instanceof TrainSetupError) throw cause;
+    const message = (cause as Error).message;
+    throw new TrainSetupError(`${key}: ${message}`, { cause });
+  }
+}
+
+/**
+ * The VAE of a config entry: loaded from a diffusers folder, or built from a diffusers config
+ * and initialized from `rng` (a model trained from scratch).
+ * @throws {@link TrainSetupError} naming `key` when the folder or config cannot be used.
+ */
+export function loadVae(source: ModelSource, key: string, rng: Rng): Promise<AutoencoderKL> {
+  return withKey(key, async () => {
+    if (source.config !== undefined) return AutoencoderKL.fromConfig(source.config).initialize(rng);
+    const subfolder = await subfolderFor(source, 'vae');
+    return AutoencoderKL.fromPretrained(source.pretrained!, {
+      ...(subfolder !== undefined ? { subfolder } : {}),
+      ...(source.variant !== undefined ? { variant: source.variant } : {}),
+    });
+  });
+}
+
+function unetClassOf(config: ModelConfig, key: string): typeof UNet2DConditionModel | typeof UNet2DModel {
+  const name = config['_class_name'] ?? 'UNet2DConditionModel';
+  if (name === 'UNet2DConditionModel') return UNet2DConditionModel;
+  if (name === 'UNet2DModel') return UNet2DModel;
+  throw new TrainSetupError(`${key}: _class_name ${JSON.stringify(name)} is not a U-Net YONOS trains; use "UNet2DConditionModel" or "UNet2DModel".`);
+}
+
+/**
+ * The U-Net of a config entry (`UNet2DConditionModel`, or `UNet2DModel` when the config's
+ * `_class_name` says so): loaded, or built from its config and initialized from `rng`.
+ * @throws {@link TrainSetupError} naming `key`.
+ */
+export function loadUnet(source: ModelSource, key: string, rng: Rng): Promise<TrainUnet> {
+  return withKey(key, async () => {
+    if (source.config !== undefined) {
+      const cls = unetClassOf(source.config, key);
+      return cls.fromConfig(source.config).initialize(rng);
+    }
+    const subfolder = await subfolderFor(source, 'unet');
+    const config = await readModelConfig(source.pretrained!, subfolder);
+    const cls = unetClassOf(config, key);
+    return cls.fromPretrained(source.pretrained!, {
+      ...(subfolder !== undefined ? { subfolder } : {}),
+      ...(source.variant !== undefined ? { variant: source.variant } : {}),
+    });
+  });
+}
+
+/**
+ * The scheduler of a config entry: `scheduler_config.json` of a folder, a `config` object,
+ * or (no entry) YONOS's default, DDIM with v-prediction and trailing spacing.
+ * @throws {@link TrainSetupError} naming `key`.
+ */
+export function loadScheduler(source: ModelSource | undefined, key: string): Promise<DDIMScheduler> {
+  return withKey(key, async () => {
+    if (source === undefined) return new DDIMScheduler(YONOS_SCHEDULER_CONFIG);
+    if (source.config !== undefined) return DDIMScheduler.fromConfig(source.config);
+    const subfolder = await subfolderFor(source, 'scheduler');
+    const path = join(source.pretrained!, ...(subfolder !== undefined ? [subfolder] : []), 'scheduler_config.json');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(path, 'utf8'));
+    } catch (cause) {
+      throw new YonosError(`cannot read ${path} (${(cause as Error).message})`, { cause });
+    }
+    return DDIMScheduler.fromConfig(parsed);
+  });
+}
+
+/** A new U-Net of the same class and config holding a copy of `unet`'s weights (a distillation student). */
+export function cloneUnet(unet: TrainUnet): TrainUnet {
+  const cls = unet instanceof UNet2DModel ? UNet2DModel : UNet2DConditionModel;
+  const copy = cls.fromConfig(unet.config);
+  copy.loadStateDict(unet.stateDict({ layout: 'native' }), { layout: 'native' });
+  return copy;
+}
+
+/**
+ * Checks that a VAE and a U-Net fit together as YONOS needs (U-Net input = noisy latent +
+ * LR latent) and that the training crop gives latents the U-Net can take.
+ * @throws {@link TrainSetupError} saying which key to change.
+ */
+export function checkCompatible(vae: AutoencoderKL, unet: TrainUnet, cropSize: number, unetKey: string): void {
+  const c = vae.latentChannels;
+  if (unet.inChannels !== 2 * c || unet.outChannels !== c) {
+    throw new TrainSetupError(
+      `${unetKey}: the U-Net takes ${unet.inChannels} channels and returns ${unet.outChannels}; with this VAE's ${c} latent channels ` +
+        `YONOS needs in_channels ${2 * c} (z_t and z_lr) and out_channels ${c}.`,
+    );
+  }
+  const latent = cropSize / vae.downsampleFactor;
+  const levels = (unet.config as { block_out_channels?: unknown[] }).block_out_channels?.length ?? 1;
+  const multiple = 2 ** (levels - 1);
+  if (!Number.isInteger(latent) || latent % multiple !== 0) {
+    const unit = vae.downsampleFactor * multiple;
+    throw new TrainSetupError(
+      `data.crop_size ${cropSize} gives ${latent}x${latent} latents, but the U-Net's ${levels} levels need sides divisible by ${multiple}: ` +
+        `use a multiple of ${unit} (e.g. ${Math.max(unit, Math.round(cropSize / unit) * unit)}).`,
+    );
+  }
+}

@@ -1,0 +1,145 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRng } from '@yonos/core';
+import type { Rng } from '@yonos/core';
+import { createDistillStage, findLatestCheckpoint, readTrainConfig, runStage } from '@yonos/distill';
+import type { DistillTrainConfig, ModelSource } from '@yonos/distill';
+import { makeDistillationPair } from '@yonos/degrade';
+import type { DDIMScheduler } from '@yonos/sampler';
+import type { AutoencoderKL } from '@yonos/vae';
+import { openTrainBatches } from './data.js';
+import { createDegradation } from './degradation.js';
+import { TrainSetupError } from './errors.js';
+import { checkCompatible, cloneUnet, loadScheduler, loadUnet, loadVae } from './models.js';
+import type { TrainUnet } from './models.js';
+import { writePipelineFolder } from './output.js';
+import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
+import { resolveResume } from './resume.js';
+import { stageRunOptions, targetSteps } from './run-options.js';
+import { logStart, summarize } from './summary.js';
+import { trainSr } from './train-sr.js';
+import { openValidationFolder, superResolutionValidator } from './validation.js';
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The x2 teacher's folder: the pretrained one, or the output of its direct-SR config, trained first (resuming as asked). */
+async function teacherFolder(config: DistillTrainConfig, options: TrainRunOptions, summaries: TrainedModelSummary[]): Promise<ModelSource> {
+  const { teacher } = config;
+  if (teacher.pretrained !== undefined) return { pretrained: teacher.pretrained, ...(teacher.subfolder !== undefined ? { subfolder: teacher.subfolder } : {}) };
+  const srConfig = await readTrainConfig('sr', teacher.sr_config!);
+  if (srConfig.scale !== 2) {
+    throw new TrainSetupError(`teacher.sr_config ${teacher.sr_config}: the chain starts from an x2 teacher, but that config trains x${srConfig.scale}; set its scale to 2.`);
+  }
+  // A teacher trained to the end (by this command or by `yonos train sr`) is used as it is.
+  const latest = await findLatestCheckpoint(srConfig.checkpoint.dir);
+  if (latest !== undefined && latest.step >= srConfig.steps && (await exists(join(srConfig.output, 'model_index.json')))) {
+    options.reporter.log(`sr x2 (teacher): already trained (${latest.path}); using ${srConfig.output}`);
+    return { pretrained: srConfig.output };
+  }
+  const summary = await trainSr(srConfig, options);
+  summaries.push(summary);
+  if (summary.output === undefined) {
+    throw new TrainSetupError(`the x2 teacher (${teacher.sr_config}) stopped at step ${summary.step} before finishing; rerun with --resume auto to continue.`);
+  }
+  return { pretrained: summary.output };
+}
+
+/** A model entry of the config, else the same role in the teacher's pipeline folder when it has one. */
+async function fromTeacher(given: ModelSource | undefined, teacher: ModelSource, role: 'vae' | 'scheduler'): Promise<ModelSource | undefined> {
+  if (given !== undefined) return given;
+  if (teacher.subfolder === undefined && (await exists(join(teacher.pretrained!, 'model_index.json')))) return { pretrained: teacher.pretrained!, subfolder: role };
+  if (role === 'vae') {
+    throw new TrainSetupError(
+      `models.vae: the teacher ${teacher.pretrained} is not a pipeline folder with a vae/, so give the VAE the teacher was trained with ("models": { "vae": { "pretrained": ... } }).`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * `yonos train distill`: the scale-distillation chain in one command. The x2 teacher comes from
+ * a folder or is trained first from its direct-SR config; then each link (x4, x8, ...)
+ * initializes its student from the previous model, distils it against that frozen model (see
+ * `createDistillStage`), and writes the (EMA) student as a pipeline folder to
+ * `<output>/x<scale>`, with checkpoints in `<checkpoint.dir>/x<scale>`. The next link's teacher is
+ * that student. Rerunning with `--resume auto` continues where the chain stopped (finished links
+ * resume at their last step and are only rewritten).
+ */
+export async function trainDistill(config: DistillTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary[]> {
+  const summaries: TrainedModelSummary[] = [];
+  const teacherSource = await teacherFolder(config, options, summaries);
+  const root = createRng(config.seed);
+  const vaeSource = (await fromTeacher(config.models.vae, teacherSource, 'vae'))!;
+  const vae: AutoencoderKL = await loadVae(vaeSource, 'models.vae', root.fork('init:vae'));
+  let teacher: TrainUnet | undefined;
+  let student: TrainUnet | undefined;
+  try {
+    teacher = await loadUnet(teacherSource, 'teacher', root.fork('init:teacher'));
+    checkCompatible(vae, teacher, config.data.crop_size, 'teacher');
+    const scheduler: DDIMScheduler = await loadScheduler(await fromTeacher(config.models.scheduler, teacherSource, 'scheduler'), 'models.scheduler');
+    vae.freeze().eval();
+    const degradation = createDegradation(config.degradation);
+    const heldOut = await openValidationFolder(config.data.validation, config.validation);
+    for (const link of config.stages) {
+      const label = `distill x${link.scale}`;
+      const dir = join(config.checkpoint.dir, `x${link.scale}`);
+      const resume = await resolveResume(dir, options.resume, { stage: 'distill', scale: link.scale });
+      const linkRng: Rng = root.fork(`x${link.scale}`);
+      student = cloneUnet(teacher);
+      teacher.freeze().eval();
+      const data = await openTrainBatches(config.data, linkRng.fork('data'), (l) => options.reporter.log(l));
+      const stage = createDistillStage({
+        codec: vae,
+        student,
+        teacher,
+        scheduler,
+        data,
+        makePair: (hr, factor, rng) => makeDistillationPair(hr, factor, degradation, rng),
+        scale: link.scale,
+        ...(config.loss.snr_gamma !== null ? { snrGamma: config.loss.snr_gamma } : {}),
+        latentMode: config.loss.latent,
+      });
+      const validate =
+        heldOut !== undefined
+          ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: link.scale, vae, unet: student, scheduler, samplesRoot: dir })
+          : undefined;
+      logStart(options.reporter, `${label} (teacher x${link.scale / 2})`, targetSteps(link.steps, options.maxSteps), link.steps, resume);
+      const result = await runStage(
+        stage,
+        stageRunOptions(
+          config,
+          {
+            steps: link.steps,
+            checkpointDir: dir,
+            resume,
+            rng: linkRng.fork('train'),
+            extra: { scale: link.scale },
+            ...(link.lr !== undefined ? { lr: link.lr } : {}),
+            ...(validate !== undefined ? { validate, validateEvery: config.validation.every } : {}),
+          },
+          options,
+        ),
+      );
+      if (result.status !== 'completed') {
+        summaries.push(summarize(label, link.steps, result, undefined));
+        break;
+      }
+      const output = join(config.output, `x${link.scale}`);
+      await writePipelineFolder(output, { vae, unet: student, scheduler, scale: link.scale });
+      summaries.push(summarize(label, link.steps, result, output));
+      teacher.dispose();
+      teacher = student;
+      student = undefined;
+    }
+    return summaries;
+  } finally {
+    vae.dispose();
+    teacher?.dispose();
+    student?.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+import { createRng } from '@yonos/core';
+import { createSrStage, runStage } from '@yonos/distill';
+import type { SrTrainConfig } from '@yonos/distill';
+import { openTrainBatches } from './data.js';
+import { createDegradation } from './degradation.js';
+import { checkCompatible, loadScheduler, loadUnet, loadVae } from './models.js';
+import type { TrainUnet } from './models.js';
+import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
+import { resolveResume } from './resume.js';
+import { stageRunOptions, targetSteps } from './run-options.js';
+import { logStart, summarize } from './summary.js';
+import { openValidationFolder, superResolutionValidator } from './validation.js';
+import { writePipelineFolder } from './output.js';
+
+/**
+ * `yonos train sr`: direct SR training of the config's U-Net against its frozen VAE, then the
+ * (EMA) model written as a `YonosPipeline` folder to `output`.
+ * @throws `TrainSetupError`, `TrainingConfigError`, `CheckpointError`, `NonFiniteLossError`... with what to change.
+ */
+export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary> {
+  const root = createRng(config.seed);
+  const label = `sr x${config.scale}`;
+  const vae = await loadVae(config.models.vae, 'models.vae', root.fork('init:vae'));
+  let unet: TrainUnet | undefined;
+  try {
+    unet = await loadUnet(config.models.unet, 'models.unet', root.fork('init:unet'));
+    checkCompatible(vae, unet, config.data.crop_size, 'models.unet');
+    const scheduler = await loadScheduler(config.models.scheduler, 'models.scheduler');
+    vae.freeze().eval();
+    const resume = await resolveResume(config.checkpoint.dir, options.resume, { stage: 'sr', scale: config.scale });
+    const data = await openTrainBatches(config.data, root.fork('data'), (l) => options.reporter.log(l));
+    const heldOut = await openValidationFolder(config.data.validation, config.validation);
+    const stage = createSrStage({
+      codec: vae,
+      unet,
+      scheduler,
+      data,
+      degradation: createDegradation(config.degradation),
+      scale: config.scale,
+      ...(config.loss.snr_gamma !== null ? { snrGamma: config.loss.snr_gamma } : {}),
+      latentMode: config.loss.latent,
+    });
+    const validate =
+      heldOut !== undefined
+        ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: config.scale, vae, unet, scheduler, samplesRoot: config.checkpoint.dir })
+        : undefined;
+    logStart(options.reporter, label, targetSteps(config.steps, options.maxSteps), config.steps, resume);
+    const result = await runStage(
+      stage,
+      stageRunOptions(
+        config,
+        {
+          steps: config.steps,
+          checkpointDir: config.checkpoint.dir,
+          resume,
+          rng: root.fork('train'),
+          extra: { scale: config.scale },
+          ...(validate !== undefined ? { validate, validateEvery: config.validation.every } : {}),
+        },
+        options,
+      ),
+    );
+    let output: string | undefined;
+    if (result.status === 'completed') {
+      await writePipelineFolder(config.output, { vae, unet, scheduler, scale: config.scale });
+      output = config.output;
+    }
+    return summarize(label, config.steps, result, output);
+  } finally {
+    vae.dispose();
+    unet?.dispose();
+  }
+}

@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Denoiser, LatentCodec, Module, NoiseScheduler } from '@yonos/core';
+import { ImageFolder, toSigned, validateSuperResolution } from '@yonos/distill';
+import type { RunStageOptions, SrTrainConfig } from '@yonos/distill';
+import { YonosPipeline } from '@yonos/sampler';
+import { TrainSetupError } from './errors.js';
+
+type ValidationConfig = SrTrainConfig['validation'];
+type Validate = NonNullable<RunStageOptions['validate']>;
+
+/**
+ * The held-out folder, when validation is on (`validation.every > 0`).
+ * @throws {@link TrainSetupError} if validation is on but `data.validation` is not set.
+ */
+export async function openValidationFolder(folder: string | undefined, validation: ValidationConfig): Promise<ImageFolder | undefined> {
+  if (validation.every === 0) return undefined;
+  if (folder === undefined) {
+    throw new TrainSetupError('validation.every is set but data.validation is not: give a folder of held-out HR images, or set validation.every to 0.');
+  }
+  return ImageFolder.open(folder);
+}
+
+function evalMode(...models: unknown[]): void {
+  for (const m of models) (m as Partial<Module>).eval?.();
+}
+
+/**
+ * Validation of a super-resolution model as it will be used: `YonosPipeline` with one step
+ * (bicubic LR of centred HR crops, PSNR/SSIM, sample PNGs under `<samplesRoot>/samples/step-<n>/`),
+ * on the EMA weights when the run has an EMA.
+ */
+export function superResolutionValidator(args: {
+  readonly dataset: ImageFolder;
+  readonly validation: ValidationConfig;
+  readonly scale: number;
+  readonly vae: LatentCodec;
+  readonly unet: Denoiser;
+  readonly scheduler: NoiseScheduler;
+  readonly samplesRoot: string;
+  /** The model the EMA averages (default the U-Net). */
+  readonly emaModule?: Module;
+}): Validate {
+  const { dataset, validation, scale, vae, unet, scheduler, samplesRoot } = args;
+  return async ({ step, ema }) => {
+    const pipeline = new YonosPipeline({ vae, unet, scheduler, scaleFactor: scale });
+    const run = async (): Promise<Record<string, number>> => {
+      evalMode(vae, unet);
+      const r = await validateSuperResolution({
+        dataset,
+        scale,
+        maxSize: validation.max_size,
+        maxImages: validation.max_images,
+        ...(validation.samples > 0 ? { samplesDir: join(samplesRoot, 'samples', `step-${step}`), sampleCount: validation.samples } : {}),
+        predict: async (lr) => {
+          const signed = toSigned(lr);
+          try {
+            const out = await pipeline.run(signed, { seed: validation.seed, tile: false });
+            return tf.tidy(() => tf.div(tf.add(out, 1), 2) as tf.Tensor4D);
+          } finally {
+            signed.dispose();
+          }
+        },
+      });
+      return { psnr: r.psnr, ssim: r.ssim };
+    };
+    try {
+      return ema !== undefined ? await ema.withAveraged(run, args.emaModule) : await run();
+    } finally {
+      pipeline.dispose({ components: false });
+    }
+  };
+}
+
+/** Validation of a VAE: PSNR/SSIM of `decode(encode(x).mean)` on centred crops of the held-out images. */
+export function reconstructionValidator(args: {
+  readonly dataset: ImageFolder;
+  readonly validation: ValidationConfig;
+  readonly vae: LatentCodec & Module;
+  readonly samplesRoot: string;
+}): Validate {
+  const { dataset, validation, vae, samplesRoot } = args;
+  return async ({ step, ema }) => {
+    const run = async (): Promise<Record<string, number>> => {
+      vae.eval();
+      const r = await validateSuperResolution({
+        dataset,
+        scale: 1,
+        degrade: (hr) => tf.clone(hr),
+        sizeMultiple: vae.downsampleFactor,
+        cropBorder: 0,
+        maxSize: validation.max_size,
+        maxImages: validation.max_images,
+        ...(validation.samples > 0 ? { samplesDir: join(samplesRoot, 'samples', `step-${step}`), sampleCount: validation.samples } : {}),
+        predict: (image) =>
+          tf.tidy(() => {
+            const posterior = vae.encode(toSigned(image));
+            return tf.div(tf.add(vae.decode(posterior.mean), 1), 2) as tf.Tensor4D;
+          }),
+      });
+      return { psnr: r.psnr, ssim: r.ssim };
+    };
+    return ema !== undefined ? ema.withAveraged(run) : run();
+  };
+}

@@ -1,0 +1,248 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { imresize, useBackend } from '@yonos/core';
+import type { RawImage } from '@yonos/core';
+import { encodeImage, readImage, writeImage } from '@yonos/core/node';
+import { YonosPipeline } from '@yonos/sampler';
+import { UNet2DConditionModel } from '@yonos/unet';
+import { AutoencoderKL } from '@yonos/vae';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledModelDir } from '../src/cli/model-card.js';
+import { registerPretrainedClasses } from '../src/register.js';
+import { testImage, yonos } from './helpers.js';
+
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/diffusers');
+
+let root: string;
+let model: string;
+let input: string;
+
+async function files(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort();
+}
+
+async function bytesOf(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const name of await files(dir)) out.set(name, await readFile(join(dir, name)));
+  return out;
+}
+
+/** An 8-bit RGBA image whose alpha has soft and hard edges. */
+function rgbaImage(width: number, height: number): RawImage {
+  const rgb = testImage(width, height, 7);
+  const data = new Uint8Array(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
+    data.set(rgb.data.subarray(3 * p, 3 * p + 3), 4 * p);
+    const x = p % width;
+    data[4 * p + 3] = x < 2 ? 0 : x < 5 ? 60 * x : 255;
+  }
+  return { data, width, height, channels: 4, bitDepth: 8 };
+}
+
+/** Core's bicubic of the alpha, quantized as the pipeline does, computed here without the pipeline. */
+function expectedAlpha(image: RawImage, scale: number): number[] {
+  const alpha = Float32Array.from({ length: image.width * image.height }, (_, p) => image.data[p * image.channels + image.channels - 1]! / 255);
+  const up = tf.tidy(() => tf.clipByValue(imresize(tf.tensor4d(alpha, [1, image.height, image.width, 1]), scale), 0, 1));
+  const values = Array.from(up.dataSync(), (v) => Math.min(255, Math.max(0, Math.round(v * 255))));
+  up.dispose();
+  return values;
+}
+
+function channel(image: RawImage, c: number): number[] {
+  return Array.from({ length: image.width * image.height }, (_, p) => image.data[p * image.channels + c]!);
+}
+
+describe('yonos upscale', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+    root = await mkdtemp(join(tmpdir(), 'yonos-upscale-'));
+    // A real YonosPipeline folder from the tiny diffusers fixtures (VAE factor 4, latent multiple 4).
+    registerPretrainedClasses();
+    const vae = await AutoencoderKL.fromPretrained(join(FIXTURES, 'vae-tiny'));
+    const unet = await UNet2DConditionModel.fromPretrained(join(FIXTURES, 'unet-sd2-tiny'));
+    const pipe = new YonosPipeline({ vae, unet, scaleFactor: 4 });
+    model = join(root, 'model');
+    await pipe.savePretrained(model);
+    pipe.dispose();
+
+    input = join(root, 'in');
+    await mkdir(input);
+    await writeImage(join(input, 'rgba.png'), rgbaImage(8, 6));
+    await writeImage(join(input, 'photo.jpg'), testImage(8, 8, 2), { quality: 90 });
+    await writeImage(join(input, 'pic.webp'), testImage(6, 7, 3), { lossless: true });
+    const gray = testImage(7, 5, 4);
+    await writeImage(join(input, 'gray.png'), { data: Uint8Array.from(channel(gray, 0)), width: 7, height: 5, channels: 1, bitDepth: 8 });
+    const gray16 = Uint16Array.from({ length: 6 * 5 }, (_, p) => (p * 2011) % 65536);
+    await writeImage(join(input, 'gray16.png'), { data: gray16, width: 6, height: 5, channels: 1, bitDepth: 16 });
+    await writeFile(join(input, 'bad.png'), 'this is not a PNG file');
+    await writeFile(join(input, 'notes.txt'), 'not an image');
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('upscales PNG (RGBA, gray, 16-bit), JPEG and WebP, keeps alpha, skips the corrupt file, exits with 1', async () => {
+    const before = await bytesOf(input);
+    const out = join(root, 'out');
+    const run = await yonos('upscale', input, '-o', out, '--model', model);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^Upscaled 5 images x4 into .*out: steps 1, seed 0, backend wasm, model .*model\.$/m);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('warning: '))).toEqual([expect.stringMatching(/^warning: skipped '.*bad\.png': Cannot decode image .*Pass an uncorrupted PNG, JPEG or WebP file\.$/)]);
+    expect(lines.at(-1)).toMatch(/^error: 1 of 6 inputs failed \(.*bad\.png; reasons above\)/);
+    expect(lines.filter((l) => / -> /.test(l))).toHaveLength(5);
+    expect(await files(out)).toEqual(['gray16_x4.png', 'gray_x4.png', 'photo_x4.jpg', 'pic_x4.webp', 'rgba_x4.png']);
+
+    const shapes = await Promise.all((await files(out)).map(async (f) => {
+      const img = await readImage(join(out, f));
+      return [f, img.width, img.height, img.channels, img.bitDepth];
+    }));
+    expect(shapes).toEqual([
+      ['gray16_x4.png', 24, 20, 1, 16],
+      ['gray_x4.png', 28, 20, 1, 8],
+      ['photo_x4.jpg', 32, 32, 3, 8],
+      ['pic_x4.webp', 24, 28, 3, 8],
+      ['rgba_x4.png', 32, 24, 4, 8],
+    ]);
+
+    // Alpha is core's bicubic of the input alpha, quantized: recomputed here.
+    const rgba = await readImage(join(input, 'rgba.png'));
+    const upscaled = await readImage(join(out, 'rgba_x4.png'));
+    expect(channel(upscaled, 3)).toEqual(expectedAlpha(rgba, 4));
+
+    // The colors are what the library computes for the same file and seed.
+    const pipe = await YonosPipeline.fromPretrained(model);
+    const direct = await pipe.upscale(rgba, { seed: 0 });
+    pipe.dispose();
+    expect((await encodeImage(direct, { format: 'png' })).equals(await readFile(join(out, 'rgba_x4.png')))).toBe(true);
+
+    // Inputs are untouched and nothing was written next to them.
+    expect(await bytesOf(input)).toEqual(before);
+  });
+
+  it('is reproducible: the same seed gives the same bytes, another seed other bytes; no tensor leaks', async () => {
+    const args = [join(input, '*.png'), join(input, 'pic.webp'), '--model', model, '--backend', 'wasm'];
+    await yonos('upscale', ...args, '-o', join(root, 'warm'), '--seed', '3');
+    const tensors = tf.memory().numTensors;
+    const a = await yonos('upscale', ...args, '-o', join(root, 'seed3a'), '--seed', '3');
+    expect(tf.memory().numTensors).toBe(tensors);
+    const b = await yonos('upscale', ...args, '-o', join(root, 'seed3b'), '--seed', '3');
+    const c = await yonos('upscale', ...args, '-o', join(root, 'seed4'), '--seed', '4');
+    expect([a.code, b.code, c.code]).toEqual([1, 1, 1]);
+    const [x, y, z] = await Promise.all(['seed3a', 'seed3b', 'seed4'].map((d) => bytesOf(join(root, d))));
+    // The pattern picked the PNGs only (bad.png failing among them).
+    expect([...x!.keys()]).toEqual(['gray16_x4.png', 'gray_x4.png', 'pic_x4.webp', 'rgba_x4.png']);
+    for (const [name, bytes] of x!) {
+      expect(bytes.equals(y!.get(name)!), name).toBe(true);
+      expect(bytes.equals(z!.get(name)!), name).toBe(false);
+    }
+  });
+
+  it('never overwrites an input: an output that is an input, or that another input claims, is skipped', async () => {
+    const dir = join(root, 'clash');
+    const other = join(root, 'clash-other');
+    await mkdir(dir);
+    await mkdir(other);
+    await writeImage(join(dir, 'a.png'), testImage(4, 4, 1));
+    await writeImage(join(dir, 'a_x4.png'), testImage(4, 4, 2));
+    await writeImage(join(other, 'a_x4.png'), testImage(4, 4, 3));
+    const before = await bytesOf(dir);
+    // The whole folder as input and as output: refused before anything runs.
+    const same = await yonos('upscale', dir, '-o', dir, '--model', model);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toMatch(/^error: The output folder '.*clash' is the input folder .*: pass a different --out/);
+    // Files: a.png would write clash/a_x4.png, which is an input; other/a_x4.png and clash/a_x4.png both make a_x4_x4.png.
+    const run = await yonos('upscale', join(dir, 'a.png'), join(dir, 'a_x4.png'), join(other, 'a_x4.png'), '-o', dir, '--model', model);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/warning: skipped '.*clash\/a\.png': its output '.*clash\/a_x4\.png' is the input '.*clash\/a_x4\.png', which is never overwritten: pass a different --out/);
+    expect(run.stderr).toMatch(/warning: skipped '.*clash-other\/a_x4\.png': its output 'a_x4_x4\.png' is already taken by '.*clash\/a_x4\.png'/);
+    expect(run.stderr).toMatch(/error: 2 of 3 inputs failed/);
+    const after = await bytesOf(dir);
+    expect(after.get('a.png')!.equals(before.get('a.png')!)).toBe(true);
+    expect(after.get('a_x4.png')!.equals(before.get('a_x4.png')!)).toBe(true);
+    expect([...after.keys()]).toEqual(['a.png', 'a_x4.png', 'a_x4_x4.png']);
+  });
+
+  it('writes another format on request: WebP keeps alpha, JPEG drops it with a note', async () => {
+    const rgba = join(input, 'rgba.png');
+    const webp = await yonos('upscale', rgba, '-o', join(root, 'webp'), '--model', model, '--format', 'webp', '--quality', '100');
+    expect(webp.code).toBe(0);
+    const image = await readImage(join(root, 'webp', 'rgba_x4.webp'));
+    expect([image.width, image.height, image.channels]).toEqual([32, 24, 4]);
+    const jpeg = await yonos('upscale', rgba, '-o', join(root, 'jpeg'), '--model', model, '-f', 'jpeg');
+    expect(jpeg.code).toBe(0);
+    expect(jpeg.stderr).toContain('(alpha dropped: JPEG cannot hold it; use --format png or webp to keep it)');
+    expect((await readImage(join(root, 'jpeg', 'rgba_x4.jpg'))).channels).toBe(3);
+  });
+
+  it('tiles with --tile (output pixels) and explains sizes it cannot use', async () => {
+    const photo = join(input, 'photo.jpg');
+    const bad = await yonos('upscale', photo, '-o', join(root, 'tile-bad'), '--model', model, '--tile', '20');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: --tile 20 is not a multiple of 16 \(this model's VAE factor 4 x latent multiple 4\): pass 16 or 32, or 0 to turn tiling off\.$/m);
+    const tiled = await yonos('upscale', photo, '-o', join(root, 'tiled'), '--model', model, '--tile', '16', '-f', 'png');
+    const whole = await yonos('upscale', photo, '-o', join(root, 'whole'), '--model', model, '--tile', '0', '-f', 'png');
+    expect([tiled.code, whole.code]).toEqual([0, 0]);
+    const a = await readImage(join(root, 'tiled', 'photo_x4.png'));
+    const b = await readImage(join(root, 'whole', 'photo_x4.png'));
+    expect([a.width, a.height]).toEqual([32, 32]);
+    // 16-px tiles of a 32-px image: the U-Net sees 4x4 latent windows, so the result differs.
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(false);
+  });
+
+  it('refuses a --scale the model was not trained for, and a --model that is not a pipeline folder', async () => {
+    const out = join(root, 'never');
+    const scale = await yonos('upscale', input, '-o', out, '--model', model, '--scale', '8');
+    expect(scale.code).toBe(1);
+    expect(scale.stderr).toMatch(/^error: --scale 8 does not match the model, which upscales x4 \(.*\): pass --scale 4, or --model a folder trained for x8\.$/m);
+    const folder = await yonos('upscale', input, '-o', out, '--model', input);
+    expect(folder.stderr).toMatch(/^error: --model '.*in' has no model_index\.json: pass a YonosPipeline folder/);
+    const steps = await yonos('upscale', input, '-o', out, '--model', model, '--steps', '0');
+    expect(steps.stderr).toMatch(/^error: --steps must be at least 1 \(got "0"\)\./);
+    const nothing = await yonos('upscale', join(root, 'nope', '*.png'), join(root, 'missing.png'), '-o', out, '--model', model);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(/warning: skipped '.*nope\/\*\.png': the pattern matched no PNG, JPEG or WebP file/);
+    expect(nothing.stderr).toMatch(/warning: skipped '.*missing\.png': no such file or folder/);
+    expect(nothing.stderr).toMatch(/error: No image to upscale in/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it.skipIf(existsSync(join(bundledModelDir(), 'model_index.json')))('without --model and no bundled model, says to pass --model', async () => {
+    const run = await yonos('upscale', input);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: No bundled model is installed \(nothing at .*model\/model_index\.json\): pass --model <folder>/)]);
+  });
+
+  it('stops on Ctrl-C (SIGINT): the current image is abandoned, nothing leaks, the exit code is 1', async () => {
+    const out = join(root, 'interrupted');
+    const listeners = process.listenerCount('SIGINT');
+    await yonos('upscale', join(input, 'photo.jpg'), '-o', join(root, 'warm-int'), '--model', model);
+    const tensors = tf.memory().numTensors;
+    const running = yonos('upscale', join(input, 'photo.jpg'), join(input, 'pic.webp'), '-o', out, '--model', model);
+    // The handler is installed once the model is loaded, right before the first image.
+    while (process.listenerCount('SIGINT') === listeners) await new Promise((r) => setTimeout(r, 1));
+    process.emit('SIGINT');
+    const run = await running;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Interrupted: stopping the current image (press Ctrl-C again to kill).');
+    expect(run.stderr).toMatch(/^error: Interrupted \(Ctrl-C\) at '.*photo\.jpg': 0 of 2 images written\. Rerun the same command/m);
+    expect(await files(out)).toEqual([]);
+    expect(process.listenerCount('SIGINT')).toBe(listeners);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('prints help with every option, and the global ones', async () => {
+    const help = await yonos('upscale', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: yonos upscale [options] <inputs...>');
+    for (const option of ['--out', '--scale', '--steps', '--tile', '--seed', '--model', '--format', '--quality', '--backend']) {
+      expect(help.stdout).toContain(option);
+    }
+    expect((await yonos('--help')).stdout).toMatch(/upscale \[options\] <inputs\.\.\.>/);
+  });
+});
