@@ -33,6 +33,10 @@ export function createProgress(stream: CliStream, total: number, label: string):
   return {
     increment: (name) => bar.increment(1, { name }),
     log: (line) => multi.log(`${line}\n`),
-    stop: () => multi.stop(),
+    stop: () => {
+      // cli-progress prints logged lines only when it redraws: flush them before the bar goes.
+      multi.update();
+      multi.stop();
+    },
   };
 }
