@@ -2,28 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import { disposeModelImage, ImageDecodeError, ImageEncodeError } from '../src/image/index.js';
-import type { BitDepth, ChannelCount, RawImage } from '../src/image/index.js';
+import type { RawImage } from '../src/image/index.js';
 import { encodeImage, readImage, readImageTensors, writeImage } from '../src/image/node.js';
 import { psnrHost } from '../src/metrics/index.js';
-
-const LAYOUTS: [ChannelCount, BitDepth][] = [1, 2, 3, 4].flatMap((c) => [8, 16].map((d) => [c, d] as [ChannelCount, BitDepth]));
-
-function makeRaw(channels: ChannelCount, bitDepth: BitDepth, width = 7, height = 5): RawImage {
-  const n = width * height * channels;
-  const max = bitDepth === 8 ? 255 : 65535;
-  const data = bitDepth === 8 ? new Uint8Array(n) : new Uint16Array(n);
-  let s = 777 + channels * 13 + bitDepth;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    data[i] = s % (max + 1);
-  }
-  data[0] = 0;
-  data[n - 1] = max;
-  return { data, width, height, channels, bitDepth };
-}
+import { LAYOUTS, makeRaw } from './raw-images.js';
 
 /** A smooth 8-bit RGB image, on which JPEG is accurate. */
 function smoothRgb(width: number, height: number): RawImage {
@@ -41,7 +26,7 @@ function smoothRgb(width: number, height: number): RawImage {
 
 let dir: string;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend('cpu');
   dir = mkdtempSync(join(tmpdir(), 'yonos-image-'));
 });
 afterAll(() => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import {
   disposeModelImage,
   fromBrowserImage,
@@ -12,28 +12,12 @@ import {
   toImageData,
   toRawImage,
 } from '../src/image/index.js';
-import type { BitDepth, ChannelCount, RawImage } from '../src/image/index.js';
-
-const LAYOUTS: [ChannelCount, BitDepth][] = [1, 2, 3, 4].flatMap((c) => [8, 16].map((d) => [c, d] as [ChannelCount, BitDepth]));
-
-/** Pseudo-random pixels that include 0 and the maximum. */
-function makeRaw(channels: ChannelCount, bitDepth: BitDepth, width = 5, height = 4): RawImage {
-  const n = width * height * channels;
-  const max = bitDepth === 8 ? 255 : 65535;
-  const data = bitDepth === 8 ? new Uint8Array(n) : new Uint16Array(n);
-  let s = 12345 + channels * 7 + bitDepth;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    data[i] = s % (max + 1);
-  }
-  data[0] = 0;
-  data[n - 1] = max;
-  return { data, width, height, channels, bitDepth };
-}
+import type { ChannelCount } from '../src/image/index.js';
+import { LAYOUTS, makeRaw } from './raw-images.js';
 
 describe('fromRawImage / toRawImage', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it.each(LAYOUTS)('%i channel(s), %i bit: exact values, alpha kept aside, round trip exact, no leaks', async (channels, bitDepth) => {

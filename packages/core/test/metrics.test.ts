@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import { MetricError, psnr, psnrHost, ssim, ssimHost } from '../src/metrics/index.js';
 import type { MetricHostImage } from '../src/metrics/index.js';
+import { SafetensorsReader } from '../src/safetensors/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/basicsr/', import.meta.url));
 
@@ -16,27 +17,18 @@ interface MetricCase {
   ssim: number;
 }
 
-// A few lines of safetensors parsing (F32 only), so this test does not depend on the reader.
-function loadF32(file: string): Map<string, { shape: number[]; data: Float32Array }> {
-  const bytes = readFileSync(file);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__' || entry.dtype !== 'F32') continue;
-    const [begin, end] = entry.data_offsets;
-    const raw = bytes.subarray(8 + headerLength + begin, 8 + headerLength + end);
-    const data = new Float32Array(raw.byteLength / 4);
-    for (let i = 0; i < data.length; i++) data[i] = raw.readFloatLE(4 * i);
-    out.set(name, { shape: entry.shape, data });
+/** The F32 tensors of a fixture file as host data, through the package's own reader. */
+async function loadF32(file: string): Promise<Map<string, { shape: readonly number[]; data: Float32Array }>> {
+  const reader = SafetensorsReader.fromBytes(readFileSync(file));
+  const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const name of reader.keys()) {
+    const { dtype, shape } = reader.info(name);
+    if (dtype === 'F32') out.set(name, { shape, data: (await reader.readRaw(name)) as Float32Array });
   }
   return out;
 }
 
-const tensors = loadF32(`${FIXTURES}degrade.safetensors`);
+const tensors = await loadF32(`${FIXTURES}degrade.safetensors`);
 const cases = (JSON.parse(readFileSync(`${FIXTURES}degrade.json`, 'utf8')) as { metrics: MetricCase[] }).metrics;
 
 function host(name: string, transform: (v: number) => number = (v) => v): MetricHostImage {
@@ -51,7 +43,7 @@ const TOL = 1e-6;
 
 describe('psnr / ssim against BasicSR calculate_psnr / calculate_ssim', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('has all 12 fixture cases', () => {

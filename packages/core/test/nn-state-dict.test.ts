@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,27 +14,9 @@ import {
 } from '../src/nn/index.js';
 import { useBackend } from '../src/backend/index.js';
 import { createRng } from '../src/random/index.js';
+import { openSafetensorsFile } from '../src/safetensors/node.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/diffusers/', import.meta.url));
-
-// A few lines of safetensors parsing (F32 only), so this test does not depend on the reader.
-function loadF32(file: string): Map<string, { shape: number[]; data: Float32Array }> {
-  const bytes = readFileSync(file);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    expect(entry.dtype).toBe('F32');
-    const [start, end] = entry.data_offsets;
-    const raw = bytes.subarray(8 + headerLength + start, 8 + headerLength + end);
-    out.set(name, { shape: entry.shape, data: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) });
-  }
-  return out;
-}
 
 class Small extends Module {
   readonly conv = new Conv2d(3, 4, [3, 2], { padding: 1 });
@@ -211,13 +192,15 @@ describe('stateDict / loadStateDict', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('loads the vae-tiny fixture (diffusers safetensors) by name, and saves it back bit-exactly', () => {
-    const weights = loadF32(`${FIXTURES}vae-tiny/diffusion_pytorch_model.safetensors`);
+  it('loads the vae-tiny fixture (diffusers safetensors) by name, and saves it back bit-exactly', async () => {
+    const reader = await openSafetensorsFile(`${FIXTURES}vae-tiny/diffusion_pytorch_model.safetensors`);
     const prefix = 'decoder.mid_block.';
     const dict = new Map<string, tf.Tensor>();
-    for (const [name, { shape, data }] of weights) {
-      if (name.startsWith(prefix)) dict.set(name.slice(prefix.length), tf.tensor(data, shape));
+    for (const name of reader.keys()) {
+      expect(reader.info(name).dtype).toBe('F32');
+      if (name.startsWith(prefix)) dict.set(name.slice(prefix.length), await reader.tensor(name));
     }
+    await reader.close();
     class MidBlock extends Module {
       readonly attentions = new ModuleList([
         new Attention({ query_dim: 32, heads: 1, dim_head: 32, norm_num_groups: 8, eps: 1e-6, bias: true, residual_connection: true }),

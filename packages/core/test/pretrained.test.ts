@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import {
   Conv2d,
   Linear,
@@ -37,7 +37,7 @@ class TinyModel extends Module {
 
 let dir: string;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useBackend('cpu');
   dir = mkdtempSync(join(tmpdir(), 'yonos-pretrained-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

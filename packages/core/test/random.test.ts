@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import { createRng, philox4x32, RngError } from '../src/random/index.js';
 
 const hex = (words: ArrayLike<number>): string =>
@@ -99,15 +98,18 @@ describe('createRng stream layout', () => {
 });
 
 describe('createRng tensors', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   afterAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('gives identical numbers on cpu and wasm, without leaking', async () => {
     const results: Record<string, { u: Float32Array; n: Float32Array }> = {};
-    for (const backend of ['cpu', 'wasm']) {
-      expect(await tf.setBackend(backend)).toBe(true);
-      await tf.ready();
+    for (const backend of ['cpu', 'wasm'] as const) {
+      expect((await useBackend(backend)).name).toBe(backend);
       const before = tf.memory().numTensors;
       const rng = createRng(2024);
       const u = rng.uniform([2, 3, 5, 1], -1, 1);

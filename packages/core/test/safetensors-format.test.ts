@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import {
   SafetensorsError,
   SafetensorsReader,
@@ -14,23 +14,11 @@ import {
   serializeSafetensors,
 } from '../src/safetensors/index.js';
 import type { SafetensorsDtype, SafetensorsRawTensor, SafetensorsTypedArray } from '../src/safetensors/index.js';
+import { mulberry32 } from './prng.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await useBackend('cpu');
 });
-
-/** Deterministic test data (mulberry32); results never depend on it beyond reproducibility. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const enc = new TextEncoder();
 
@@ -114,7 +102,7 @@ describe('float16 / bfloat16 conversion', () => {
   });
 
   it('encodes float32 to the nearest binary16, ties to even, like an exhaustive search', () => {
-    const rand = prng(1);
+    const rand = mulberry32(1);
     const specials = [0, -0, 1, -1, 65504, 65519, 65519.99, 65520, 65536, 1e9, -1e9, 2 ** -14, 2 ** -24, 2 ** -25,
       2 ** -25 * 1.0001, 3 * 2 ** -26, 2 ** -26, 1e-10, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2049, 2051, 0.1, 1 / 3,
       Infinity, -Infinity, 6.1e-5, 6.09e-5, 2 ** -15 + 2 ** -25];
@@ -131,7 +119,7 @@ describe('float16 / bfloat16 conversion', () => {
   });
 
   it('round-trips bfloat16 with round-to-nearest-even', () => {
-    const rand = prng(2);
+    const rand = mulberry32(2);
     const values = [0, -0, 1, -1, 3.4e38, -3.4e38, 1e-40, 1 + 2 ** -8, 1 + 3 * 2 ** -8, Infinity];
     for (let i = 0; i < 4000; i++) values.push((rand() - 0.5) * 2 ** (rand() * 100 - 50));
     const f32 = Float32Array.from(values);
@@ -216,7 +204,7 @@ describe('serializeSafetensors layout (matches the reference Rust crate)', () =>
 });
 
 describe('round trips', () => {
-  const rand = prng(3);
+  const rand = mulberry32(3);
   const u8 = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
   const cases: Array<[SafetensorsDtype, number[], SafetensorsTypedArray]> = [
     ['BOOL', [2, 3], Uint8Array.from([1, 0, 0, 1, 1, 0])],
@@ -316,7 +304,7 @@ describe('round trips', () => {
   });
 
   it('writes tfjs tensors as F32/F16/BF16 and I32/I64, leak-free', async () => {
-    const rand2 = prng(4);
+    const rand2 = mulberry32(4);
     const values = Array.from({ length: 64 }, () => (rand2() - 0.5) * 10);
     const x = tf.tensor(values, [4, 16]);
     const k = tf.tensor([3, -1, 2147483647, -2147483648], [2, 2], 'int32');

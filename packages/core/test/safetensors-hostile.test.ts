@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import {
   byteSourceFromBytes,
   parseSafetensorsHeader,
@@ -11,8 +11,7 @@ import {
 } from '../src/safetensors/index.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await useBackend('cpu');
 });
 
 const enc = new TextEncoder();

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/index.js';
 import {
   openSafetensorsUrl,
   SafetensorsError,
@@ -26,8 +26,7 @@ const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.me
 let dir: string;
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  await tf.ready();
+  await useBackend('cpu');
   dir = mkdtempSync(join(tmpdir(), 'yonos-safetensors-'));
 });
 

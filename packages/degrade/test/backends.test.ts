@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { BackendUnavailableError, createRng, useBackend } from '@yonos/core';
 import type { BackendName } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

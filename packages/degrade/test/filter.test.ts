@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bivariateGaussian,
@@ -42,7 +41,7 @@ function hostFilter(img: Float32Array, h: number, w: number, c: number, kernel: 
 
 describe('filter2D, reflectPad, usmSharp', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('matches BasicSR filter2d_aniso (kernel_gaussian_1) to 1e-5', () => {

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bicubicWeights, cubic } from '@yonos/core';
+import { bicubicWeights, cubic, useBackend } from '@yonos/core';
 import { imresize, ResizeError } from '../src/index.js';
 import { fixture, fixtureImage, maxAbsDiff } from './helpers/fixtures.js';
 
@@ -17,7 +15,7 @@ const SCALES: Array<[string, number]> = [
 
 describe('imresize (MATLAB bicubic)', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   for (const [key, scale] of SCALES) {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DegradeError, interpolate } from '../src/index.js';
 import type { TorchResizeMode } from '../src/index.js';
@@ -56,7 +55,7 @@ function torchReference(src: Float32Array, h: number, w: number, outH: number, o
 
 describe('interpolate (PyTorch F.interpolate, align_corners=False)', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('reproduces the 2x2 -> 4x4 examples of PyTorch (bilinear from its nn.Upsample docs, bicubic by hand)', () => {

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DegradeError, diffJpeg, qualityToFactor } from '../src/index.js';
 import { fixture, fixtureImage, maxAbsDiff } from './helpers/fixtures.js';
 
 describe('diffJpeg (DiffJPEG semantics)', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   for (const q of [30, 60, 95]) {

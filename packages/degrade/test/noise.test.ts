@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { createRng } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addGaussianNoise,
@@ -33,7 +32,7 @@ function pmf(rate: number, k: number): number {
 
 describe('Gaussian noise', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('has the requested per-sample std (in 8-bit levels) and zero mean', () => {
@@ -96,7 +95,7 @@ describe('Gaussian noise', () => {
 
 describe('Poisson noise', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('tables: monotone CDFs ending at 1 with a negligible truncated tail', () => {

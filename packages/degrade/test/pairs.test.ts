@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { createRng, imresize } from '@yonos/core';
+import { createRng, imresize, useBackend } from '@yonos/core';
 import type { Degradation, Rng, RngState } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -92,7 +91,7 @@ const strip = (calls: readonly Call[]): Omit<Call, 'origin'>[] => calls.map(({ o
 
 describe('makeDistillationPair', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('returns the student at 1/N, the teacher at 2/N and both upsampled to HR size', () => {
@@ -234,7 +233,7 @@ describe('makeDistillationPair', () => {
 
 describe('ShapeStableRng', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
   });
 
   it('keeps host draws independent of earlier tensor shapes, and tensor streams aligned', () => {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { createRng } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BicubicDegradation,
@@ -24,11 +23,12 @@ function expect8Bit(values: ArrayLike<number>): void {
   }
 }
 
-describe('RealESRGANDegradation', () => {
-  beforeAll(async () => {
-    await tf.setBackend('cpu');
-  });
+// One backend for both suites, so either runs alone (vitest -t) as well.
+beforeAll(async () => {
+  await useBackend('cpu');
+});
 
+describe('RealESRGANDegradation', () => {
   it('publishes Real-ESRGAN x4plus defaults', () => {
     const d = new RealESRGANDegradation();
     expect(d.options.resizeProb).toEqual([0.2, 0.7, 0.1]);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { createRng } from '@yonos/core';
-import { describe, expect, it } from 'vitest';
+import { createRng, useBackend } from '@yonos/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bivariateGeneralizedGaussian,
   DegradeError,
@@ -27,6 +26,10 @@ function expectFrequency(observed: number, n: number, p: number): void {
 }
 
 describe('random kernels', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   it(`randomMixedKernels: Real-ESRGAN type frequencies over ${DRAWS} draws, ranges, unit sums`, () => {
     const rng = createRng(42);
     const counts = new Map<string, number>();

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Attention, LayerNorm, Module } from '@yonos/core';
-import { runAttention } from './attention-forward.js';
 import { FeedForward } from './feed-forward.js';
 
 /** Options of {@link BasicTransformerBlock}, with diffusers' argument names (the subset Stable Diffusion uses). */
@@ -84,9 +83,9 @@ export class BasicTransformerBlock extends Module {
   forward(x: tf.Tensor3D, context?: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       let h: tf.Tensor = x;
-      h = tf.add(runAttention(this.attn1, this.norm1.forward(h), this.only_cross_attention ? context : undefined), h);
+      h = tf.add(this.attn1.forward(this.norm1.forward(h), this.only_cross_attention ? context : undefined), h);
       if (this.attn2 !== null && this.norm2 !== null) {
-        h = tf.add(runAttention(this.attn2, this.norm2.forward(h), context), h);
+        h = tf.add(this.attn2.forward(this.norm2.forward(h), context), h);
       }
       h = tf.add(this.ff.forward(this.norm3.forward(h)), h);
       return h as tf.Tensor3D;

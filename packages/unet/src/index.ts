@@ -17,4 +17,3 @@ export { FeedForward } from './feed-forward.js';
 export * from './blocks/index.js';
 export { unetFlops } from './flops.js';
 export type { UNetFlops, UNetFlopsInput } from './flops.js';
-export { multiHeadAttention, runAttention } from './attention-forward.js';

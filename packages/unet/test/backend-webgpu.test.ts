@@ -1,9 +1,5 @@
 // diffusers parity and a training step on webgpu (Dawn + SwiftShader in Node: slow, so one
 // conditioned and one unconditioned case at tiny sizes).
-// tfjs-core itself first: the gradient files would otherwise create tfjs's engine from a
-// partial copy of tfjs-core whose tensors lack chained methods (dy.clone() in Cast's gradient).
-import '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { backendSuite } from './helpers/suites.js';
 
 backendSuite('webgpu', {

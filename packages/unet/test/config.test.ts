@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Attention } from '@yonos/core';
 import { useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, test } from 'vitest';

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createRng, useBackend } from '@yonos/core';
 import { beforeAll, expect, test } from 'vitest';
 import { UNet2DConditionModel, UNet2DModel, unetFlops } from '../src/index.js';

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createRng, useBackend } from '@yonos/core';
 import type { Denoiser } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -4,7 +4,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { PretrainedError, StateDictError, createRng, float16BitsToFloat32, float32ToFloat16Bits, useBackend } from '@yonos/core';
 import { openSafetensorsFile } from '@yonos/core/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

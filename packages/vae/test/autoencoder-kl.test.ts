@@ -1,6 +1,5 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
 import type { LatentCodec } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, DiagonalGaussianDistribution, VaeInputError } from '../src/index.js';
@@ -12,7 +11,7 @@ describe('AutoencoderKL API (vae-tiny on cpu)', () => {
   let io: TinyIo;
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
     vae = await loadTinyWithStateDict();
     io = await loadTinyIo();
   });

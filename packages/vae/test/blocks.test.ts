@@ -1,7 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '@yonos/core';
-import { describe, expect, it } from 'vitest';
+import { createRng, useBackend } from '@yonos/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, DownEncoderBlock2D, UNetMidBlock2D, UpDecoderBlock2D } from '../src/index.js';
 
 const CONFIG = {
@@ -13,6 +12,10 @@ const CONFIG = {
 };
 
 describe('VAE block structure (diffusers 0.25 rules)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   const vae = AutoencoderKL.fromConfig(CONFIG);
 
   it('encoder: layers_per_block resnets per level, stride-2 padding-0 downsampling except on the last level', () => {
@@ -57,7 +60,6 @@ describe('VAE block structure (diffusers 0.25 rules)', () => {
   });
 
   it('each block is leak-free and keeps shapes as documented', async () => {
-    await tf.setBackend('cpu');
     const rng = createRng(1);
     const down = new DownEncoderBlock2D({ in_channels: 4, out_channels: 8, num_layers: 2, add_downsample: true, downsample_padding: 0, resnet_groups: 4, resnet_act_fn: 'silu' }).initialize(rng);
     const up = new UpDecoderBlock2D({ in_channels: 8, out_channels: 4, num_layers: 3, add_upsample: true, resnet_groups: 4, resnet_act_fn: 'silu' }).initialize(rng);

@@ -1,6 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { useBackend } from '@yonos/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, VaeConfigError, parseAutoencoderKLConfig } from '../src/index.js';
 import { tinyConfig } from './helpers.js';
 
@@ -29,6 +29,10 @@ function configError(input: unknown): VaeConfigError {
   }
   throw new Error('expected a VaeConfigError');
 }
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
 
 describe('parseAutoencoderKLConfig', () => {
   it("fills in diffusers 0.25's defaults and no later keys", () => {

@@ -1,7 +1,6 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { Attention, Conv2d, createRng } from '@yonos/core';
-import { describe, expect, it } from 'vitest';
+import { Attention, Conv2d, createRng, useBackend } from '@yonos/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, autoencoderKLFlops } from '../src/index.js';
 import type { AutoencoderKLConfigInput } from '../src/index.js';
 import { tinyConfig } from './helpers.js';
@@ -63,8 +62,11 @@ const CASES: Array<[string, AutoencoderKLConfigInput, [number, number], number]>
 ];
 
 describe('autoencoderKLFlops', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   it.each(CASES)('matches the convolutions and attention of a real pass (%s)', async (_name, config, [h, w], batch) => {
-    await tf.setBackend('cpu');
     const vae = AutoencoderKL.fromConfig(config).initialize(createRng(0));
     const image = tf.zeros([batch, h, w, vae.config.in_channels]) as tf.Tensor4D;
     const counted = autoencoderKLFlops(config, [h, w], batch);

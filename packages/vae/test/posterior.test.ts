@@ -1,7 +1,5 @@
-import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { createRng } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DiagonalGaussianDistribution, LOGVAR_MAX, LOGVAR_MIN, VaeInputError } from '../src/index.js';
 
@@ -51,7 +49,7 @@ describe('DiagonalGaussianDistribution', () => {
   let moments: tf.Tensor4D;
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
     moments = tf.tensor4d(data, [N, H, W, 2 * C]);
   });
 

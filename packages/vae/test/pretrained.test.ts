@@ -1,9 +1,8 @@
-import '@tensorflow/tfjs-backend-cpu';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PretrainedError, StateDictError } from '@yonos/core';
+import { PretrainedError, StateDictError, parseSafetensorsHeader, useBackend } from '@yonos/core';
 import { openSafetensorsFile, readSafetensorsFile, writeSafetensorsFile } from '@yonos/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL } from '../src/index.js';
@@ -31,7 +30,7 @@ async function headerOf(path: string): Promise<{ tensors: Record<string, string>
 /** The bytes after a safetensors file's header (the tensor data, in file order). */
 async function dataSection(path: string): Promise<Buffer> {
   const bytes = await readFile(path);
-  return bytes.subarray(8 + Number(bytes.readBigUInt64LE(0)));
+  return bytes.subarray(parseSafetensorsHeader(bytes).dataStart);
 }
 
 /** Largest |a - b| over all parameters of two models with the same names. */
@@ -51,7 +50,7 @@ describe('AutoencoderKL.fromPretrained / savePretrained (diffusers folder layout
   let dir: string;
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useBackend('cpu');
     io = await loadTinyIo();
     dir = await mkdtemp(join(tmpdir(), 'yonos-vae-'));
   });

@@ -1,7 +1,7 @@
-import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { useBackend } from '@yonos/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL } from '../src/index.js';
 import { DIFFUSERS_FIXTURES } from './helpers.js';
 
@@ -15,8 +15,11 @@ interface SdKeysCase {
 const sdVae = (JSON.parse(readFileSync(`${DIFFUSERS_FIXTURES}sd-keys.json`, 'utf8')) as Record<string, SdKeysCase>)['sd-vae']!;
 
 describe('the full-size SD VAE (sd-keys.json sd-vae)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   it('builds shape-only with exactly diffusers\' parameter names, PyTorch shapes, order and count', async () => {
-    await tf.setBackend('cpu');
     const before = tf.memory();
     const vae = AutoencoderKL.fromConfig(sdVae.config);
     const after = tf.memory();

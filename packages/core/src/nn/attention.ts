@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { multiHeadAttention } from './attention-math.js';
 import { checkLastDim, checkPositiveInt, checkRank } from './check.js';
 import { Dropout } from './dropout.js';
 import { NnArgumentError } from './errors.js';
@@ -47,7 +48,8 @@ export interface AttentionOptions {
  * self-attention, or cross-attention on a context. Parameter names: `group_norm`,
  * `norm_cross`, `to_q`, `to_k`, `to_v`, `to_out.0` (`to_out.1` is a dropout). Used by the
  * VAE mid block (`norm_num_groups`, `residual_connection`, bias) and by transformer blocks
- * (`attn1` self, `attn2` cross).
+ * (`attn1` self, `attn2` cross). The products run through {@link multiHeadAttention}
+ * (per-head rank-2 matMuls, the layout tfjs-wasm runs at full speed).
  */
 export class Attention extends Module {
   /** Query channels. */
@@ -148,13 +150,11 @@ export class Attention extends Module {
       if (encoderHiddenStates !== undefined) {
         context = this.norm_cross !== null ? this.norm_cross.forward(encoderHiddenStates) : encoderHiddenStates;
       }
-      const q = this.headsToBatch(this.to_q.forward(h));
-      const k = this.headsToBatch(this.to_k.forward(context));
-      const v = this.headsToBatch(this.to_v.forward(context));
-
-      const scores = tf.mul(tf.matMul(q, k, false, true), this.scale);
-      const probs = tf.softmax(scores, -1);
-      let out: tf.Tensor = this.batchToHeads(tf.matMul(probs, v), n);
+      // The scale goes on q ([L, d]) rather than on the scores ([L, S]): fewer multiplications.
+      const q = tf.mul(this.to_q.forward(h), this.scale) as tf.Tensor3D;
+      const k = this.to_k.forward(context) as tf.Tensor3D;
+      const v = this.to_v.forward(context) as tf.Tensor3D;
+      let out: tf.Tensor = multiHeadAttention(q, k, v, this.heads);
 
       out = this.#outDropout.forward(this.#outProj.forward(out));
       if (hiddenStates.rank === 4) out = tf.reshape(out, [n, shape[1]!, shape[2]!, this.out_dim]);
@@ -162,18 +162,5 @@ export class Attention extends Module {
       if (this.rescale_output_factor !== 1) out = tf.div(out, this.rescale_output_factor);
       return out;
     });
-  }
-
-  /** `[N, L, heads * d]` -> `[N * heads, L, d]`, as diffusers' `head_to_batch_dim`. */
-  private headsToBatch(x: tf.Tensor): tf.Tensor3D {
-    const [n, l, c] = x.shape as [number, number, number];
-    const d = c / this.heads;
-    return tf.reshape(tf.transpose(tf.reshape(x, [n, l, this.heads, d]), [0, 2, 1, 3]), [n * this.heads, l, d]);
-  }
-
-  /** `[N * heads, L, d]` -> `[N, L, heads * d]`, as diffusers' `batch_to_head_dim`. */
-  private batchToHeads(x: tf.Tensor, n: number): tf.Tensor3D {
-    const [, l, d] = x.shape as [number, number, number];
-    return tf.reshape(tf.transpose(tf.reshape(x, [n, this.heads, l, d]), [0, 2, 1, 3]), [n, l, this.heads * d]);
   }
 }

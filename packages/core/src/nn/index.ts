@@ -32,6 +32,7 @@ export { Dropout } from './dropout.js';
 export { GELU, GEGLU, ApproximateGELU } from './gated.js';
 export type { GELUOptions } from './gated.js';
 export { Attention } from './attention.js';
+export { multiHeadAttention } from './attention-math.js';
 export type { AttentionOptions } from './attention.js';
 export { Upsample2D, Downsample2D } from './sampling.js';
 export type { Upsample2DOptions, Downsample2DOptions } from './sampling.js';

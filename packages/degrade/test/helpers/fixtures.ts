@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { SafetensorsReader } from '@yonos/core';
 
 /** The BasicSR golden data folder (`/work/shared/fixtures/basicsr` next to the project root). */
 export const BASICSR_DIR = fileURLToPath(new URL('../../../../../shared/fixtures/basicsr/', import.meta.url));
-
-interface Entry {
-  readonly dtype: string;
-  readonly shape: number[];
-  readonly data_offsets: [number, number];
-}
 
 /** A decoded F32 fixture tensor: host data plus its shape. */
 export interface HostTensor {
@@ -17,40 +12,27 @@ export interface HostTensor {
   readonly data: Float32Array;
 }
 
-let cache: Map<string, HostTensor> | undefined;
-
-/**
- * Minimal safetensors reader for the fixtures (F32 only), kept local so these tests do not
- * depend on core's reader.
- */
-export function loadDegradeFixtures(): Map<string, HostTensor> {
-  if (cache !== undefined) {
-    return cache;
-  }
-  const bytes = readFileSync(`${BASICSR_DIR}degrade.safetensors`);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, Entry | unknown>;
-  const base = 8 + headerLength;
+/** Every tensor of `degrade.safetensors` as host data, through core's safetensors reader. */
+async function readDegradeFixtures(): Promise<Map<string, HostTensor>> {
+  const reader = SafetensorsReader.fromBytes(readFileSync(`${BASICSR_DIR}degrade.safetensors`));
   const out = new Map<string, HostTensor>();
-  for (const [name, value] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      continue;
+  for (const name of reader.keys()) {
+    const { dtype, shape } = reader.info(name);
+    if (dtype !== 'F32') {
+      throw new Error(`fixture ${name}: unexpected dtype ${dtype}`);
     }
-    const entry = value as Entry;
-    if (entry.dtype !== 'F32') {
-      throw new Error(`fixture ${name}: unexpected dtype ${entry.dtype}`);
-    }
-    const [start, end] = entry.data_offsets;
-    const copy = new Uint8Array(bytes.subarray(base + start, base + end));
-    out.set(name, { shape: entry.shape, data: new Float32Array(copy.buffer) });
+    out.set(name, { shape, data: (await reader.readRaw(name)) as Float32Array });
   }
-  cache = out;
   return out;
 }
 
+// Read once when the helper is imported (core's reader is async), so tests look tensors up
+// synchronously, before or after a backend is chosen.
+const FIXTURES = await readDegradeFixtures();
+
 /** One fixture tensor by name (throws when absent). */
 export function fixture(name: string): HostTensor {
-  const t = loadDegradeFixtures().get(name);
+  const t = FIXTURES.get(name);
   if (t === undefined) {
     throw new Error(`fixture ${name} not found`);
   }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Downsample2D, Module, ModuleList } from '@yonos/core';
 import type { Attention, ResnetBlock2D } from '@yonos/core';
-import { runAttention } from '../attention-forward.js';
 import { makeResnet } from './resnet.js';
 import { makeSpatialSelfAttention } from './self-attention.js';
 import type { DownBlockOutput, ResnetSettings, UNetDownBlock } from './types.js';
@@ -76,7 +75,7 @@ export class AttnDownBlock2D extends Module implements UNetDownBlock {
       let h = x;
       for (let i = 0; i < this.resnets.length; i++) {
         h = this.resnets[i]!.forward(h, temb);
-        h = runAttention(this.attentions[i]!, h) as tf.Tensor4D;
+        h = this.attentions[i]!.forward(h) as tf.Tensor4D;
         residuals.push(h);
       }
       if (this.downsamplers !== null) {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, ModuleList, Upsample2D } from '@yonos/core';
 import type { Attention, ResnetBlock2D } from '@yonos/core';
-import { runAttention } from '../attention-forward.js';
 import { makeResnet } from './resnet.js';
 import { makeSpatialSelfAttention } from './self-attention.js';
 import { concatSkip } from './skip.js';
@@ -77,7 +76,7 @@ export class AttnUpBlock2D extends Module implements UNetUpBlock {
       let k = skips.length;
       for (let i = 0; i < this.resnets.length; i++) {
         h = this.resnets[i]!.forward(concatSkip(h, skips[--k], 'AttnUpBlock2D'), temb);
-        h = runAttention(this.attentions[i]!, h) as tf.Tensor4D;
+        h = this.attentions[i]!.forward(h) as tf.Tensor4D;
       }
       if (this.upsamplers !== null) {
         for (const up of this.upsamplers) h = up instanceof Upsample2D ? up.forward(h) : up.forward(h, temb);

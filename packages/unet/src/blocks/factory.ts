@@ -1,3 +1,4 @@
+import type { LevelPlan } from '../config/level-plan.js';
 import { UnetConfigError } from '../errors.js';
 import { AttnDownBlock2D } from './attn-down-block-2d.js';
 import { AttnUpBlock2D } from './attn-up-block-2d.js';
@@ -8,19 +9,7 @@ import type { CrossAttentionSettings, ResnetSettings, UNetDownBlock, UNetUpBlock
 import { UpBlock2D } from './up-block-2d.js';
 
 /** One level of a U-Net as the block factories need it (a config plan entry). */
-export interface LevelSpec {
-  /** Block class name. */
-  readonly type: string;
-  /** Input channels (down) or skip width of the last ResNet (up). */
-  readonly in_channels: number;
-  /** Output channels. */
-  readonly out_channels: number;
-  /** Channels from the deeper up block (up blocks only). */
-  readonly prev_output_channel: number;
-  /** ResNets. */
-  readonly num_layers: number;
-  /** Whether the block ends with a resampler. */
-  readonly resample: boolean;
+export interface LevelSpec extends LevelPlan<string> {
   /** Channels per head of `Attn*Block2D`. */
   readonly attention_head_dim: number;
   /** Cross-attention heads (`CrossAttn*` only). */

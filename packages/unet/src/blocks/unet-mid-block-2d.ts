@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, ModuleList } from '@yonos/core';
 import type { Attention, ResnetBlock2D } from '@yonos/core';
-import { runAttention } from '../attention-forward.js';
 import { makeResnet } from './resnet.js';
 import { makeSpatialSelfAttention } from './self-attention.js';
 import type { ResnetSettings, UNetMidBlock } from './types.js';
@@ -59,7 +58,7 @@ export class UNetMidBlock2D extends Module implements UNetMidBlock {
       let h = this.resnets[0]!.forward(x, temb);
       for (let i = 1; i < this.resnets.length; i++) {
         const attn = this.attentions.get(i - 1);
-        if (attn !== undefined) h = runAttention(attn, h) as tf.Tensor4D;
+        if (attn !== undefined) h = attn.forward(h) as tf.Tensor4D;
         h = this.resnets[i]!.forward(h, temb);
       }
       return h;

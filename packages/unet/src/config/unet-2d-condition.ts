@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { UnetConfigError } from '../errors.js';
+import { levelChannels } from './level-plan.js';
+import type { LevelPlan } from './level-plan.js';
 import {
   activationName,
   blockTypeName,
@@ -149,19 +151,7 @@ export type ConditionDownBlockType = 'DownBlock2D' | 'CrossAttnDownBlock2D' | 'A
 export type ConditionUpBlockType = 'UpBlock2D' | 'CrossAttnUpBlock2D' | 'AttnUpBlock2D';
 
 /** Everything one level of the U-Net needs, expanded from the per-level config lists. */
-export interface ConditionLevelPlan<T extends string> {
-  /** Block class name (without a `UNetRes` prefix). */
-  readonly type: T;
-  /** Channels the block receives (down) or the skip width of its last ResNet (up). */
-  readonly in_channels: number;
-  /** Channels the block outputs. */
-  readonly out_channels: number;
-  /** Channels coming from the previous (deeper) up block; up blocks only. */
-  readonly prev_output_channel: number;
-  /** ResNets in the block. */
-  readonly num_layers: number;
-  /** Whether the block ends with a stride-2 downsampler (down) or a x2 upsampler (up). */
-  readonly resample: boolean;
+export interface ConditionLevelPlan<T extends string> extends LevelPlan<T> {
   /** Transformer blocks of each attention layer (length `num_layers`). */
   readonly transformer_layers: readonly number[];
   /** Context width of the cross-attention. */
@@ -338,18 +328,13 @@ export function resolveUNet2DConditionConfig(c: UNet2DConditionConfig): UNet2DCo
     );
   }
 
+  const channels = levelChannels(c.block_out_channels);
   const down: Array<ConditionLevelPlan<ConditionDownBlockType>> = [];
-  let output = c.block_out_channels[0]!;
   for (let i = 0; i < levels; i++) {
-    const input = output;
-    output = c.block_out_channels[i]!;
     down.push({
       type: downTypes[i] as ConditionDownBlockType,
-      in_channels: input,
-      out_channels: output,
-      prev_output_channel: 0,
+      ...channels.down[i]!,
       num_layers: layers[i]!,
-      resample: i !== levels - 1,
       transformer_layers: transformerLayers(tlpb, i, layers[i]!, 'transformer_layers_per_block'),
       cross_attention_dim: crossDims[i]!,
       num_attention_heads: heads[i]!,
@@ -359,13 +344,9 @@ export function resolveUNet2DConditionConfig(c: UNet2DConditionConfig): UNet2DCo
   }
 
   const rev = <T>(xs: readonly T[]): T[] => [...xs].reverse();
-  const revChannels = rev(c.block_out_channels);
   const revLayers = rev(layers);
   const up: Array<ConditionLevelPlan<ConditionUpBlockType>> = [];
-  output = revChannels[0]!;
   for (let i = 0; i < levels; i++) {
-    const prev = output;
-    output = revChannels[i]!;
     const numLayers = revLayers[i]! + 1;
     const depth =
       reverseTlpb !== null
@@ -373,11 +354,8 @@ export function resolveUNet2DConditionConfig(c: UNet2DConditionConfig): UNet2DCo
         : transformerLayers(Array.isArray(tlpb) ? rev(tlpb) : tlpb, i, numLayers, 'transformer_layers_per_block');
     up.push({
       type: upTypes[i] as ConditionUpBlockType,
-      in_channels: revChannels[Math.min(i + 1, levels - 1)]!,
-      out_channels: output,
-      prev_output_channel: prev,
+      ...channels.up[i]!,
       num_layers: numLayers,
-      resample: i !== levels - 1,
       transformer_layers: depth,
       cross_attention_dim: rev(crossDims)[i]!,
       num_attention_heads: rev(heads)[i]!,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { UnetConfigError } from '../errors.js';
+import { levelChannels } from './level-plan.js';
+import type { LevelPlan } from './level-plan.js';
 import { activationName, blockTypeName, nonNegativeInt, parseConfig, positiveInt, sampleSize, timeScaleShift, unsupported } from './shared.js';
 
 const CLASS = 'UNet2DModel';
@@ -82,19 +84,7 @@ export type Unet2DDownBlockType = 'DownBlock2D' | 'AttnDownBlock2D';
 export type Unet2DUpBlockType = 'UpBlock2D' | 'AttnUpBlock2D';
 
 /** One level of a `UNet2DModel`. */
-export interface Unet2DLevelPlan<T extends string> {
-  /** Block class name (without a `UNetRes` prefix). */
-  readonly type: T;
-  /** Channels the block receives (down) or the skip width of its last ResNet (up). */
-  readonly in_channels: number;
-  /** Channels the block outputs. */
-  readonly out_channels: number;
-  /** Channels from the previous (deeper) up block; up blocks only. */
-  readonly prev_output_channel: number;
-  /** ResNets in the block. */
-  readonly num_layers: number;
-  /** Whether the block resamples at its end. */
-  readonly resample: boolean;
+export interface Unet2DLevelPlan<T extends string> extends LevelPlan<T> {
   /** Channels per attention head. */
   readonly attention_head_dim: number;
 }
@@ -165,37 +155,23 @@ export function resolveUNet2DConfig(c: UNet2DConfig): UNet2DPlan {
     }
   });
 
-  const down: Array<Unet2DLevelPlan<Unet2DDownBlockType>> = [];
-  let output = c.block_out_channels[0]!;
-  for (let i = 0; i < levels; i++) {
-    const input = output;
-    output = c.block_out_channels[i]!;
-    down.push({
+  const channels = levelChannels(c.block_out_channels);
+  const down = channels.down.map(
+    (ch, i): Unet2DLevelPlan<Unet2DDownBlockType> => ({
       type: downTypes[i] as Unet2DDownBlockType,
-      in_channels: input,
-      out_channels: output,
-      prev_output_channel: 0,
+      ...ch,
       num_layers: c.layers_per_block,
-      resample: i !== levels - 1,
-      attention_head_dim: c.attention_head_dim ?? output,
-    });
-  }
-  const revChannels = [...c.block_out_channels].reverse();
-  const up: Array<Unet2DLevelPlan<Unet2DUpBlockType>> = [];
-  output = revChannels[0]!;
-  for (let i = 0; i < levels; i++) {
-    const prev = output;
-    output = revChannels[i]!;
-    up.push({
+      attention_head_dim: c.attention_head_dim ?? ch.out_channels,
+    }),
+  );
+  const up = channels.up.map(
+    (ch, i): Unet2DLevelPlan<Unet2DUpBlockType> => ({
       type: upTypes[i] as Unet2DUpBlockType,
-      in_channels: revChannels[Math.min(i + 1, levels - 1)]!,
-      out_channels: output,
-      prev_output_channel: prev,
+      ...ch,
       num_layers: c.layers_per_block + 1,
-      resample: i !== levels - 1,
-      attention_head_dim: c.attention_head_dim ?? output,
-    });
-  }
+      attention_head_dim: c.attention_head_dim ?? ch.out_channels,
+    }),
+  );
   const timeScaleShiftValue = c.resnet_time_scale_shift as 'default' | 'scale_shift';
   const deepest = c.block_out_channels[levels - 1]!;
   return {
