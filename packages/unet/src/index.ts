@@ -17,3 +17,4 @@ export { FeedForward } from './feed-forward.js';
 export * from './blocks/index.js';
 export { unetFlops } from './flops.js';
 export type { UNetFlops, UNetFlopsInput } from './flops.js';
+import './register.js';

@@ -23,3 +23,4 @@ export type { DownEncoderBlock2DOptions, UNetMidBlock2DOptions, UpDecoderBlock2D
 export { autoencoderKLFlops } from './flops.js';
 export type { AutoencoderKLFlops } from './flops.js';
 export { VaeConfigError, VaeInputError } from './errors.js';
+import './register.js';

@@ -1,0 +1,6 @@
+import { registerPretrainedClass } from '@yonos/core';
+import { AutoencoderKL } from './autoencoder-kl.js';
+
+// Importing the package makes `["@yonos/vae", "AutoencoderKL"]` entries of pipeline folders
+// loadable, in browsers too (where the registry cannot import packages by name).
+registerPretrainedClass('@yonos/vae', AutoencoderKL);
