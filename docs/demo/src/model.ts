@@ -1,0 +1,50 @@
+import { PretrainedError, UrlModelStore } from '@yonos/core';
+import { MODEL_INDEX_NAME, YonosPipeline, parseModelIndex } from '@yonos/sampler';
+import type { YonosModelIndex } from '@yonos/sampler';
+import { NoModelError } from './errors.js';
+import { registerModelClasses } from './register.js';
+
+/** What the page knows about the model folder before loading any weights. */
+export interface ModelInfo {
+  /** Absolute URL of the folder, ending in `/`. */
+  readonly url: string;
+  /** Its parsed `model_index.json`. */
+  readonly index: YonosModelIndex;
+  /** `'fp16'` when both the U-Net and the VAE have half-precision weights (half the download), else `undefined`. */
+  readonly variant: 'fp16' | undefined;
+}
+
+const FP16_FILES = ['unet/diffusion_pytorch_model.fp16.safetensors', 'vae/diffusion_pytorch_model.fp16.safetensors'];
+
+/**
+ * Looks for a YONOS pipeline folder at `url` (the built site's `model/`) without loading weights.
+ * @throws NoModelError when the folder has no `model_index.json` (the message says how to add one).
+ * @throws PretrainedError when `model_index.json` is there but malformed.
+ */
+export async function probeModel(url: URL): Promise<ModelInfo> {
+  const store = new UrlModelStore(url);
+  let text: string;
+  try {
+    text = await store.readText(MODEL_INDEX_NAME);
+  } catch (cause) {
+    if (!(cause instanceof PretrainedError)) throw cause;
+    throw new NoModelError(
+      `No model is present: ${store.location}${MODEL_INDEX_NAME} could not be read. This build has no bundled model yet; ` +
+        'put a YONOS pipeline folder (YonosPipeline.savePretrained) in packages/yonos/model/, or point YONOS_DEMO_MODEL at one, ' +
+        'and run `npm run demo:build -w docs` again (or copy the folder to the site as model/).',
+      { cause },
+    );
+  }
+  const index = parseModelIndex(text, store.location);
+  const fp16 = await Promise.all(FP16_FILES.map((f) => store.exists(f)));
+  return { url: store.location, index, variant: fp16.every(Boolean) ? 'fp16' : undefined };
+}
+
+/**
+ * Loads the pipeline of a probed folder on the active tfjs backend (call `useBackend` first).
+ * @returns A pipeline the caller disposes.
+ */
+export async function loadPipeline(info: ModelInfo): Promise<YonosPipeline> {
+  registerModelClasses();
+  return YonosPipeline.fromPretrained(new UrlModelStore(info.url), info.variant !== undefined ? { variant: info.variant } : {});
+}

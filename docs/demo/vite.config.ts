@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { demoAssets } from './build/assets-plugin.js';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** The pipeline folder published as the site's `model/`: `YONOS_DEMO_MODEL`, else the one bundled with `yonos`. */
+const modelDir = process.env['YONOS_DEMO_MODEL'] ?? fileURLToPath(new URL('../../packages/yonos/model', import.meta.url));
+
+export default defineConfig({
+  root,
+  // Relative URLs: the built site works from any folder of any static host.
+  base: './',
+  resolve: {
+    // Bundle the workspace packages from their TypeScript sources (no package build needed).
+    conditions: ['source', 'module', 'browser', 'development|production'],
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // tfjs-core and the backends are large by nature; they are split per backend already.
+    chunkSizeWarningLimit: 2048,
+    rollupOptions: {
+      onwarn(warning, warn) {
+        // zod places /*@__PURE__*/ comments where Rollup cannot use them; harmless, and not ours to fix.
+        if (warning.code === 'INVALID_ANNOTATION' && (warning.id ?? '').includes('/node_modules/')) return;
+        warn(warning);
+      },
+    },
+  },
+  plugins: [demoAssets({ modelDir })],
+});

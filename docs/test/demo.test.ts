@@ -1,0 +1,186 @@
+/**
+ * End to end: the browser demo, built with Vite and served from 127.0.0.1, upscales a small
+ * PNG in headless Chromium, and its pixels match a Node run of the same pipeline folder,
+ * input and seed. Screenshots go to `.reports/` (a CI artifact).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { psnrHost, useBackend } from '@yonos/core';
+import type { RawImage } from '@yonos/core';
+import { encodeImage, readImage } from '@yonos/core/node';
+import { YonosPipeline } from '@yonos/sampler';
+import { registerModelClasses } from '../demo/src/register.js';
+import { runOptions } from '../demo/src/session.js';
+import { buildDemo } from './helpers/build-demo.js';
+import { CHROMIUM_PATH, hasChromium, launchChromium } from './helpers/chromium.js';
+import type { Chromium } from './helpers/chromium.js';
+import { runDemo, webgpuAdapter } from './helpers/demo-page.js';
+import type { DemoOutcome, DemoRun } from './helpers/demo-page.js';
+import { serveStatic } from './helpers/static-server.js';
+import type { StaticServer } from './helpers/static-server.js';
+import { TINY_SCALE, saveTinyPipeline } from './helpers/tiny-pipeline.js';
+import { rgbaToRgb, testImage } from './helpers/test-image.js';
+
+const REPORTS = fileURLToPath(new URL('../../.reports/', import.meta.url));
+const SIDE = 16;
+const SEED = 7;
+const MIN_PSNR = 40;
+
+if (!hasChromium()) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: apt-get install chromium, or set YONOS_CHROMIUM.`);
+
+let work: string;
+let modelDir: string;
+let png: Uint8Array;
+let expected: RawImage;
+/** The Node result for seed `SEED + 1`: a control showing that the PSNR threshold tells outputs apart. */
+let otherSeed: RawImage;
+let nodeLeaked: number;
+let server: StaticServer;
+let emptyServer: StaticServer;
+let browser: Chromium;
+
+/** Requests a page made to anything but the test server (the demo must need no other network). */
+function watchNetwork(page: Page): string[] {
+  const outside: string[] = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(server.url) && !/^(data|blob):/.test(url)) outside.push(url);
+  });
+  return outside;
+}
+
+function psnrAgainstNode(outcome: DemoOutcome, reference: RawImage = expected): number {
+  const rgb = rgbaToRgb(outcome.rgba);
+  return psnrHost({ data: rgb, width: outcome.width, height: outcome.height, channels: 3 }, { ...reference, channels: 3 });
+}
+
+function maxAbsDiff(outcome: DemoOutcome): number {
+  const rgb = rgbaToRgb(outcome.rgba);
+  let max = 0;
+  for (let i = 0; i < rgb.length; i++) max = Math.max(max, Math.abs(rgb[i]! - expected.data[i]!));
+  return max;
+}
+
+function run(page: Page, overrides: Partial<DemoRun> & Pick<DemoRun, 'backend'>): Promise<DemoOutcome> {
+  return runDemo(page, { png, fileName: 'test.png', scale: TINY_SCALE, seed: SEED, steps: 1, input: 'picker', timeout: 240_000, ...overrides });
+}
+
+beforeAll(async () => {
+  await useBackend('wasm');
+  work = mkdtempSync(join(tmpdir(), 'yonos-demo-test-'));
+  modelDir = join(work, 'model');
+  await saveTinyPipeline(modelDir);
+
+  // The Node result the page must reproduce: same folder, same decoded pixels, same options.
+  png = await encodeImage(testImage(SIDE, SIDE), { format: 'png' });
+  const decoded = await readImage(png);
+  registerModelClasses();
+  const pipe = await YonosPipeline.fromPretrained(modelDir);
+  const before = tf.memory().numTensors;
+  expected = await pipe.upscale(decoded, runOptions({ scale: TINY_SCALE, seed: SEED, steps: 1 }));
+  nodeLeaked = tf.memory().numTensors - before;
+  otherSeed = await pipe.upscale(decoded, runOptions({ scale: TINY_SCALE, seed: SEED + 1, steps: 1 }));
+  pipe.dispose();
+
+  const site = process.env['YONOS_DEMO_DIST'] ?? join(work, 'site');
+  if (process.env['YONOS_DEMO_DIST'] === undefined) await buildDemo(site, modelDir);
+  // model/ is mounted explicitly, so a prebuilt site (YONOS_DEMO_DIST) gets the tiny model too.
+  server = await serveStatic({ '/': site, '/model/': modelDir });
+  mkdirSync(join(work, 'empty'));
+  emptyServer = await serveStatic({ '/': site, '/model/': join(work, 'empty') });
+  browser = await launchChromium();
+  mkdirSync(REPORTS, { recursive: true });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await emptyServer?.close();
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe('browser demo (headless Chromium)', () => {
+  it('computes the Node reference without leaking', () => {
+    expect(nodeLeaked).toBe(0);
+    expect([expected.width, expected.height, expected.channels]).toEqual([SIDE * TINY_SCALE, SIDE * TINY_SCALE, 3]);
+  });
+
+  it('upscales on wasm like Node does (PSNR > 40 dB), twice without leaking, offline, with a download', async () => {
+    const page = await browser.context.newPage();
+    const outside = watchNetwork(page);
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="ready"]');
+
+    const first = await run(page, { backend: 'wasm' });
+    expect(first.dataset['backend']).toBe('wasm');
+    expect([first.width, first.height]).toEqual([SIDE * TINY_SCALE, SIDE * TINY_SCALE]);
+    expect(first.dataset['outputSize']).toBe(`${SIDE * TINY_SCALE}x${SIDE * TINY_SCALE}`);
+    expect(first.progress).toBe(1);
+    const psnr = psnrAgainstNode(first);
+    console.info(`demo wasm: PSNR vs Node ${psnr.toFixed(2)} dB, max |diff| ${maxAbsDiff(first)} levels, run ${first.dataset['runMs']} ms`);
+    expect(psnr).toBeGreaterThan(MIN_PSNR);
+    const control = psnrAgainstNode(first, otherSeed);
+    console.info(`demo wasm: PSNR vs Node with another seed ${control.toFixed(2)} dB (must be below ${MIN_PSNR})`);
+    expect(control).toBeLessThan(MIN_PSNR);
+    // Opaque input, opaque output.
+    expect(first.rgba.filter((_, i) => i % 4 === 3).every((a) => a === 255)).toBe(true);
+
+    // The download is the canvas, losslessly.
+    expect(first.download.name).toBe(`test-x${TINY_SCALE}.png`);
+    const downloaded = await readImage(first.download.bytes);
+    expect([downloaded.width, downloaded.height]).toEqual([first.width, first.height]);
+    expect(rgbaToRgb(first.rgba)).toEqual(downloaded.channels === 4 ? rgbaToRgb(downloaded.data) : Uint8Array.from(downloaded.data));
+
+    await page.screenshot({ path: join(REPORTS, 'demo.png'), fullPage: true });
+
+    // Same seed, same pixels; the live tensors are the model's weights only, before and after.
+    const second = await run(page, { backend: 'wasm' });
+    expect(second.rgba).toEqual(first.rgba);
+    expect(second.dataset['tensors']).toBe(first.dataset['tensors']);
+
+    expect(errors).toEqual([]);
+    expect(outside).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('upscales on WebGPU (SwiftShader) like Node does, from a dropped file', async (ctx) => {
+    const page = await browser.context.newPage();
+    const outside = watchNetwork(page);
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state="ready"]');
+    const adapter = await webgpuAdapter(page);
+    if (!adapter.ok) {
+      await page.close();
+      ctx.skip(`WebGPU adapter cannot be created in this Chromium: ${adapter.reason}`);
+      return;
+    }
+    const outcome = await run(page, { backend: 'webgpu', input: 'drop' });
+    expect(outcome.dataset['backend']).toBe('webgpu');
+    expect([outcome.width, outcome.height]).toEqual([SIDE * TINY_SCALE, SIDE * TINY_SCALE]);
+    const psnr = psnrAgainstNode(outcome);
+    console.info(`demo webgpu (${adapter.description}): PSNR vs Node ${psnr.toFixed(2)} dB, max |diff| ${maxAbsDiff(outcome)} levels, run ${outcome.dataset['runMs']} ms`);
+    expect(psnr).toBeGreaterThan(MIN_PSNR);
+    await page.screenshot({ path: join(REPORTS, 'demo-webgpu.png'), fullPage: true });
+    expect(outside).toEqual([]);
+    await page.close();
+  }, 600_000);
+
+  it('says clearly that no model is present when the site has none', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(emptyServer.url);
+    await page.waitForSelector('body[data-state="no-model"]');
+    expect(await page.isVisible('#model-missing')).toBe(true);
+    expect(await page.textContent('#model-missing h2')).toBe('No model is present');
+    expect(await page.textContent('#model-missing-detail')).toMatch(/packages\/yonos\/model/);
+    expect(await page.isDisabled('#run')).toBe(true);
+    await page.screenshot({ path: join(REPORTS, 'demo-no-model.png'), fullPage: true });
+    await page.close();
+  });
+});
