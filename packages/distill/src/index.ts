@@ -29,3 +29,5 @@ export { MetricsLog, readMetricsLog } from './metrics-log.js';
 export type { MetricsLogOptions, MetricsRecord } from './metrics-log.js';
 export { validateSuperResolution } from './validation.js';
 export type { ValidateSrOptions, ValidatedImage, ValidationResult } from './validation.js';
+export * from './stages/index.js';
+export * from './config/index.js';

@@ -5,7 +5,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensorsFile } from '@yonos/core/node';
-import { readMetricsLog } from '@yonos/distill';
+import { createRng } from '@yonos/core';
+import { ImageFolder, RandomCropBatches, readMetricsLog } from '@yonos/distill';
+import { AutoencoderKL } from '@yonos/vae';
 import { YonosPipeline } from '@yonos/sampler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerPretrainedClasses } from '../src/register.js';
@@ -124,6 +126,25 @@ describe('yonos train: stages', () => {
     const losses = log.filter((r) => typeof r['loss'] === 'number');
     expect(losses.map((r) => r['step'])).toEqual([1, 2, 3, 4]);
     expect(log.some((r) => r['event'] === 'validation' && Number.isFinite(r['psnr']))).toBe(true);
+    // fit_scaling_factor: the saved scaling_factor makes the latents of training crops unit-variance.
+    const vae = await AutoencoderKL.fromPretrained(join(dir, 'runs/vae/final'));
+    const crops = new RandomCropBatches(await ImageFolder.open(join(dir, 'train')), { batchSize: 2, cropSize: 16, seed: 99 });
+    const values: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      const hr = await crops.batch(i);
+      const z = tf.tidy(() => {
+        const posterior = vae.encode(tf.sub(tf.mul(hr, 2), 1) as tf.Tensor4D);
+        return tf.mul(posterior.sample(createRng(i)), vae.scalingFactor);
+      });
+      values.push(...(await z.data()));
+      tf.dispose([hr, z]);
+    }
+    vae.dispose();
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    console.info(`vae: scaling_factor ${config['scaling_factor'] as number}; std of scaled latents of 64 other crops ${std.toFixed(4)} (expected 1 +- 0.05)`);
+    expect(config['scaling_factor']).not.toBe(0.18215);
+    expect(Math.abs(std - 1)).toBeLessThan(0.05);
   });
 
   it('sr: --max-steps 2 then --resume auto ends bit-identical to an uninterrupted run; the output pipeline upscales', async () => {
@@ -202,6 +223,12 @@ describe('yonos train: stages', () => {
     expect(rerun.stderr).toContain('sr x2 (teacher): already trained');
     expect(rerun.stdout).toMatch(/distill x8: trained to step 2, .*resumed from .*x8\/checkpoint-00000002/);
     expect(changed(x8, await weights(join(dir, 'runs/distill/final/x8'), 'unet'))).toEqual([]);
+    // A checkpoint path applies to its own link; the other runs of the chain continue with auto.
+    const path = join(dir, 'runs/distill/checkpoints/x8/checkpoint-00000002');
+    const byPath = await yonos('train', 'distill', '--config', chain, '--resume', path, '--backend', 'cpu');
+    expect(byPath.code, byPath.stderr).toBe(0);
+    expect(byPath.stdout).toMatch(/distill x4: .*resumed from .*x4\/checkpoint-00000002/);
+    expect(byPath.stdout).toContain(`resumed from ${path}`);
   });
 
   it('decoder: only the decoder half of the VAE changes; the encoder and the U-Net stay bit-identical', async () => {

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { findLatestCheckpoint, readTrainerState } from '@yonos/distill';
 import type { StageName } from '@yonos/distill';
 import { TrainSetupError } from './errors.js';
@@ -52,4 +53,14 @@ export async function resolveResume(dir: string, flag: ResumeFlag, expected: Run
   }
   await checkIdentity(flag, expected);
   return flag;
+}
+
+/**
+ * `--resume` for one run of a multi-run command (the distillation chain and its teacher): a
+ * checkpoint folder applies to the run whose checkpoint dir holds it, every other run continues
+ * with `'auto'`; `'auto'` and no flag apply to all.
+ */
+export function resumeFlagFor(dir: string, flag: ResumeFlag): ResumeFlag {
+  if (flag === undefined || flag === 'auto') return flag;
+  return dirname(resolve(flag)) === resolve(dir) ? flag : 'auto';
 }

@@ -14,7 +14,7 @@ import { checkCompatible, cloneUnet, loadScheduler, loadUnet, loadVae } from './
 import type { TrainUnet } from './models.js';
 import { writePipelineFolder } from './output.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
-import { resolveResume } from './resume.js';
+import { resolveResume, resumeFlagFor } from './resume.js';
 import { stageRunOptions, targetSteps } from './run-options.js';
 import { logStart, summarize } from './summary.js';
 import { trainSr } from './train-sr.js';
@@ -41,7 +41,7 @@ async function teacherFolder(config: DistillTrainConfig, options: TrainRunOption
     options.reporter.log(`sr x2 (teacher): already trained (${latest.path}); using ${srConfig.output}`);
     return { pretrained: srConfig.output };
   }
-  const summary = await trainSr(srConfig, options);
+  const summary = await trainSr(srConfig, { ...options, resume: resumeFlagFor(srConfig.checkpoint.dir, options.resume) });
   summaries.push(summary);
   if (summary.output === undefined) {
     throw new TrainSetupError(`the x2 teacher (${teacher.sr_config}) stopped at step ${summary.step} before finishing; rerun with --resume auto to continue.`);
@@ -68,7 +68,8 @@ async function fromTeacher(given: ModelSource | undefined, teacher: ModelSource,
  * `createDistillStage`), and writes the (EMA) student as a pipeline folder to
  * `<output>/x<scale>`, with checkpoints in `<checkpoint.dir>/x<scale>`. The next link's teacher is
  * that student. Rerunning with `--resume auto` continues where the chain stopped (finished links
- * resume at their last step and are only rewritten).
+ * resume at their last step and are only rewritten); `--resume <checkpoint>` applies to the link
+ * (or teacher run) whose checkpoint dir holds it, the others continue with `auto`.
  */
 export async function trainDistill(config: DistillTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary[]> {
   const summaries: TrainedModelSummary[] = [];
@@ -88,7 +89,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
     for (const link of config.stages) {
       const label = `distill x${link.scale}`;
       const dir = join(config.checkpoint.dir, `x${link.scale}`);
-      const resume = await resolveResume(dir, options.resume, { stage: 'distill', scale: link.scale });
+      const resume = await resolveResume(dir, resumeFlagFor(dir, options.resume), { stage: 'distill', scale: link.scale });
       const linkRng: Rng = root.fork(`x${link.scale}`);
       student = cloneUnet(teacher);
       teacher.freeze().eval();

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+const positiveInt = () => z.number({ error: 'expected a number' }).int({ error: 'expected a whole number' }).positive({ error: 'expected a number > 0' });
+const nonNegativeInt = () =>
+  z.number({ error: 'expected a number' }).int({ error: 'expected a whole number' }).nonnegative({ error: 'expected a number >= 0' });
+const nonNegative = () => z.number({ error: 'expected a number' }).nonnegative({ error: 'expected a number >= 0' });
+const path = () => z.string({ error: 'expected a path (a string)' }).min(1, { error: 'expected a non-empty path' });
+
+/** Field builders whose messages say what is expected (the error formatter adds the key path). */
+export { positiveInt, nonNegativeInt, nonNegative, path };
+
+/**
+ * Where a model comes from: a diffusers folder (`pretrained`, with an optional `subfolder` and
+ * weights `variant`), or a diffusers-style `config` object for a model trained from scratch
+ * (initialized from the run's seed). Exactly one of `pretrained` and `config`.
+ */
+export const modelSourceSchema = z
+  .strictObject({
+    pretrained: path().optional(),
+    subfolder: z.string({ error: 'must be a string such as "unet" or "vae"' }).optional(),
+    variant: z.string({ error: 'must be a string such as "fp16"' }).optional(),
+    config: z.record(z.string(), z.unknown(), { error: 'must be a diffusers config object ({ "block_out_channels": [...], ... })' }).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.pretrained === undefined) === (v.config === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give exactly one of "pretrained" (a diffusers model or pipeline folder) and "config" (a diffusers config object for a new model)',
+      });
+    }
+    if (v.config !== undefined && (v.subfolder !== undefined || v.variant !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: '"subfolder" and "variant" only apply to "pretrained"' });
+    }
+  });
+
+/** Where a model comes from (see {@link modelSourceSchema}). */
+export type ModelSource = z.output<typeof modelSourceSchema>;
+
+/** Training and validation images. */
+export const dataSchema = z.strictObject({
+  /** Folder of HR training images (recursive; PNG, JPEG, WebP). */
+  train: path(),
+  /** Folder of held-out HR images for validation (optional). */
+  validation: path().optional(),
+  /** Side of the square training crops in pixels. */
+  crop_size: positiveInt(),
+  /** Crops per micro-batch. */
+  batch_size: positiveInt(),
+  /** Decoded images kept in memory, in MiB (default 256). */
+  cache_mb: nonNegative().default(256),
+  hflip: z.boolean().default(true),
+  vflip: z.boolean().default(false),
+  rot90: z.boolean().default(false),
+});
+
+/** AdamW, learning-rate schedule, clipping and accumulation. */
+export const optimizerSchema = z.strictObject({
+  /** Peak learning rate. */
+  lr: z.number({ error: 'must be a number such as 1e-4' }).positive({ error: 'must be > 0' }),
+  betas: z
+    .tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)], { error: 'must be two numbers in [0, 1), e.g. [0.9, 0.999]' })
+    .default([0.9, 0.999]),
+  eps: nonNegative().default(1e-8),
+  weight_decay: nonNegative().default(1e-2),
+  /** diffusers' schedule names. */
+  schedule: z
+    .enum(['constant', 'constant_with_warmup', 'cosine', 'linear'], {
+      error: 'must be one of constant, constant_with_warmup, cosine, linear',
+    })
+    .default('constant'),
+  warmup_steps: nonNegativeInt().default(0),
+  /** Clip the global gradient norm to this; `null` for no clipping. */
+  clip_norm: z.number().positive({ error: 'must be > 0 (or null for no clipping)' }).nullable().default(1),
+  /** Micro-batches per update. */
+  grad_accumulation: positiveInt().default(1),
+});
+
+/** EMA of the trained weights (diffusers' `EMAModel` options); `null` or absent: no EMA. */
+export const emaSchema = z
+  .strictObject({
+    decay: z.number().min(0).max(1, { error: 'must be in [0, 1]' }).default(0.9999),
+    min_decay: z.number().min(0).max(1, { error: 'must be in [0, 1]' }).default(0),
+    update_after_step: nonNegativeInt().default(0),
+    use_ema_warmup: z.boolean().default(false),
+    inv_gamma: z.number().positive({ error: 'must be > 0' }).default(1),
+    power: z.number().default(2 / 3),
+  })
+  .nullable()
+  .default(null);
+
+/** Checkpoints: where, how often, how many kept. */
+export const checkpointSchema = z.strictObject({
+  dir: path(),
+  /** Save every this many steps (0: only at the end and when stopped). */
+  every: nonNegativeInt().default(0),
+  /** Checkpoints kept. */
+  keep: positiveInt().default(3),
+});
+
+/** Validation on `data.validation` (PSNR/SSIM of one-step results, sample PNGs). */
+export const validationSchema = z
+  .strictObject({
+    /** Every this many steps (0: never). */
+    every: nonNegativeInt().default(0),
+    max_images: positiveInt().default(4),
+    /** Largest HR side validated (centre crops). */
+    max_size: positiveInt().default(128),
+    /** Sample PNGs written per validation (into `<checkpoint.dir>/samples/<step>/`). */
+    samples: nonNegativeInt().default(2),
+    /** Seed of the one-step noise. */
+    seed: nonNegativeInt().default(0),
+  })
+  .prefault({});
+
+/** Degradation of HR crops into LR inputs: MATLAB bicubic, or Real-ESRGAN's second-order pipeline. */
+export const degradationSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('bicubic'),
+      antialiasing: z.boolean().default(true),
+      /** Round to 8 bits as a saved LR PNG would be. */
+      quantize: z.boolean().default(true),
+    }),
+    z.strictObject({
+      type: z.literal('realesrgan'),
+      /** `RealESRGANOptions` of `@yonos/degrade` (camelCase keys, e.g. `{ "noiseRange": [1, 20] }`); defaults are Real-ESRGAN's. */
+      options: z.record(z.string(), z.unknown()).default({}),
+    }),
+  ],
+  { error: 'must be "bicubic" or "realesrgan"' },
+);
+
+/** A degradation config (see {@link degradationSchema}). */
+export type DegradationConfig = z.output<typeof degradationSchema>;
+
+/** The upscaling factor. */
+export const scaleSchema = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number such as 2, 4 or 8' })
+  .min(1, { error: 'must be >= 1' })
+  .max(16, { error: 'must be <= 16' });
+
+/** Keys every stage config has. */
+export const commonShape = {
+  /** Editors' JSON schema reference; ignored. */
+  $schema: z.string().optional(),
+  /** Free text; ignored. */
+  description: z.string().optional(),
+  /** Seed of initialization, data order, crops, noise, timesteps and degradations. */
+  seed: nonNegativeInt().default(0),
+  data: dataSchema,
+  optimizer: optimizerSchema,
+  ema: emaSchema,
+  checkpoint: checkpointSchema,
+  validation: validationSchema,
+  /** JSONL metrics log (default `<checkpoint.dir>/metrics.jsonl`). */
+  metrics_log: path().optional(),
+  /** Where the trained model is written as a diffusers folder. */
+  output: path(),
+} as const;
+
+/** Diffusion-loss options of the SR and distillation stages. */
+export const diffusionLossSchema = z
+  .strictObject({
+    /** Min-SNR-gamma weighting (5 is usual); `null`: plain MSE. */
+    snr_gamma: z.number().positive({ error: 'must be > 0 (or null)' }).nullable().default(null),
+    /** `z_0` from a posterior draw (`sample`, as diffusers trains) or its `mean`. */
+    latent: z.enum(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
+  })
+  .prefault({});

@@ -1,0 +1,32 @@
+export { TrainingConfigError } from './errors.js';
+export {
+  checkpointSchema,
+  dataSchema,
+  degradationSchema,
+  diffusionLossSchema,
+  emaSchema,
+  modelSourceSchema,
+  optimizerSchema,
+  scaleSchema,
+  validationSchema,
+} from './common.js';
+export type { DegradationConfig, ModelSource } from './common.js';
+export {
+  STAGE_CONFIG_SCHEMAS,
+  decoderConfigSchema,
+  distillConfigSchema,
+  distillLinkSchema,
+  srConfigSchema,
+  teacherSchema,
+  vaeConfigSchema,
+} from './stages.js';
+export type {
+  DecoderTrainConfig,
+  DistillTrainConfig,
+  SrTrainConfig,
+  TrainConfigs,
+  TrainStageName,
+  VaeTrainConfig,
+} from './stages.js';
+export { TRAIN_STAGES, parseTrainConfig, readTrainConfig } from './parse.js';
+export type { ParseTrainConfigOptions } from './parse.js';

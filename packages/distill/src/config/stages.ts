@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import {
+  commonShape,
+  degradationSchema,
+  diffusionLossSchema,
+  modelSourceSchema,
+  nonNegative,
+  path,
+  positiveInt,
+  scaleSchema,
+} from './common.js';
+
+/** Total optimizer updates of a single-stage run. */
+const steps = positiveInt();
+
+/** `yonos train vae`: an `AutoencoderKL` trained from scratch (or further) on image crops. */
+export const vaeConfigSchema = z.strictObject({
+  ...commonShape,
+  steps,
+  models: z.strictObject({ vae: modelSourceSchema }),
+  loss: z
+    .strictObject({
+      l1_weight: nonNegative().default(1),
+      /** Stable Diffusion's `kl_weight` (see `createVaeStage`). */
+      kl_weight: nonNegative().default(1e-6),
+      sample_posterior: z.boolean().default(true),
+    })
+    .prefault({}),
+  /**
+   * After training, set the saved config's `scaling_factor` to `1 / std` of the latents of
+   * training crops (as Stable Diffusion's 0.18215 was chosen), so diffusion sees unit-variance
+   * latents. Default `true`.
+   */
+  fit_scaling_factor: z.boolean().default(true),
+});
+
+/** `yonos train sr`: direct SR training of a U-Net (the baseline, and the x2 teacher of distillation). */
+export const srConfigSchema = z.strictObject({
+  ...commonShape,
+  steps,
+  scale: scaleSchema,
+  models: z.strictObject({
+    /** The frozen VAE (a diffusers folder, e.g. Stable Diffusion's `vae/`, or one trained with `yonos train vae`). */
+    vae: modelSourceSchema,
+    /** The U-Net to train: `in_channels = 2 * latent_channels`. */
+    unet: modelSourceSchema,
+    /** Default: DDIM, v-prediction, trailing spacing (`YONOS_SCHEDULER_CONFIG`). */
+    scheduler: modelSourceSchema.optional(),
+  }),
+  degradation: degradationSchema,
+  loss: diffusionLossSchema,
+});
+
+/** One link of the distillation chain. */
+export const distillLinkSchema = z.strictObject({
+  /** The student's factor; its teacher is the previous link's student (or the x2 teacher), trained for `scale / 2`. */
+  scale: scaleSchema,
+  steps,
+  /** Peak learning rate for this link (default `optimizer.lr`). */
+  lr: z.number().positive({ error: 'must be > 0' }).optional(),
+});
+
+/** The first teacher of the chain: a trained direct-SR model folder, or a direct-SR config to train first. */
+export const teacherSchema = z
+  .strictObject({
+    /** A pipeline folder (`model_index.json`, `unet/`, `vae/`) or a U-Net folder of an x2 direct-SR model. */
+    pretrained: path().optional(),
+    subfolder: z.string().optional(),
+    /** A `yonos train sr` config (scale 2) trained first, in the same command; its output is the teacher. */
+    sr_config: path().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if ((v.pretrained === undefined) === (v.sr_config === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "pretrained" (a trained x2 model folder) and "sr_config" (a direct-SR config to train it)' });
+    }
+  });
+
+/**
+ * `yonos train distill`: the scale-distillation chain, e.g. x2 -> x4 -> x8, each link's student
+ * initialized from and distilled against the previous link's model. Each link writes its
+ * pipeline folder to `<output>/x<scale>` and checkpoints to `<checkpoint.dir>/x<scale>`.
+ */
+export const distillConfigSchema = z
+  .strictObject({
+    ...commonShape,
+    teacher: teacherSchema,
+    stages: z.array(distillLinkSchema, { error: 'must be a list such as [{ "scale": 4, "steps": 1000 }, { "scale": 8, "steps": 1000 }]' }).min(1, {
+      error: 'stages needs at least one link, e.g. [{ "scale": 4, "steps": 1000 }]',
+    }),
+    models: z
+      .strictObject({
+        /** Default: the teacher folder's `vae/` (the VAE the teacher was trained with). */
+        vae: modelSourceSchema.optional(),
+        /** Default: the teacher folder's `scheduler/`, else `YONOS_SCHEDULER_CONFIG`. */
+        scheduler: modelSourceSchema.optional(),
+      })
+      .prefault({}),
+    degradation: degradationSchema,
+    loss: diffusionLossSchema,
+  })
+  .superRefine((v, ctx) => {
+    let previous = 2;
+    v.stages.forEach((link, i) => {
+      if (link.scale !== 2 * previous) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', i, 'scale'],
+          message: `expected ${2 * previous} (each link doubles the previous factor, starting from the x2 teacher)`,
+        });
+      }
+      previous = link.scale;
+    });
+  });
+
+/** `yonos train decoder`: fine-tunes the VAE decoder under a frozen (distilled) U-Net. */
+export const decoderConfigSchema = z.strictObject({
+  ...commonShape,
+  steps,
+  scale: scaleSchema,
+  models: z.strictObject({
+    /** The VAE whose decoder is fine-tuned (its encoder stays frozen). */
+    vae: modelSourceSchema,
+    /** The frozen U-Net (e.g. the last distillation link's `unet/`). */
+    unet: modelSourceSchema,
+    scheduler: modelSourceSchema.optional(),
+  }),
+  degradation: degradationSchema,
+  loss: z
+    .strictObject({
+      l1_weight: nonNegative().default(1),
+    })
+    .prefault({}),
+});
+
+/** Parsed `yonos train vae` config (defaults filled, paths absolute). */
+export type VaeTrainConfig = z.output<typeof vaeConfigSchema>;
+/** Parsed `yonos train sr` config. */
+export type SrTrainConfig = z.output<typeof srConfigSchema>;
+/** Parsed `yonos train distill` config. */
+export type DistillTrainConfig = z.output<typeof distillConfigSchema>;
+/** Parsed `yonos train decoder` config. */
+export type DecoderTrainConfig = z.output<typeof decoderConfigSchema>;
+
+/** The stage configs by `yonos train` stage name. */
+export const STAGE_CONFIG_SCHEMAS = {
+  vae: vaeConfigSchema,
+  sr: srConfigSchema,
+  distill: distillConfigSchema,
+  decoder: decoderConfigSchema,
+} as const;
+
+/** A stage name `yonos train` accepts. */
+export type TrainStageName = keyof typeof STAGE_CONFIG_SCHEMAS;
+
+/** The parsed config of each stage. */
+export interface TrainConfigs {
+  vae: VaeTrainConfig;
+  sr: SrTrainConfig;
+  distill: DistillTrainConfig;
+  decoder: DecoderTrainConfig;
+}

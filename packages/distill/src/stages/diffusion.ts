@@ -1,0 +1,98 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LatentCodec, Module, Rng } from '@yonos/core';
+import type { StepContext } from '../loop/step.js';
+import { contextFor, encodeLatent, predictWith, toSigned } from './conditioning.js';
+import type { LatentMode } from './conditioning.js';
+import { drawTimesteps, lossWeights } from './noise.js';
+import type { TrainableDenoiser, TrainingScheduler } from './types.js';
+
+/**
+ * One micro-batch of a diffusion stage (direct SR or scale distillation), everything the loss
+ * needs that does not depend on the trained weights. The loop disposes it.
+ */
+export type DiffusionBatch = {
+  /** `z_t`, the noisy latent: NHWC `[N, h, w, C]`, float32 (diffusion scale). */
+  readonly zt: tf.Tensor4D;
+  /** The trained denoiser's condition `z_lr`: NHWC `[N, h, w, C]`, float32. */
+  readonly zlr: tf.Tensor4D;
+  /** What the prediction is regressed on: NHWC `[N, h, w, C]`, float32. */
+  readonly target: tf.Tensor4D;
+  /** The timestep of each item, float32 `[N]` (integers in `[0, T)`). */
+  readonly timesteps: tf.Tensor1D;
+  /** Per-item loss weight, float32 `[N]` (ones, or min-SNR weights). */
+  readonly weights: tf.Tensor1D;
+};
+
+/** The noised latents of one batch, before the target is chosen. The caller owns the tensors. */
+export interface NoisedLatents {
+  /** Clean latent `z_0`, NHWC `[N, h, w, C]`. */
+  readonly z0: tf.Tensor4D;
+  /** Standard-normal noise of `z_0`'s shape. */
+  readonly noise: tf.Tensor4D;
+  /** `scheduler.addNoise(z0, noise, t)`. */
+  readonly zt: tf.Tensor4D;
+  /** The timesteps drawn, one per item. */
+  readonly t: number[];
+}
+
+/**
+ * Encodes the HR batch to `z_0` and noises it at random timesteps, drawing from named forks of
+ * `rng` (`'latent'`, `'timesteps'`, `'noise'`), so each draw is a function of the step alone.
+ * @param hr NHWC `[N, H, W, 3]`, float32 in `[0, 1]`.
+ */
+export function noisedLatents(codec: LatentCodec, scheduler: TrainingScheduler, hr: tf.Tensor4D, rng: Rng, mode: LatentMode): NoisedLatents {
+  const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps);
+  const signed = toSigned(hr);
+  try {
+    const z0 = encodeLatent(codec, signed, mode, rng.fork('latent'));
+    return tf.tidy(() => {
+      const noise = rng.fork('noise').normal(z0.shape) as tf.Tensor4D;
+      const zt = scheduler.addNoise(z0, noise, t) as tf.Tensor4D;
+      return { z0, noise, zt, t };
+    });
+  } finally {
+    signed.dispose();
+  }
+}
+
+/**
+ * The regression target of the scheduler's prediction type: `v = sqrt(abar) * noise -
+ * sqrt(1 - abar) * z_0` (`getVelocity`) for v-prediction, the noise for epsilon, `z_0` for sample.
+ * @returns A new tensor; caller owns it.
+ */
+export function groundTruthTarget(scheduler: TrainingScheduler, latents: NoisedLatents): tf.Tensor4D {
+  switch (scheduler.predictionType) {
+    case 'v_prediction':
+      return scheduler.getVelocity(latents.z0, latents.noise, latents.t) as tf.Tensor4D;
+    case 'epsilon':
+      return tf.clone(latents.noise);
+    default:
+      return tf.clone(latents.z0);
+  }
+}
+
+/** The float32 `[N]` timesteps and loss weights of a batch. Caller owns both. */
+export function timestepTensors(scheduler: TrainingScheduler, t: readonly number[], snrGamma: number | undefined): { timesteps: tf.Tensor1D; weights: tf.Tensor1D } {
+  const weights = lossWeights(scheduler, t, snrGamma);
+  return { timesteps: tf.tensor1d([...t], 'float32'), weights: tf.tensor1d(weights, 'float32') };
+}
+
+/**
+ * The diffusion loss of one micro-batch: `mean_i(w_i * mean((f(z_t, z_lr, t) - target)^2))`,
+ * the denoiser in training mode with dropout re-seeded from the step (`ctx.rng.fork('dropout')`).
+ * Runs under the gradient tape. Returns a float32 scalar.
+ */
+export function diffusionLoss(
+  denoiser: TrainableDenoiser,
+  batch: DiffusionBatch,
+  ctx: StepContext,
+  context: tf.Tensor3D | undefined,
+): tf.Scalar {
+  (denoiser as Module).train(ctx.rng.fork('dropout'));
+  return tf.tidy(() => {
+    const ctxTensor = contextFor(denoiser, batch.zt.shape[0], context);
+    const pred = predictWith(denoiser, batch.zt, batch.zlr, batch.timesteps, ctxTensor);
+    const perItem = tf.mean(tf.square(tf.sub(pred, batch.target)), [1, 2, 3]);
+    return tf.mean(tf.mul(perItem, batch.weights)) as tf.Scalar;
+  });
+}

@@ -1,0 +1,26 @@
+export type {
+  DistillationInputs,
+  DistillationPairFn,
+  HrBatchSource,
+  ReconstructionLossArgs,
+  ReconstructionLossHook,
+  TrainableCodec,
+  TrainableDenoiser,
+  TrainingScheduler,
+} from './types.js';
+export type { Stage, StageName } from './stage.js';
+export { contextFor, encodeCondition, encodeLatent, predictWith, toSigned, unscaleLatent, upsampleLr } from './conditioning.js';
+export type { LatentMode } from './conditioning.js';
+export { drawTimesteps, lossWeights, minSnrWeights, snrAt } from './noise.js';
+export { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
+export type { DiffusionBatch, NoisedLatents } from './diffusion.js';
+export { createVaeStage } from './vae-stage.js';
+export type { VaeBatch, VaeStageOptions } from './vae-stage.js';
+export { createSrStage } from './sr-stage.js';
+export type { SrStageOptions } from './sr-stage.js';
+export { createDistillStage } from './distill-stage.js';
+export type { DistillStageOptions } from './distill-stage.js';
+export { createDecoderStage, freezeAllBut, isDecoderParameter } from './decoder-stage.js';
+export type { DecoderBatch, DecoderStageOptions } from './decoder-stage.js';
+export { runStage } from './run-stage.js';
+export type { RunStageOptions, RunStageResult } from './run-stage.js';
