@@ -14,7 +14,7 @@ let skipped = 0;
 if (existsSync(report)) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests ?? 0;
-  failed = (json.numFailedTests ?? 0) + (json.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(json);
+  failed = (json.numFailedTests ?? 0) + countFilesFailedOutsideTests(json);
   skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
 } else {
   failed = 1;
@@ -23,9 +23,10 @@ if (run.status !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || run.status !== 0 ? 1 : 0);
 
-// A file that fails to load counts as one failure; a file whose tests failed is already counted per test.
-function countSuitesWithFailedTests(json) {
+// A file that fails outside its tests (an import error, a failing hook) counts as one failure;
+// failed tests are already counted one by one.
+function countFilesFailedOutsideTests(json) {
   return (json.testResults ?? []).filter(
-    (r) => r.status === 'failed' && (r.assertionResults ?? []).some((a) => a.status === 'failed'),
+    (r) => r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
 }

@@ -77,7 +77,7 @@ describe('kill and resume (cpu, child processes)', () => {
     const reference = await straightRun('straight-12', N);
     const dir = join(root, 'killed-12');
     const rng = createRng(2024);
-    const options = { dataDir, checkpointDir: dir, maxSteps: N, checkpointEvery: 1, keepLast: 2 };
+    const options = { dataDir, checkpointDir: dir, maxSteps: N, checkpointEvery: 1, keepLast: 2, slowSaveMs: 1000 };
     // 'save': SIGKILL the moment a save starts (lands inside it); 'step': a random delay after a step.
     const plan = ['step', 'save', 'save', 'step', 'save'] as const;
     let kills = 0;

@@ -22,6 +22,8 @@ export interface TinyRunOptions {
   readonly signal?: AbortSignal;
   /** Make the loss of this step (0-based) NaN. */
   readonly nanAtStep?: number;
+  /** Hold every checkpoint save open this long once its temporary folder exists. */
+  readonly slowSaveMs?: number;
 }
 
 export interface TinyRun {
@@ -39,6 +41,16 @@ export async function runTinyTraining(o: TinyRunOptions): Promise<TinyRun> {
   const seed = o.seed ?? 7;
   const rng = createRng(seed);
   const model = new TinyConvNet().initialize(rng.fork('init'));
+  if (o.slowSaveMs !== undefined) {
+    // A save reads the weights once its temporary folder exists: blocking there lets a SIGKILL
+    // sent on SAVE-START land inside the save whatever the machine's load.
+    const stateDict = model.stateDict.bind(model);
+    const pause = o.slowSaveMs;
+    model.stateDict = (options) => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+      return stateDict(options);
+    };
+  }
   const dataset = await ImageFolder.open(o.dataDir, { cacheBytes: 1 << 20 });
   const batches = new RandomCropBatches(dataset, { batchSize: 2, cropSize: 16, seed: rng.fork('data'), vflip: true, rot90: true });
   const optimizer = new AdamW(namedVariables({ net: model }), { lr: 1e-2, weightDecay: 1e-2 });

@@ -7,7 +7,7 @@ import type { ConvPad, DimRoundingMode } from './tensor-args.js';
  * Gradient of an NHWC `conv2d` (dilation 1) with respect to its input (the transposed
  * convolution), computed with forward convolutions only: for stride 1, one conv of the
  * padded `dy` with the filter flipped spatially and its in/out channels swapped; for stride
- * `s`, one such conv per output phase, interleaved (see {@link polyphaseTransposedConv}).
+ * `s`, one such conv per output phase, interleaved (see `polyphaseTransposedConv` in `polyphase.ts`).
  * Exact; any stride, padding ('same', 'valid', numeric, explicit) and rounding mode.
  * @param inputShape `[N, H, W, Cin]` of the forward input.
  * @param dy NHWC `[N, H', W', Cout]`: gradient of the forward output.
