@@ -1,7 +1,7 @@
 /**
  * `@yonos/core`: the contracts every YONOS package composes through, and the tensor
  * utilities they share. Isomorphic: Node-only parts live in `@yonos/core/node`.
- * @packageDocumentation
+ * @module \@yonos/core
  */
 export { YonosError } from './errors.js';
 export * from './contracts/index.js';

@@ -45,8 +45,11 @@ export interface ValidateSrOptions {
 
 /** One validated image. */
 export interface ValidatedImage {
+  /** Path of the image relative to the dataset folder, `/`-separated (as in `ImageFolder.files`). */
   readonly file: string;
+  /** PSNR in dB of the 8-bit SR result against the HR crop (`Infinity` if identical). */
   readonly psnr: number;
+  /** SSIM of the 8-bit SR result against the HR crop, at most 1. */
   readonly ssim: number;
 }
 
@@ -58,6 +61,7 @@ export interface ValidationResult {
   readonly ssim: number;
   /** Images measured. */
   readonly count: number;
+  /** Per-image scores, in folder order (`count` entries). */
   readonly images: readonly ValidatedImage[];
   /** Files that could not be used (unreadable or smaller than `sizeMultiple`). */
   readonly skipped: readonly UnusableImageError[];

@@ -27,7 +27,9 @@ function vaeResnet(inChannels: number, outChannels: number, o: VaeBlockOptions):
 
 /** Options of {@link DownEncoderBlock2D}. */
 export interface DownEncoderBlock2DOptions extends VaeBlockOptions {
+  /** Channels of the NHWC input (the previous level's `out_channels`). */
   readonly in_channels: number;
+  /** Channels of every resnet output and of the block's output. */
   readonly out_channels: number;
   /** Resnets in the block (`num_layers`). */
   readonly num_layers: number;
@@ -71,7 +73,9 @@ export class DownEncoderBlock2D extends Module {
 
 /** Options of {@link UpDecoderBlock2D}. */
 export interface UpDecoderBlock2DOptions extends VaeBlockOptions {
+  /** Channels of the NHWC input (the previous, deeper level's `out_channels`). */
   readonly in_channels: number;
+  /** Channels of every resnet output and of the block's output. */
   readonly out_channels: number;
   /** Resnets in the block (`layers_per_block + 1` in the VAE decoder). */
   readonly num_layers: number;
@@ -111,6 +115,7 @@ export class UpDecoderBlock2D extends Module {
 
 /** Options of {@link UNetMidBlock2D} (the VAE's use: no time embedding). */
 export interface UNetMidBlock2DOptions extends VaeBlockOptions {
+  /** Channels of the NHWC input, kept through the block (input and output shapes are equal). */
   readonly in_channels: number;
   /** Attention + resnet pairs after the first resnet (default 1). */
   readonly num_layers?: number;

@@ -28,23 +28,43 @@ function blockKind(type: string): string {
  */
 export const autoencoderKLConfigSchema = z
   .looseObject({
+    /** Image channels in (3 for RGB). Default 3. */
     in_channels: positiveInt.default(3),
+    /** Image channels out. Default 3. */
     out_channels: positiveInt.default(3),
+    /** One encoder block type per level: `DownEncoderBlock2D`. Default `['DownEncoderBlock2D']`. */
     down_block_types: z.array(z.string()).min(1).default(['DownEncoderBlock2D']),
+    /** One decoder block type per level: `UpDecoderBlock2D`. Default `['UpDecoderBlock2D']`. */
     up_block_types: z.array(z.string()).min(1).default(['UpDecoderBlock2D']),
+    /** Channels of each level, highest resolution first; each a multiple of `norm_num_groups`. Default `[64]`. */
     block_out_channels: z.array(positiveInt).min(1).default([64]),
+    /** ResNets per encoder block (decoder blocks have one more). Default 1. */
     layers_per_block: positiveInt.default(1),
-    act_fn: z.enum(VAE_ACTIVATIONS).default('silu'),
+    // A literal list rather than z.enum: same values and messages, but no synthetic
+    // `{ swish: 'swish', ... }` object type in the declared type.
+    /** Activation of the ResNets (the final `conv_act` is always SiLU). Default `'silu'`. */
+    act_fn: z.literal(VAE_ACTIVATIONS).default('silu'),
+    /** Latent channels (4 for SD). Default 4. */
     latent_channels: positiveInt.default(4),
+    /** GroupNorm groups everywhere. Default 32. */
     norm_num_groups: positiveInt.default(32),
+    /** Nominal image size in pixels, a side or `[height, width]`; informational. Default 32. */
     sample_size: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).default(32),
+    /** Latents are multiplied by this before diffusion (0.18215 for SD 1.x/2.x). Default 0.18215. */
     scaling_factor: finite.default(0.18215),
+    /** diffusers runs the VAE in float32 under fp16 pipelines; informational (always float32 here). Default `true`. */
     force_upcast: z.boolean().default(true),
+    /** Subtracted before scaling (SD3/Flux); absent or `null` means 0. */
     shift_factor: finite.nullable().optional(),
+    /** Per-channel latent means (SDXL-style configs), one per latent channel; kept, not used. */
     latents_mean: z.array(finite).nullable().optional(),
+    /** Per-channel latent standard deviations, one per latent channel; kept, not used. */
     latents_std: z.array(finite).nullable().optional(),
+    /** Whether `quant_conv` exists (absent means `true`). */
     use_quant_conv: z.boolean().optional(),
+    /** Whether `post_quant_conv` exists (absent means `true`). */
     use_post_quant_conv: z.boolean().optional(),
+    /** Whether the mid blocks have self-attention (absent means `true`). */
     mid_block_add_attention: z.boolean().optional(),
   })
   .superRefine((c, ctx) => {

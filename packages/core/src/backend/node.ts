@@ -116,7 +116,11 @@ export function registerAllGradientsInNode(): Promise<void> {
   return gradientsLoaded;
 }
 
-/** The Node services the isomorphic `useBackend` loads on demand. */
+/**
+ * The Node services the isomorphic `useBackend` loads on demand. Plumbing, not API: call
+ * {@link setupNodeWebGPU} and {@link registerAllGradientsInNode} directly instead.
+ * @internal
+ */
 export const nodeBackendSupport: NodeBackendSupport = {
   setupWebGPU: setupNodeWebGPU,
   registerAllGradients: registerAllGradientsInNode,

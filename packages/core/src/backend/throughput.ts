@@ -4,11 +4,13 @@ import type { BackendName } from './types.js';
 
 /** The convolution {@link measureConvThroughput} times: NHWC input, 3x3 'same', stride 1 by default. */
 export interface ConvBenchShape {
-  /** Batch. */
+  /** Batch size. */
   readonly batch: number;
-  /** Height and width of the input. */
+  /** Height and width of the square input, in pixels. */
   readonly size: number;
+  /** Input channels (the last axis of the NHWC input). */
   readonly inChannels: number;
+  /** Output channels (filters). */
   readonly outChannels: number;
   /** Square kernel size (default 3). */
   readonly kernel?: number;
@@ -16,12 +18,15 @@ export interface ConvBenchShape {
 
 /** Result of {@link measureConvThroughput}. */
 export interface ConvThroughput {
+  /** The tfjs backend that ran the convolutions (`tf.getBackend()`). */
   readonly backend: string;
+  /** The measured convolution, defaults filled in. */
   readonly shape: Required<ConvBenchShape>;
   /** Multiply-adds counted as 2 FLOPs. */
   readonly gflops: number;
   /** Median milliseconds of one conv2d, data read back included. */
   readonly msPerConv: number;
+  /** Timed runs the median was taken over (warm-up excluded). */
   readonly iterations: number;
 }
 

@@ -9,9 +9,13 @@ export type Platform = 'node' | 'browser' | 'other';
 
 /** The GPU behind the `webgpu` backend, as the adapter reports it (fields may be empty strings). */
 export interface GpuAdapterDescription {
+  /** GPU vendor, e.g. `'nvidia'`, `'apple'` or `'google'` (SwiftShader). */
   readonly vendor: string;
+  /** Vendor-specific GPU family, e.g. `'ampere'` or `'swiftshader'`. */
   readonly architecture: string;
+  /** Vendor-specific device identifier (often a PCI id). */
   readonly device: string;
+  /** Human-readable adapter name, e.g. the driver's product string. */
   readonly description: string;
 }
 
@@ -26,12 +30,19 @@ export interface BackendInfo {
   /** For `webgpu`: the adapter, when the browser or Dawn tells. */
   readonly adapter?: GpuAdapterDescription;
   /** For `wasm`: the SIMD and thread configuration it runs with. */
-  readonly wasm?: { readonly simd: boolean; readonly threads: number };
+  readonly wasm?: {
+    /** Whether the runtime supports wasm SIMD, so the SIMD build of the binary runs. */
+    readonly simd: boolean;
+    /** Threads the wasm backend computes with (1 without wasm threads support, as in Node). */
+    readonly threads: number;
+  };
 }
 
 /** Whether one backend can be initialized here, and if not, why and what to do. */
 export interface BackendStatus {
+  /** The backend this status is about. */
   readonly name: BackendName;
+  /** Whether {@link useBackend} can start it here. */
   readonly available: boolean;
   /** Set when `available` is false: the reason, with the remedy when there is one. */
   readonly reason?: string;

@@ -14,8 +14,11 @@ import type { ModelImage } from './types.js';
 
 /** Anything with the shape of `ImageData` (8-bit RGBA). */
 export interface ImageDataLike {
+  /** `width * height * 4` values, interleaved straight RGBA, row-major, in `[0, 255]`. */
   readonly data: Uint8ClampedArray;
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
 }
 

@@ -14,9 +14,13 @@ export type ChannelCount = 1 | 2 | 3 | 4;
 export interface RawImage {
   /** `width * height * channels` values: `Uint8Array`/`Uint8ClampedArray` for 8 bits, `Uint16Array` for 16. */
   readonly data: Uint8Array | Uint8ClampedArray | Uint16Array;
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** Interleaved channels per pixel (gray, gray + alpha, RGB or RGBA). */
   readonly channels: ChannelCount;
+  /** Bits per channel value: 8 (`0..255`) or 16 (`0..65535`). */
   readonly bitDepth: BitDepth;
 }
 

@@ -6,8 +6,11 @@ import { MetricError } from './errors.js';
  * `[0, 255]` (any numeric array; integers or floats).
  */
 export interface MetricHostImage {
+  /** `height * width * channels` values, interleaved HWC, row-major, in `[0, 255]`. */
   readonly data: ArrayLike<number>;
+  /** Height in pixels. */
   readonly height: number;
+  /** Width in pixels. */
   readonly width: number;
   /** Channels per pixel, usually 3 (RGB) or 1 (gray). */
   readonly channels: number;

@@ -25,7 +25,7 @@ function formatMismatch(m: ShapeMismatch): string {
 /**
  * A state dict does not fit a module. Nothing was assigned when this is thrown: loading
  * checks every key first. The full lists are properties; the message shows the first
- * {@link LISTED} of each.
+ * 20 names of each.
  */
 export class StateDictError extends YonosError {
   /** Names the module has but the state dict lacks (strict loading only). */

@@ -87,6 +87,7 @@ export class Parameter {
     return this.#trainable;
   }
 
+  /** Sets whether optimizers update it, and the variable's own `trainable` flag when the value exists. */
   set trainable(value: boolean) {
     this.#trainable = value;
     if (this.#variable !== null) this.#variable.trainable = value;

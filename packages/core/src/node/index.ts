@@ -1,7 +1,7 @@
 /**
  * `@yonos/core/node`: the Node-only parts of core (file system, sharp, Dawn WebGPU).
  * Browser bundles import `@yonos/core` only and never pull these in.
- * @packageDocumentation
+ * @module \@yonos/core/node
  */
 export * from '../index.js';
 export * from '../backend/node.js';

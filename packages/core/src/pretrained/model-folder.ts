@@ -15,7 +15,10 @@ export const DIFFUSERS_VERSION = '0.25.0';
 export type ModelConfig = Readonly<Record<string, unknown>>;
 
 /** A model that can be saved in the diffusers layout: a {@link Module} with its config. */
-export type PretrainedModel = Module & { readonly config: ModelConfig };
+export type PretrainedModel = Module & {
+  /** The model's config with diffusers' keys: what {@link savePretrained} writes to `config.json`. */
+  readonly config: ModelConfig;
+};
 
 /** What {@link loadPretrained} needs of a model class (`AutoencoderKL`, `UNet2DConditionModel`, ...). */
 export interface PretrainedModelClass<M extends PretrainedModel> {

@@ -35,9 +35,11 @@ export interface PretrainedClassEntry {
   readonly library: string;
   /** diffusers' class name (`'UNet2DConditionModel'`). */
   readonly className: string;
+  /** Whether the component folder holds a model (config + weights) or a scheduler (config only). */
   readonly kind: PretrainedClassKind;
   /** The config file name inside the component's folder: `config.json` or `scheduler_config.json`. */
   readonly configName: string;
+  /** The class itself, whose static `fromConfig` (and `fromPretrained`, for models) builds instances. */
   readonly cls: PretrainedClass;
 }
 

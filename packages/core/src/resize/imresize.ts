@@ -4,7 +4,9 @@ import { bicubicWeights } from './bicubic-weights.js';
 
 /** An explicit output size in pixels. */
 export interface ImageSize {
+  /** Height in pixels. */
   readonly height: number;
+  /** Width in pixels. */
   readonly width: number;
 }
 

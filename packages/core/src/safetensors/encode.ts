@@ -14,8 +14,11 @@ import type { SafetensorsTypedArray } from './typed.js';
  * of `shape` (C64: two floats per element; sub-byte floats: packed bytes).
  */
 export interface SafetensorsRawTensor {
+  /** The dtype to store, which also says how to read `data`. */
   readonly dtype: SafetensorsDtype;
+  /** Shape in the file (PyTorch order); `[]` for a scalar. */
   readonly shape: readonly number[];
+  /** The elements, row-major, in the typed array kind that matches `dtype`. */
   readonly data: SafetensorsTypedArray;
 }
 
@@ -42,8 +45,11 @@ export interface SafetensorsWriteOptions {
 
 /** One tensor of a {@link SafetensorsPlan}: its place and a way to produce its bytes. */
 export interface SafetensorsPlannedTensor {
+  /** Key in the header (e.g. a state-dict name such as `conv_in.weight`). */
   readonly name: string;
+  /** Stored dtype, after the write options' conversions (e.g. `F16` for a float32 tensor). */
   readonly dtype: SafetensorsDtype;
+  /** Shape written to the header. */
   readonly shape: readonly number[];
   /** Stored size in bytes. */
   readonly byteLength: number;

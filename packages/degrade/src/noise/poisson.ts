@@ -12,8 +12,9 @@ const fail = (message: string): never => {
 /**
  * Exact Poisson draws by inverse-CDF lookup, on the current backend: for each element,
  * `X = #{k : F(k) <= u}` with `F` the CDF of rate `float32(level / 255) * 2^exponent`,
- * found by binary lifting (one gather per bit, `steps` of them) in the host-built float64
- * tables of {@link poissonTable}. Given the same uniforms, every backend returns the same counts.
+ * found by binary lifting (one gather per bit of the largest count) in CDF tables computed
+ * once on the host in float64, one row per exponent and level (9 x 256). Given the same
+ * uniforms, every backend returns the same counts.
  *
  * @param levels Integer-valued 8-bit levels in [0, 255] (float32 or int32), any shape.
  * @param exponents Integer-valued exponents in [0, 8], broadcastable to `levels`.

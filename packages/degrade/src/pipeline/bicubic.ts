@@ -16,7 +16,9 @@ export interface BicubicDegradationOptions {
  * DIV2K/Set5/... LR images are made. Deterministic: `rng` is not used.
  */
 export class BicubicDegradation implements Degradation {
+  /** Whether shrinking uses MATLAB's antialiasing (a wider kernel); from the options, default `true`. */
   readonly antialiasing: boolean;
+  /** Whether the output is clamped to [0, 1] and rounded to 8-bit levels; from the options, default `true`. */
   readonly quantize: boolean;
 
   constructor(options: BicubicDegradationOptions = {}) {

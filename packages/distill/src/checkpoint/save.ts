@@ -25,9 +25,15 @@ export interface CheckpointContents {
   /** Models to save, each into `<name>/` in the diffusers layout (`config.json` + `diffusion_pytorch_model.safetensors`). */
   readonly models: Readonly<Record<string, PretrainedModel>>;
   /** Optimizer state (`optimizer.safetensors`); its `hyperparameters`, if any, go into `trainer_state.json`. */
-  readonly optimizer?: StateExporter & { readonly hyperparameters?: object };
+  readonly optimizer?: StateExporter & {
+    /** JSON-serializable hyperparameters (e.g. `AdamW.hyperparameters`), recorded for inspection. */
+    readonly hyperparameters?: object;
+  };
   /** EMA state (`ema.safetensors`); its `options`, if any, go into `trainer_state.json`. */
-  readonly ema?: StateExporter & { readonly options?: object };
+  readonly ema?: StateExporter & {
+    /** JSON-serializable EMA settings (e.g. `Ema.options`), recorded for inspection. */
+    readonly options?: object;
+  };
   /** The run generator's position. */
   readonly rngState?: RngState;
   /** JSON-serializable data returned on load (configs, counters...). */

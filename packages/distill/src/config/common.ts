@@ -16,9 +16,16 @@ export { positiveInt, nonNegativeInt, nonNegative, path };
  */
 export const modelSourceSchema = z
   .strictObject({
+    /** A diffusers model folder, or a pipeline folder (`model_index.json`) holding the model in a subfolder. */
     pretrained: path().optional(),
+    /**
+     * The model's subfolder of `pretrained`. Default: the role's name (`"vae"`, `"unet"`,
+     * `"scheduler"`) when `pretrained` is a pipeline folder, else the folder itself; `""` forces the folder itself.
+     */
     subfolder: z.string({ error: 'must be a string such as "unet" or "vae"' }).optional(),
+    /** Weights variant: reads `diffusion_pytorch_model.<variant>.safetensors` (e.g. `"fp16"`). */
     variant: z.string({ error: 'must be a string such as "fp16"' }).optional(),
+    /** A diffusers `config.json` object (snake_case keys) for a new model, initialized from the run's seed. */
     config: z.record(z.string(), z.unknown(), { error: 'must be a diffusers config object ({ "block_out_channels": [...], ... })' }).optional(),
   })
   .superRefine((v, ctx) => {
@@ -48,8 +55,11 @@ export const dataSchema = z.strictObject({
   batch_size: positiveInt(),
   /** Decoded images kept in memory, in MiB (default 256). */
   cache_mb: nonNegative().default(256),
+  /** Mirror each crop left-right with probability 1/2 (default `true`). */
   hflip: z.boolean().default(true),
+  /** Mirror each crop top-bottom with probability 1/2 (default `false`). */
   vflip: z.boolean().default(false),
+  /** Transpose each crop with probability 1/2, giving 90-degree rotations with the flips (default `false`). */
   rot90: z.boolean().default(false),
 });
 
@@ -57,17 +67,27 @@ export const dataSchema = z.strictObject({
 export const optimizerSchema = z.strictObject({
   /** Peak learning rate. */
   lr: z.number({ error: 'must be a number such as 1e-4' }).positive({ error: 'must be > 0' }),
+  /** AdamW's `[beta1, beta2]` moment decay rates, each in `[0, 1)` (default `[0.9, 0.999]`). */
   betas: z
     .tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)], { error: 'must be two numbers in [0, 1), e.g. [0.9, 0.999]' })
     .default([0.9, 0.999]),
+  /** AdamW's denominator epsilon (default `1e-8`). */
   eps: nonNegative().default(1e-8),
+  /** AdamW's decoupled weight decay (default `1e-2`, PyTorch's). */
   weight_decay: nonNegative().default(1e-2),
-  /** diffusers' schedule names. */
+  // A literal list rather than z.enum: same values and messages, but no synthetic
+  // `{ constant: 'constant', ... }` object type in the declared type.
+  /**
+   * Learning-rate schedule by diffusers' `get_scheduler` name: `constant` (ignores
+   * `warmup_steps`), `constant_with_warmup`, `cosine` (half cosine to 0) or `linear` (to 0), over
+   * the stage's `steps`. Default `constant`.
+   */
   schedule: z
-    .enum(['constant', 'constant_with_warmup', 'cosine', 'linear'], {
+    .literal(['constant', 'constant_with_warmup', 'cosine', 'linear'], {
       error: 'must be one of constant, constant_with_warmup, cosine, linear',
     })
     .default('constant'),
+  /** Updates of linear warmup from 0 to `lr` (default 0). */
   warmup_steps: nonNegativeInt().default(0),
   /** Clip the global gradient norm to this; `null` for no clipping. */
   clip_norm: z.number().positive({ error: 'must be > 0 (or null for no clipping)' }).nullable().default(1),
@@ -78,11 +98,17 @@ export const optimizerSchema = z.strictObject({
 /** EMA of the trained weights (diffusers' `EMAModel` options); `null` or absent: no EMA. */
 export const emaSchema = z
   .strictObject({
+    /** Upper bound of the per-update decay, in `[0, 1]` (default 0.9999). */
     decay: z.number().min(0).max(1, { error: 'must be in [0, 1]' }).default(0.9999),
+    /** Lower bound of the per-update decay, in `[0, 1]` (default 0). */
     min_decay: z.number().min(0).max(1, { error: 'must be in [0, 1]' }).default(0),
+    /** Updates before averaging starts; until then the average copies the weights (default 0). */
     update_after_step: nonNegativeInt().default(0),
+    /** Decay `1 - (1 + s / inv_gamma)^-power` instead of `(1 + s) / (10 + s)` after `s` averaging updates (default `false`). */
     use_ema_warmup: z.boolean().default(false),
+    /** Warmup scale of `use_ema_warmup`, > 0 (default 1). */
     inv_gamma: z.number().positive({ error: 'must be > 0' }).default(1),
+    /** Warmup exponent of `use_ema_warmup` (default 2/3). */
     power: z.number().default(2 / 3),
   })
   .nullable()
@@ -90,6 +116,7 @@ export const emaSchema = z
 
 /** Checkpoints: where, how often, how many kept. */
 export const checkpointSchema = z.strictObject({
+  /** Folder of the `checkpoint-<step>/` folders (created if missing); `yonos train --resume auto` continues from the latest. */
   dir: path(),
   /** Save every this many steps (0: only at the end and when stopped). */
   every: nonNegativeInt().default(0),
@@ -102,6 +129,7 @@ export const validationSchema = z
   .strictObject({
     /** Every this many steps (0: never). */
     every: nonNegativeInt().default(0),
+    /** Images validated, the first ones of the folder in path order (default 4). */
     max_images: positiveInt().default(4),
     /** Largest HR side validated (centre crops). */
     max_size: positiveInt().default(128),
@@ -117,12 +145,15 @@ export const degradationSchema = z.discriminatedUnion(
   'type',
   [
     z.strictObject({
+      /** MATLAB-exact bicubic downscaling by the stage's scale (core's `imresize`). */
       type: z.literal('bicubic'),
+      /** Antialias when downscaling, as MATLAB's `imresize` does by default (default `true`). */
       antialiasing: z.boolean().default(true),
       /** Round to 8 bits as a saved LR PNG would be. */
       quantize: z.boolean().default(true),
     }),
     z.strictObject({
+      /** Real-ESRGAN's second-order degradation (blur, resize, noise, JPEG, twice; `@yonos/degrade`). */
       type: z.literal('realesrgan'),
       /** `RealESRGANOptions` of `@yonos/degrade` (camelCase keys, e.g. `{ "noiseRange": [1, 20] }`); defaults are Real-ESRGAN's. */
       options: z.record(z.string(), z.unknown()).default({}),
@@ -149,10 +180,15 @@ export const commonShape = {
   description: z.string().optional(),
   /** Seed of initialization, data order, crops, noise, timesteps and degradations. */
   seed: nonNegativeInt().default(0),
+  /** Training and validation images (see {@link dataSchema}). */
   data: dataSchema,
+  /** AdamW, learning-rate schedule, clipping and accumulation (see {@link optimizerSchema}). */
   optimizer: optimizerSchema,
+  /** EMA of the trained weights, or `null` for none (see {@link emaSchema}). */
   ema: emaSchema,
+  /** Checkpoint folder, frequency and count (see {@link checkpointSchema}). */
   checkpoint: checkpointSchema,
+  /** Periodic validation on `data.validation` (see {@link validationSchema}). */
   validation: validationSchema,
   /** JSONL metrics log (default `<checkpoint.dir>/metrics.jsonl`). */
   metrics_log: path().optional(),
@@ -166,6 +202,6 @@ export const diffusionLossSchema = z
     /** Min-SNR-gamma weighting (5 is usual); `null`: plain MSE. */
     snr_gamma: z.number().positive({ error: 'must be > 0 (or null)' }).nullable().default(null),
     /** `z_0` from a posterior draw (`sample`, as diffusers trains) or its `mean`. */
-    latent: z.enum(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
+    latent: z.literal(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
   })
   .prefault({});

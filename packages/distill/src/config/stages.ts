@@ -17,12 +17,19 @@ const steps = positiveInt();
 export const vaeConfigSchema = z.strictObject({
   ...commonShape,
   steps,
-  models: z.strictObject({ vae: modelSourceSchema }),
+  /** The model trained. */
+  models: z.strictObject({
+    /** The `AutoencoderKL` to train: usually a `config` (from scratch), or a `pretrained` folder to train further. */
+    vae: modelSourceSchema,
+  }),
+  /** The reconstruction objective: `l1_weight * mean|x - decode(z)| + kl_weight * KL / (H W 3)`. */
   loss: z
     .strictObject({
+      /** Weight of the mean absolute reconstruction error in `[-1, 1]` pixel units (default 1). */
       l1_weight: nonNegative().default(1),
       /** Stable Diffusion's `kl_weight` (see `createVaeStage`). */
       kl_weight: nonNegative().default(1e-6),
+      /** Decode a posterior draw rather than its mean, as LDM trains (default `true`). */
       sample_posterior: z.boolean().default(true),
     })
     .prefault({}),
@@ -38,7 +45,9 @@ export const vaeConfigSchema = z.strictObject({
 export const srConfigSchema = z.strictObject({
   ...commonShape,
   steps,
+  /** The upscaling factor trained for, an integer in `[1, 16]`; `data.crop_size` must be a multiple of it. */
   scale: scaleSchema,
+  /** The models: the frozen VAE, the U-Net to train, and the noise scheduler. */
   models: z.strictObject({
     /** The frozen VAE (a diffusers folder, e.g. Stable Diffusion's `vae/`, or one trained with `yonos train vae`). */
     vae: modelSourceSchema,
@@ -47,7 +56,9 @@ export const srConfigSchema = z.strictObject({
     /** Default: DDIM, v-prediction, trailing spacing (`YONOS_SCHEDULER_CONFIG`). */
     scheduler: modelSourceSchema.optional(),
   }),
+  /** How LR inputs are made from the HR crops. */
   degradation: degradationSchema,
+  /** The diffusion loss: MSE to the scheduler's target (`v` with the default scheduler), optionally Min-SNR weighted. */
   loss: diffusionLossSchema,
 });
 
@@ -65,6 +76,7 @@ export const teacherSchema = z
   .strictObject({
     /** A pipeline folder (`model_index.json`, `unet/`, `vae/`) or a U-Net folder of an x2 direct-SR model. */
     pretrained: path().optional(),
+    /** The U-Net's subfolder of `pretrained` (default: `unet/` of a pipeline folder, else the folder itself). */
     subfolder: z.string().optional(),
     /** A `yonos train sr` config (scale 2) trained first, in the same command; its output is the teacher. */
     sr_config: path().optional(),
@@ -83,10 +95,13 @@ export const teacherSchema = z
 export const distillConfigSchema = z
   .strictObject({
     ...commonShape,
+    /** The x2 model the chain starts from (see {@link teacherSchema}). */
     teacher: teacherSchema,
+    /** The links, in order: each doubles the previous factor, starting from 4 (see {@link distillLinkSchema}). */
     stages: z.array(distillLinkSchema, { error: 'must be a list such as [{ "scale": 4, "steps": 1000 }, { "scale": 8, "steps": 1000 }]' }).min(1, {
       error: 'stages needs at least one link, e.g. [{ "scale": 4, "steps": 1000 }]',
     }),
+    /** The frozen VAE and the noise scheduler; the U-Nets come from the teacher. */
     models: z
       .strictObject({
         /** Default: the teacher folder's `vae/` (the VAE the teacher was trained with). */
@@ -95,7 +110,9 @@ export const distillConfigSchema = z
         scheduler: modelSourceSchema.optional(),
       })
       .prefault({}),
+    /** How the LR inputs are made: one sample gives the student's (`1/scale`) and the teacher's (`2/scale`). */
     degradation: degradationSchema,
+    /** The distillation loss: MSE to the teacher's prediction, optionally Min-SNR weighted. */
     loss: diffusionLossSchema,
   })
   .superRefine((v, ctx) => {
@@ -116,17 +133,23 @@ export const distillConfigSchema = z
 export const decoderConfigSchema = z.strictObject({
   ...commonShape,
   steps,
+  /** The upscaling factor of the frozen U-Net; `data.crop_size` must be a multiple of it. */
   scale: scaleSchema,
+  /** The VAE whose decoder is tuned, the frozen U-Net and the noise scheduler. */
   models: z.strictObject({
     /** The VAE whose decoder is fine-tuned (its encoder stays frozen). */
     vae: modelSourceSchema,
     /** The frozen U-Net (e.g. the last distillation link's `unet/`). */
     unet: modelSourceSchema,
+    /** Default: DDIM, v-prediction, trailing spacing (`YONOS_SCHEDULER_CONFIG`). */
     scheduler: modelSourceSchema.optional(),
   }),
+  /** How LR inputs are made from the HR crops. */
   degradation: degradationSchema,
+  /** The decoder objective: L1 between the decoded one-step result and the HR crop. */
   loss: z
     .strictObject({
+      /** Weight of the mean absolute error in `[-1, 1]` pixel units (default 1). */
       l1_weight: nonNegative().default(1),
     })
     .prefault({}),
@@ -143,9 +166,13 @@ export type DecoderTrainConfig = z.output<typeof decoderConfigSchema>;
 
 /** The stage configs by `yonos train` stage name. */
 export const STAGE_CONFIG_SCHEMAS = {
+  /** The `yonos train vae` config ({@link vaeConfigSchema}). */
   vae: vaeConfigSchema,
+  /** The `yonos train sr` config ({@link srConfigSchema}). */
   sr: srConfigSchema,
+  /** The `yonos train distill` config ({@link distillConfigSchema}). */
   distill: distillConfigSchema,
+  /** The `yonos train decoder` config ({@link decoderConfigSchema}). */
   decoder: decoderConfigSchema,
 } as const;
 
@@ -154,8 +181,12 @@ export type TrainStageName = keyof typeof STAGE_CONFIG_SCHEMAS;
 
 /** The parsed config of each stage. */
 export interface TrainConfigs {
+  /** `yonos train vae`. */
   vae: VaeTrainConfig;
+  /** `yonos train sr`. */
   sr: SrTrainConfig;
+  /** `yonos train distill`. */
   distill: DistillTrainConfig;
+  /** `yonos train decoder`. */
   decoder: DecoderTrainConfig;
 }

@@ -63,6 +63,18 @@ export function cropInto(raw: RawImage, params: CropParams, out: Float32Array, o
   }
 }
 
+/** A rectangle of an image, in pixels (see {@link centerCropWindow}). */
+export interface CropWindow {
+  /** Top row in the source image. */
+  top: number;
+  /** Left column in the source image. */
+  left: number;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+}
+
 /**
  * The largest centered window whose sides are multiples of `multiple` (and at most
  * `maxSize` when given), for validation images.
@@ -73,7 +85,7 @@ export function centerCropWindow(
   height: number,
   multiple: number,
   maxSize?: number,
-): { top: number; left: number; width: number; height: number } | undefined {
+): CropWindow | undefined {
   const limit = (v: number): number => Math.floor(Math.min(v, maxSize ?? v) / multiple) * multiple;
   const w = limit(width);
   const h = limit(height);

@@ -27,7 +27,14 @@ export interface CropSample {
   readonly index: number;
   /** The file, relative to the folder. */
   readonly file: string;
+  /** The crop window in the image and the flips drawn for it. */
   readonly params: CropParams;
+}
+
+/** A {@link CropSample} with its decoded image (see {@link RandomCropBatches.sample}). */
+export interface LoadedCropSample extends CropSample {
+  /** The whole decoded source image (integer pixels, HWC; may be cached: do not modify). */
+  readonly raw: RawImage;
 }
 
 /**
@@ -40,8 +47,11 @@ export interface CropSample {
  * through `onSkip`.
  */
 export class RandomCropBatches {
+  /** The images crops are cut from (shared, not owned). */
   readonly dataset: ImageFolder;
+  /** Crops per batch, the `N` of each batch. */
   readonly batchSize: number;
+  /** Side of the square crops in pixels, a multiple of the options' `sizeMultiple`. */
   readonly cropSize: number;
   readonly #augment: AugmentOptions;
   readonly #root: Rng;
@@ -80,7 +90,7 @@ export class RandomCropBatches {
    * Global sample `k`: the file it uses and its crop. Skips unusable files as described above.
    * @throws {@link DatasetError} if no file of the dataset is usable.
    */
-  async sample(k: number): Promise<CropSample & { readonly raw: RawImage }> {
+  async sample(k: number): Promise<LoadedCropSample> {
     if (!Number.isInteger(k) || k < 0) throw new DatasetError(`RandomCropBatches: sample index must be a non-negative integer, got ${k}.`);
     const n = this.dataset.length;
     for (let j = 0; j < n; j++) {

@@ -2,7 +2,9 @@ import type { ProgressCallback, ProgressEvent } from '@yonos/core';
 
 /** Where a progress bar writes: a stream with `write`, and `isTTY` when it is a terminal. */
 export interface ProgressStream {
+  /** Writes `text` as is (it may hold `\r` and ANSI erase codes on a terminal); the result is ignored. */
   write(text: string): unknown;
+  /** `true` on a terminal: the bar is redrawn in place; otherwise whole lines are printed. */
   readonly isTTY?: boolean;
 }
 

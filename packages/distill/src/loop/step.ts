@@ -39,7 +39,9 @@ export interface TrainTask<B extends tf.TensorContainer> {
 
 /** Options of {@link runTrainStep}. */
 export interface TrainStepOptions<B extends tf.TensorContainer> {
+  /** Loads each micro-batch and computes its loss. */
   readonly task: TrainTask<B>;
+  /** Applies the (accumulated, clipped) gradients to its variables, at {@link TrainStepOptions.lr}. */
   readonly optimizer: AdamW;
   /** Reused across steps; must cover the optimizer's variables. */
   readonly accumulator: GradientAccumulator;

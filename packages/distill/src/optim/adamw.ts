@@ -18,6 +18,20 @@ export interface AdamWOptions {
   readonly noWeightDecay?: (name: string) => boolean;
 }
 
+/** {@link AdamW}'s hyperparameters as plain values (see {@link AdamW.hyperparameters}). */
+export interface AdamWHyperparameters {
+  /** Learning rate of the next step. */
+  lr: number;
+  /** Decay rate of the first-moment (mean) estimate, in `[0, 1)`. */
+  beta1: number;
+  /** Decay rate of the second-moment (uncentered variance) estimate, in `[0, 1)`. */
+  beta2: number;
+  /** Added to the denominator `sqrt(v_hat)` for numerical stability. */
+  eps: number;
+  /** Decoupled weight-decay coefficient (each step scales weights by `1 - lr * weightDecay`). */
+  weightDecay: number;
+}
+
 /** Per-variable state, created on the variable's first update as in PyTorch. */
 interface Slot {
   readonly m: tf.Variable;
@@ -58,9 +72,13 @@ function checkRange(name: string, value: number, ok: boolean, what: string): voi
 export class AdamW {
   /** Learning rate of the next {@link AdamW.step}; a schedule sets it before each step. */
   lr: number;
+  /** Decay rate of the first-moment (mean) estimate `m`, in `[0, 1)`. */
   readonly beta1: number;
+  /** Decay rate of the second-moment estimate `v` (mean squared gradient), in `[0, 1)`. */
   readonly beta2: number;
+  /** Added to `sqrt(v_hat)` in the denominator, `>= 0`. */
   readonly eps: number;
+  /** Decoupled weight-decay coefficient, `>= 0` (not applied to variables excluded by `noWeightDecay`). */
   readonly weightDecay: number;
   readonly #variables: Map<string, tf.Variable>;
   readonly #decays: Map<string, boolean>;
@@ -102,7 +120,7 @@ export class AdamW {
   }
 
   /** Hyperparameters as plain values (for logs and checkpoint metadata). */
-  get hyperparameters(): { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number } {
+  get hyperparameters(): AdamWHyperparameters {
     return { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
   }
 

@@ -66,8 +66,8 @@ const STEP_KEY = 'optimization_step';
  * {@link Ema.exportState} / {@link Ema.importState}.
  */
 export class Ema {
-  /** Settings in effect. */
-  readonly options: Readonly<ResolvedEmaOptions>;
+  /** Settings in effect, defaults filled in. */
+  readonly options: Readonly<Required<EmaOptions>>;
   /** Updates done so far. */
   optimizationStep = 0;
   /** The decay of the last update (`undefined` before the first). */

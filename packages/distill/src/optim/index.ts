@@ -1,5 +1,5 @@
 export { AdamW } from './adamw.js';
-export type { AdamWOptions } from './adamw.js';
+export type { AdamWHyperparameters, AdamWOptions } from './adamw.js';
 export { clipGradNorm, globalGradNorm } from './clip.js';
 export type { ClippedGradients, GradientMap } from './clip.js';
 export { constantLr, cosineLr, createLrSchedule, linearLr } from './schedule.js';

@@ -71,8 +71,16 @@ export function groundTruthTarget(scheduler: TrainingScheduler, latents: NoisedL
   }
 }
 
+/** What {@link timestepTensors} returns; the caller owns (and disposes) both tensors. */
+export interface TimestepTensors {
+  /** The batch's timesteps as float32 `[N]` (integers in `[0, numTrainTimesteps)`). */
+  timesteps: tf.Tensor1D;
+  /** Per-item loss weights, float32 `[N]`: ones, or Min-SNR-gamma weights (see {@link lossWeights}). */
+  weights: tf.Tensor1D;
+}
+
 /** The float32 `[N]` timesteps and loss weights of a batch. Caller owns both. */
-export function timestepTensors(scheduler: TrainingScheduler, t: readonly number[], snrGamma: number | undefined): { timesteps: tf.Tensor1D; weights: tf.Tensor1D } {
+export function timestepTensors(scheduler: TrainingScheduler, t: readonly number[], snrGamma: number | undefined): TimestepTensors {
   const weights = lossWeights(scheduler, t, snrGamma);
   return { timesteps: tf.tensor1d([...t], 'float32'), weights: tf.tensor1d(weights, 'float32') };
 }

@@ -13,7 +13,7 @@ export { contextFor, encodeCondition, encodeLatent, predictWith, toSigned, unsca
 export type { LatentMode } from './conditioning.js';
 export { drawTimesteps, lossWeights, minSnrWeights, snrAt } from './noise.js';
 export { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
-export type { DiffusionBatch, NoisedLatents } from './diffusion.js';
+export type { DiffusionBatch, NoisedLatents, TimestepTensors } from './diffusion.js';
 export { createVaeStage } from './vae-stage.js';
 export type { VaeBatch, VaeStageOptions } from './vae-stage.js';
 export { createSrStage } from './sr-stage.js';

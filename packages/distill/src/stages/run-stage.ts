@@ -40,22 +40,31 @@ export interface RunStageOptions {
   readonly useEmaWeights?: boolean;
   /** Where checkpoints go (see `trainLoop`). */
   readonly checkpointDir?: string;
+  /** Save every this many steps (default 0: only at the end, and when stopped by `signal`). */
   readonly checkpointEvery?: number;
+  /** Checkpoints kept: the newest ones by step (default 3). */
   readonly keepLast?: number;
   /** `'auto'` (default), a checkpoint path, or `false`. */
   readonly resume?: 'auto' | string | false;
   /** Stored in every checkpoint's `extra`, next to `stage` (the stage name). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Run {@link RunStageOptions.validate} every this many steps (default 0: never). */
   readonly validateEvery?: number;
+  /** Validation: returns metrics (e.g. `{ psnr, ssim }`), logged and reported as progress stage `'validate'`. */
   readonly validate?: (ctx: ValidationContext) => Record<string, number> | Promise<Record<string, number>>;
+  /** JSONL metrics: a path (opened, truncated after the resumed step, closed at the end) or an open log. */
   readonly metricsLog?: string | MetricsLog;
+  /** Log a training line every this many steps (default 1). */
   readonly logEvery?: number;
+  /** Progress events: stage `'train'` after every step (`loss`, `lr`, `gradNorm`, `stepsPerSecond`, `etaSeconds`), `'checkpoint'`, `'validate'`. */
   readonly onProgress?: ProgressCallback;
+  /** Stops the run between steps (saving a checkpoint first when `checkpointDir` is set); the result's `status` is then `'aborted'`. */
   readonly signal?: AbortSignal;
 }
 
 /** How a {@link runStage} call ended. */
 export interface RunStageResult extends TrainLoopResult {
+  /** The stage that ran (`stage.name`). */
   readonly stage: StageName;
   /** Whether the model now holds the EMA weights. */
   readonly emaApplied: boolean;

@@ -11,6 +11,7 @@ export type StageName = 'vae' | 'sr' | 'distill' | 'decoder';
  * other model the task uses stays bit-identical.
  */
 export interface Stage<B extends tf.TensorContainer> {
+  /** Which stage this is; recorded as `stage` in every checkpoint's `extra`. */
   readonly name: StageName;
   /** Batch loader and loss. */
   readonly task: TrainTask<B>;

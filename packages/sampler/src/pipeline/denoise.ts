@@ -8,6 +8,7 @@ import type { TilePlan } from './tile-plan.js';
 
 /** Inputs of {@link denoiseLatents}. */
 export interface DenoiseLatentsArgs {
+  /** Evaluated on `concat(z_t, z_lr)` per tile; must return `[N, h, w, C]` with C latent channels. */
   readonly unet: Denoiser;
   /** Already `setTimesteps`-ed. */
   readonly scheduler: NoiseScheduler;
@@ -19,7 +20,9 @@ export interface DenoiseLatentsArgs {
   readonly context?: tf.Tensor3D;
   /** The U-Net tiles over `[h, w]` (one tile when untiled). */
   readonly plan: TilePlan;
+  /** Called with stage `'denoise'` after every U-Net tile (`detail`: `step`, `steps`, `timestep`, `tile`, `tiles`). */
   readonly onProgress?: ProgressCallback;
+  /** Checked before every tile; aborting throws {@link PipelineAbortedError}. */
   readonly signal?: AbortSignal;
 }
 

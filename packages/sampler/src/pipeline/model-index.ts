@@ -21,7 +21,9 @@ export type ComponentSpec = readonly [library: string, className: string];
  * ```
  */
 export interface YonosModelIndex {
+  /** The pipeline class, normally {@link YONOS_PIPELINE_CLASS} (the default when the file lacks it). */
   readonly _class_name: string;
+  /** The diffusers version whose layout the folder follows (e.g. `'0.25.0'`). */
   readonly _diffusers_version: string;
   /** The upscaling factor the model was trained for. */
   readonly scale_factor: number;
@@ -29,8 +31,11 @@ export interface YonosModelIndex {
   readonly latent_multiple?: number;
   /** A safetensors file at the folder root holding the cross-attention context (tensor `context`, `[1, L, D]`). */
   readonly context?: string;
+  /** Library and class of the scheduler in `scheduler/` (e.g. `['@yonos/sampler', 'DDIMScheduler']`). */
   readonly scheduler: ComponentSpec;
+  /** Library and class of the denoiser in `unet/` (e.g. `['@yonos/unet', 'UNet2DConditionModel']`). */
   readonly unet: ComponentSpec;
+  /** Library and class of the latent codec in `vae/` (e.g. `['@yonos/vae', 'AutoencoderKL']`). */
   readonly vae: ComponentSpec;
 }
 

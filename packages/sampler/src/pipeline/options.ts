@@ -84,19 +84,24 @@ export interface YonosFromPretrainedOptions extends ResolvePretrainedClassOption
 
 /** The tiling a run will use (see {@link YonosPipeline.tiling}). */
 export interface YonosTiling {
-  /** Padded image size the VAE sees (multiples of `vae.downsampleFactor * latentMultiple`). */
+  /** Height in pixels of the padded image the VAE sees (a multiple of `vae.downsampleFactor * latentMultiple`). */
   readonly paddedHeight: number;
+  /** Width in pixels of the padded image the VAE sees (a multiple of `vae.downsampleFactor * latentMultiple`). */
   readonly paddedWidth: number;
-  /** Latent size, `padded / vae.downsampleFactor`. */
+  /** Latent height, `paddedHeight / vae.downsampleFactor`. */
   readonly latentHeight: number;
+  /** Latent width, `paddedWidth / vae.downsampleFactor`. */
   readonly latentWidth: number;
   /** VAE tile edge in image pixels (the padded image's longer side when untiled). */
   readonly vaeTileSize: number;
+  /** Fraction of a VAE tile shared with each neighbour, in `[0, 0.5]`. */
   readonly vaeOverlap: number;
   /** U-Net tile edge in latent pixels (the latent's longer side when untiled). */
   readonly latentTileSize: number;
+  /** Fraction of a U-Net tile shared with each neighbour, in `[0, 0.5]`. */
   readonly latentOverlap: number;
-  /** Tiles per VAE pass and per U-Net step. */
+  /** Tiles per VAE pass (encode or decode); 1 when untiled. */
   readonly vaeTiles: number;
+  /** Tiles per U-Net step; 1 when untiled. */
   readonly latentTiles: number;
 }

@@ -6,12 +6,17 @@ import type { TileGrid, TilePlan } from './tile-plan.js';
 export interface TileRegion {
   /** Row-major index, 0-based. */
   readonly index: number;
+  /** Row of the tile in the grid, 0-based (index into {@link TileGrid.rows}). */
   readonly row: number;
+  /** Column of the tile in the grid, 0-based (index into {@link TileGrid.cols}). */
   readonly col: number;
-  /** Input window: top, left, height, width. */
+  /** Top of the input window, in input pixels. */
   readonly y: number;
+  /** Left of the input window, in input pixels. */
   readonly x: number;
+  /** Height of the input window, in input pixels. */
   readonly height: number;
+  /** Width of the input window, in input pixels. */
   readonly width: number;
 }
 

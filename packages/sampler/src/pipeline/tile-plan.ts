@@ -15,9 +15,13 @@ export interface AxisTile {
 
 /** Tiles of a 2-D image: every (row, column) pair is a tile; weights are separable. */
 export interface TileGrid {
+  /** Height of the tiled image, in pixels at this grid's resolution. */
   readonly height: number;
+  /** Width of the tiled image, in pixels at this grid's resolution. */
   readonly width: number;
+  /** The tiles along the height axis, top to bottom. */
   readonly rows: readonly AxisTile[];
+  /** The tiles along the width axis, left to right. */
   readonly cols: readonly AxisTile[];
 }
 
@@ -26,7 +30,9 @@ export interface TileGrid {
  * input is the image and the output the latent; for a decode, the reverse).
  */
 export interface TilePlan {
+  /** The tiling at the operation's input resolution (base units times `inputScale`). */
   readonly input: TileGrid;
+  /** The same tiling at the operation's output resolution (base units times `outputScale`). */
   readonly output: TileGrid;
   /** Number of tiles, `rows * cols`. */
   readonly count: number;
@@ -34,7 +40,9 @@ export interface TilePlan {
 
 /** Options of {@link planTiles}. All sizes are in base units (latent pixels in the pipeline). */
 export interface PlanTilesOptions {
+  /** Height of the area to tile, in base units. */
   readonly height: number;
+  /** Width of the area to tile, in base units. */
   readonly width: number;
   /** Tile edge; an axis shorter than this is covered by one tile of its own length. */
   readonly tile: number;

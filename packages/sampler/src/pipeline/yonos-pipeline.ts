@@ -85,8 +85,11 @@ function inferLatentMultiple(unet: Denoiser): number {
  * ```
  */
 export class YonosPipeline {
+  /** The latent codec (VAE): images NHWC in `[-1, 1]` to latents and back. Owned by the pipeline. */
   readonly vae: LatentCodec;
+  /** The denoiser that predicts from `concat(z_t, z_lr)`. Owned by the pipeline. */
   readonly unet: Denoiser;
+  /** The noise scheduler that picks the timesteps and steps `z_t` towards `z_0`. */
   readonly scheduler: NoiseScheduler;
   /** The factor the model was trained for, the default of {@link YonosRunOptions.scale}. */
   readonly scaleFactor: number;

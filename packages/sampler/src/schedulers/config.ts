@@ -59,7 +59,9 @@ export type DDIMSchedulerConfigInput = Partial<DDIMSchedulerConfig> & {
 
 /** The object `toConfig()` returns: a complete config as diffusers writes `scheduler_config.json`. */
 export type DDIMSchedulerConfigJson = DDIMSchedulerConfig & {
+  /** diffusers' class name, always `'DDIMScheduler'`. */
   readonly _class_name: 'DDIMScheduler';
+  /** The diffusers version whose format is written ({@link DIFFUSERS_VERSION}). */
   readonly _diffusers_version: string;
 };
 

@@ -44,10 +44,12 @@ export const unet2DConfigSchema = z.looseObject({
   mid_block_scale_factor: z.number().positive().default(1),
   /** Padding of the stride-2 downsampling convolutions. Default 1. */
   downsample_padding: nonNegativeInt.default(1),
+  // Literal lists rather than z.enum: same values and messages, but no synthetic
+  // `{ conv: 'conv', ... }` object type in the declared type.
   /** How `AttnDownBlock2D` downsamples: `'conv'` (stride-2 conv) or `'resnet'` (a ResNet with average pooling). */
-  downsample_type: z.enum(['conv', 'resnet']).default('conv'),
+  downsample_type: z.literal(['conv', 'resnet']).default('conv'),
   /** How `AttnUpBlock2D` upsamples: `'conv'` (nearest x2 + conv) or `'resnet'` (a ResNet with nearest x2). */
-  upsample_type: z.enum(['conv', 'resnet']).default('conv'),
+  upsample_type: z.literal(['conv', 'resnet']).default('conv'),
   /** Dropout of the ResNets. Default 0. */
   dropout: z.number().min(0).lt(1).default(0),
   /** Activation of the ResNets (the time embedding and output always use SiLU, as in diffusers). Default `'silu'`. */
