@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { BackendUnavailableError, useBackend } from '../src/backend/index.js';
 import type { BackendName } from '../src/backend/index.js';
+import { mulberry32 } from './prng.js';
 
 const TOLERANCE = 1e-4;
 
@@ -28,18 +29,6 @@ interface OpCase {
 interface Outcome {
   readonly shapes: number[][];
   readonly values: Float32Array[];
-}
-
-// Small deterministic generator so inputs are identical on every backend.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hash(s: string): number {
@@ -125,6 +114,19 @@ const CASES: readonly OpCase[] = [
   { name: 'matMul transposeA+B', inputs: [{ shape: [40, 24] }, { shape: [32, 40] }], fn: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, true) },
   { name: 'batchMatMul (q kT)', inputs: [{ shape: [2, 24, 16] }, { shape: [2, 32, 16] }], fn: (a, b) => tf.matMul(a, b, false, true) },
   { name: 'batchMatMul (attn v)', inputs: [{ shape: [2, 24, 32] }, { shape: [2, 32, 16] }], fn: (a, b) => tf.matMul(a, b) },
+  { name: 'batchMatMul transposeA', inputs: [{ shape: [3, 20, 12] }, { shape: [3, 20, 8] }], fn: (a, b) => tf.matMul(a, b, true, false) },
+  // tfjs-core 4.22's matMul gradient does not sum over broadcast batch dimensions, so the
+  // shared (broadcast) side is not differentiated.
+  {
+    name: 'batchMatMul shared right matrix',
+    inputs: [{ shape: [2, 3, 10, 16] }, { shape: [16, 12], diff: false }],
+    fn: (a, b) => tf.matMul(a, b),
+  },
+  {
+    name: 'batchMatMul shared left matrix, transposeB',
+    inputs: [{ shape: [1, 10, 16], diff: false }, { shape: [4, 12, 16] }],
+    fn: (a, b) => tf.matMul(a, b, false, true),
+  },
   // Element-wise arithmetic.
   { name: 'add', inputs: x2(), fn: (a, b) => tf.add(a, b) },
   { name: 'add broadcast bias', inputs: [{ shape: B }, { shape: [8] }], fn: (a, b) => tf.add(a, b) },
@@ -172,6 +174,9 @@ const CASES: readonly OpCase[] = [
   // Reductions and normalization.
   { name: 'sum axes [1,2]', inputs: x1(), fn: (a) => tf.sum(a, [1, 2]) },
   { name: 'sum all', inputs: x1(), fn: (a) => tf.sum(a) },
+  // Bias gradients: sums over the leading axes.
+  { name: 'sum axes [0,1,2]', inputs: x1(), fn: (a) => tf.sum(a, [0, 1, 2]) },
+  { name: 'sum axis 0 keepDims', inputs: [{ shape: [40, 24] }], fn: (a) => tf.sum(a, 0, true) },
   { name: 'mean last keepDims', inputs: x1(), fn: (a) => tf.mul(a, tf.mean(a, -1, true)) },
   {
     name: 'moments',
@@ -209,6 +214,22 @@ const CASES: readonly OpCase[] = [
     },
   },
   { name: 'slice', inputs: x1(), fn: (a) => tf.slice(a, [0, 1, 2, 0], [2, 5, 4, 8]) },
+  { name: 'slice channels', inputs: x1(), fn: (a) => tf.slice(a, [0, 0, 0, 3], [2, 8, 8, 4]) },
+  { name: 'concat 3 inputs axis 0', inputs: x2(), fn: (a, b) => tf.concat([a, tf.mul(b, 2), a], 0) },
+  { name: 'reverse spatial (filter flip)', inputs: [{ shape: [3, 3, 8, 4] }], fn: (a) => tf.reverse(a, [0, 1]) },
+  { name: 'reverse last axis', inputs: x1(), fn: (a) => tf.reverse(a, 3) },
+  // tfjs-core has no StridedSlice gradient: the sliced input is not differentiated, the
+  // factor is (its gradient is the slice again).
+  {
+    name: 'stridedSlice stride 2',
+    inputs: [{ shape: B, diff: false }, { shape: [2, 4, 4, 8] }],
+    fn: (a, b) => tf.mul(tf.stridedSlice(a, [0, 1, 0, 0], [2, 8, 8, 8], [1, 2, 2, 1]), b),
+  },
+  {
+    name: 'stridedSlice negative stride',
+    inputs: [{ shape: B, diff: false }, { shape: [2, 3, 3, 5] }],
+    fn: (a, b) => tf.mul(tf.stridedSlice(a, [1, 7, 6, 5], [0, 0, 0, 0], [-1, -3, -2, -1], 0b0001, 0b0001), b),
+  },
   {
     name: 'pad',
     inputs: x1(),

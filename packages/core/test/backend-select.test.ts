@@ -26,6 +26,14 @@ const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
   'ResizeNearestNeighborGrad',
+  // Replacements of wasm kernels measured far slower (see training-kernels.ts).
+  'BatchMatMul',
+  'Sum',
+  'Slice',
+  'SplitV',
+  'Concat',
+  'Reverse',
+  'StridedSlice',
 ];
 
 describe('useBackend', () => {

@@ -71,7 +71,23 @@ const CASES: Case[] = [
     inputs: [[2, 3, 4, 6]],
     run: (m, [x]) => (m as GroupNorm).forward(tf.add(x!, 3)),
   },
+  {
+    // Per-channel statistics pooled over 64 positions and 8 groups; [N, L, C] and [N, C] too.
+    name: 'GroupNorm 8 groups, NHWC / [N, L, C] / [N, C]',
+    build: () => new GroupNorm(8, 32, { eps: 1e-6 }),
+    inputs: [[2, 8, 8, 32], [3, 10, 32], [4, 32]],
+    run: (m, [x, s, v]) => {
+      const gn = m as GroupNorm;
+      return tf.concat([tf.reshape(gn.forward(tf.add(x!, 2)), [-1]), tf.reshape(gn.forward(s!), [-1]), tf.reshape(gn.forward(v!), [-1])]);
+    },
+  },
   { name: 'LayerNorm', build: () => new LayerNorm(6), inputs: [[2, 5, 6]], run: (m, [x]) => (m as LayerNorm).forward(x!) },
+  {
+    name: 'LayerNorm without bias, rank 4',
+    build: () => new LayerNorm(24, { bias: false }),
+    inputs: [[2, 3, 4, 24]],
+    run: (m, [x]) => (m as LayerNorm).forward(tf.sub(x!, 1.5)),
+  },
   {
     name: 'silu, gelu (erf and tanh)',
     build: () => new Module(),

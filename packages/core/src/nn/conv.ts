@@ -89,8 +89,13 @@ export class Conv2d extends Module {
     checkLastDim('Conv2d', x, this.in_channels);
     return tf.tidy(() => {
       const [[t, b], [l, r]] = this.#pads;
+      const [kh, kw] = this.kernel_size;
+      const [sh, sw] = this.stride;
+      // tfjs sizes a numeric pad's output from the filter height and row stride alone (wrong
+      // widths for non-square kernels or strides, and tfjs-wasm then writes past its output).
+      const square = kh === kw && sh === sw;
       const pad: number | tf.backend_util.ExplicitPadding =
-        t === b && b === l && l === r ? t : [[0, 0], [t, b], [l, r], [0, 0]];
+        square && t === b && b === l && l === r ? t : [[0, 0], [t, b], [l, r], [0, 0]];
       let y = tf.conv2d(x, this.weight.value as tf.Tensor4D, this.stride as [number, number], pad, 'NHWC');
       if (this.bias !== null) y = tf.add(y, this.bias.value);
       return y;

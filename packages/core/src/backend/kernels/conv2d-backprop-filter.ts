@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { conv2dFilterGradIm2col, prefersIm2col } from './conv2d-filter-grad-im2col.js';
 import { asTensor, convWindow, pair, padToNHWC, padOrCrop, splitPad } from './tensor-args.js';
 import type { ConvPad, DimRoundingMode } from './tensor-args.js';
+import { isWasmHeapBackend } from './wasm-heap.js';
 
 /**
  * Gradient of an NHWC `conv2d` (dilation 1) with respect to its filter, computed as one
@@ -8,7 +10,7 @@ import type { ConvPad, DimRoundingMode } from './tensor-args.js';
  * `dW[kh, kw, ci, co] = sum_{n,i,j} xpad[n, i*sh + kh, j*sw + kw, ci] * dy[n, i, j, co]`
  * is a conv of `x` transposed to `[Cin, H, W, N]` with `dy` as the filter `[H', W', N, Cout]`,
  * dilated by the forward stride, 'valid' over the forward padding. Forward convolutions are
- * the fastest kernel on wasm (XNNPACK), far faster than im2col + matMul.
+ * the fastest kernel on wasm (XNNPACK), far faster than im2col + matMul at batch 8+.
  * Any stride, padding ('same', 'valid', numeric, explicit) and rounding mode.
  * @param x NHWC `[N, H, W, Cin]`, float32.
  * @param dy NHWC `[N, H', W', Cout]`: gradient of the forward output.
@@ -63,8 +65,12 @@ interface Conv2DBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-/** `Conv2DBackpropFilter` for any backend, through {@link conv2dFilterGradViaConv}; NCHW is transposed to NHWC. */
-export const conv2DBackpropFilterKernel: tf.KernelFunc = ({ inputs, attrs }) => {
+/**
+ * `Conv2DBackpropFilter` for any backend, through {@link conv2dFilterGradViaConv}, or on
+ * tfjs-wasm through {@link conv2dFilterGradIm2col} for the small-batch shapes where that
+ * measured faster ({@link prefersIm2col}); NCHW is transposed to NHWC.
+ */
+export const conv2DBackpropFilterKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const a = attrs as unknown as Conv2DBackpropFilterAttrs;
   return tf.tidy(() => {
     let x = asTensor<tf.Tensor4D>(inputs['x'], 'x');
@@ -73,6 +79,7 @@ export const conv2DBackpropFilterKernel: tf.KernelFunc = ({ inputs, attrs }) => 
       x = tf.transpose(x, [0, 2, 3, 1]);
       dy = tf.transpose(dy, [0, 2, 3, 1]);
     }
-    return conv2dFilterGradViaConv(x, dy, a.filterShape, pair(a.strides), padToNHWC(a.pad, a.dataFormat), a.dimRoundingMode);
+    const grad = isWasmHeapBackend(backend) && prefersIm2col(x.shape, dy.shape, a.filterShape) ? conv2dFilterGradIm2col : conv2dFilterGradViaConv;
+    return grad(x, dy, a.filterShape, pair(a.strides), padToNHWC(a.pad, a.dataFormat), a.dimRoundingMode);
   });
 };
