@@ -81,12 +81,14 @@ const copyShort8: Copy = (heap, to, from, bytes) => {
 };
 
 // Four-byte elements sit at four-byte aligned offsets (the heap allocator aligns tensors).
+// Unsigned shifts: the wasm heap and its offsets may pass 2 GiB.
 function copyShort32(heap: Uint8Array): Copy {
-  const words = new Int32Array(heap.buffer, heap.byteOffset, heap.byteLength >> 2);
+  const words = new Int32Array(heap.buffer, heap.byteOffset, heap.byteLength >>> 2);
   return (_heap, to, from, bytes) => {
-    const t = to >> 2;
-    const f = from >> 2;
-    for (let i = 0; i < bytes >> 2; i++) words[t + i] = words[f + i]!;
+    const t = to >>> 2;
+    const f = from >>> 2;
+    const n = bytes >>> 2;
+    for (let i = 0; i < n; i++) words[t + i] = words[f + i]!;
   };
 }
 
