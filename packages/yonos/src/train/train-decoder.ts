@@ -1,15 +1,13 @@
 import { createRng } from '@yonos/core';
-import { createDecoderStage, runStage } from '@yonos/distill';
+import { createDecoderStage } from '@yonos/distill';
 import type { DecoderTrainConfig } from '@yonos/distill';
 import { openTrainBatches } from './data.js';
 import { createDegradation } from './degradation.js';
 import { checkCompatible, loadScheduler, loadUnet, loadVae } from './models.js';
 import type { TrainUnet } from './models.js';
-import { writePipelineFolder } from './output.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { resolveResume } from './resume.js';
-import { stageRunOptions, targetSteps } from './run-options.js';
-import { logStart, summarize } from './summary.js';
+import { runToPipelineFolder } from './run-to-pipeline.js';
 import { openValidationFolder, superResolutionValidator } from './validation.js';
 
 /**
@@ -52,28 +50,22 @@ export async function trainDecoder(config: DecoderTrainConfig, options: TrainRun
             emaModule: vae,
           })
         : undefined;
-    logStart(options.reporter, label, targetSteps(config.steps, options.maxSteps), config.steps, resume);
-    const result = await runStage(
+    return await runToPipelineFolder(
       stage,
-      stageRunOptions(
-        config,
-        {
-          steps: config.steps,
-          checkpointDir: config.checkpoint.dir,
-          resume,
-          rng: root.fork('train'),
-          extra: { scale: config.scale },
-          ...(validate !== undefined ? { validate, validateEvery: config.validation.every } : {}),
-        },
-        options,
-      ),
+      config,
+      {
+        label,
+        steps: config.steps,
+        scale: config.scale,
+        checkpointDir: config.checkpoint.dir,
+        output: config.output,
+        resume,
+        rng: root.fork('train'),
+        models: { vae, unet, scheduler },
+        ...(validate !== undefined ? { validate } : {}),
+      },
+      options,
     );
-    let output: string | undefined;
-    if (result.status === 'completed') {
-      await writePipelineFolder(config.output, { vae, unet, scheduler, scale: config.scale });
-      output = config.output;
-    }
-    return summarize(label, config.steps, result, output);
   } finally {
     vae.dispose();
     unet?.dispose();

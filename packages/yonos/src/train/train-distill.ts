@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng } from '@yonos/core';
 import type { Rng } from '@yonos/core';
-import { createDistillStage, findLatestCheckpoint, readTrainConfig, runStage } from '@yonos/distill';
+import { createDistillStage, findLatestCheckpoint, readTrainConfig } from '@yonos/distill';
 import type { DistillTrainConfig, ModelSource } from '@yonos/distill';
 import { makeDistillationPair } from '@yonos/degrade';
 import type { DDIMScheduler } from '@yonos/sampler';
@@ -12,11 +12,9 @@ import { createDegradation } from './degradation.js';
 import { TrainSetupError } from './errors.js';
 import { checkCompatible, cloneUnet, loadScheduler, loadUnet, loadVae } from './models.js';
 import type { TrainUnet } from './models.js';
-import { writePipelineFolder } from './output.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { resolveResume, resumeFlagFor } from './resume.js';
-import { stageRunOptions, targetSteps } from './run-options.js';
-import { logStart, summarize } from './summary.js';
+import { runToPipelineFolder } from './run-to-pipeline.js';
 import { trainSr } from './train-sr.js';
 import { openValidationFolder, superResolutionValidator } from './validation.js';
 
@@ -109,30 +107,26 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
         heldOut !== undefined
           ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: link.scale, vae, unet: student, scheduler, samplesRoot: dir })
           : undefined;
-      logStart(options.reporter, `${label} (teacher x${link.scale / 2})`, targetSteps(link.steps, options.maxSteps), link.steps, resume);
-      const result = await runStage(
+      const summary = await runToPipelineFolder(
         stage,
-        stageRunOptions(
-          config,
-          {
-            steps: link.steps,
-            checkpointDir: dir,
-            resume,
-            rng: linkRng.fork('train'),
-            extra: { scale: link.scale },
-            ...(link.lr !== undefined ? { lr: link.lr } : {}),
-            ...(validate !== undefined ? { validate, validateEvery: config.validation.every } : {}),
-          },
-          options,
-        ),
+        config,
+        {
+          label,
+          note: `(teacher x${link.scale / 2})`,
+          steps: link.steps,
+          scale: link.scale,
+          checkpointDir: dir,
+          output: join(config.output, `x${link.scale}`),
+          resume,
+          rng: linkRng.fork('train'),
+          models: { vae, unet: student, scheduler },
+          ...(link.lr !== undefined ? { lr: link.lr } : {}),
+          ...(validate !== undefined ? { validate } : {}),
+        },
+        options,
       );
-      if (result.status !== 'completed') {
-        summaries.push(summarize(label, link.steps, result, undefined));
-        break;
-      }
-      const output = join(config.output, `x${link.scale}`);
-      await writePipelineFolder(output, { vae, unet: student, scheduler, scale: link.scale });
-      summaries.push(summarize(label, link.steps, result, output));
+      summaries.push(summary);
+      if (summary.output === undefined) break;
       teacher.dispose();
       teacher = student;
       student = undefined;

@@ -1,5 +1,5 @@
 import { createRng } from '@yonos/core';
-import { createSrStage, runStage } from '@yonos/distill';
+import { createSrStage } from '@yonos/distill';
 import type { SrTrainConfig } from '@yonos/distill';
 import { openTrainBatches } from './data.js';
 import { createDegradation } from './degradation.js';
@@ -7,10 +7,8 @@ import { checkCompatible, loadScheduler, loadUnet, loadVae } from './models.js';
 import type { TrainUnet } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { resolveResume } from './resume.js';
-import { stageRunOptions, targetSteps } from './run-options.js';
-import { logStart, summarize } from './summary.js';
+import { runToPipelineFolder } from './run-to-pipeline.js';
 import { openValidationFolder, superResolutionValidator } from './validation.js';
-import { writePipelineFolder } from './output.js';
 
 /**
  * `yonos train sr`: direct SR training of the config's U-Net against its frozen VAE, then the
@@ -44,28 +42,22 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
       heldOut !== undefined
         ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: config.scale, vae, unet, scheduler, samplesRoot: config.checkpoint.dir })
         : undefined;
-    logStart(options.reporter, label, targetSteps(config.steps, options.maxSteps), config.steps, resume);
-    const result = await runStage(
+    return await runToPipelineFolder(
       stage,
-      stageRunOptions(
-        config,
-        {
-          steps: config.steps,
-          checkpointDir: config.checkpoint.dir,
-          resume,
-          rng: root.fork('train'),
-          extra: { scale: config.scale },
-          ...(validate !== undefined ? { validate, validateEvery: config.validation.every } : {}),
-        },
-        options,
-      ),
+      config,
+      {
+        label,
+        steps: config.steps,
+        scale: config.scale,
+        checkpointDir: config.checkpoint.dir,
+        output: config.output,
+        resume,
+        rng: root.fork('train'),
+        models: { vae, unet, scheduler },
+        ...(validate !== undefined ? { validate } : {}),
+      },
+      options,
     );
-    let output: string | undefined;
-    if (result.status === 'completed') {
-      await writePipelineFolder(config.output, { vae, unet, scheduler, scale: config.scale });
-      output = config.output;
-    }
-    return summarize(label, config.steps, result, output);
   } finally {
     vae.dispose();
     unet?.dispose();
