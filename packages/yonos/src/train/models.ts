@@ -138,3 +138,47 @@ export function checkCompatible(vae: AutoencoderKL, unet: TrainUnet, cropSize: n
     );
   }
 }
+
+/** The three models a U-Net training run works with; `dispose` frees the VAE and the U-Net. */
+export interface PipelineModels {
+  /** The config's VAE. */
+  readonly vae: AutoencoderKL;
+  /** The config's U-Net, checked to fit the VAE and the crop size. */
+  readonly unet: TrainUnet;
+  /** The config's scheduler (YONOS's default when none is given). */
+  readonly scheduler: DDIMScheduler;
+  /** Frees the VAE's and the U-Net's weights. */
+  dispose(): void;
+}
+
+/**
+ * Loads (or builds and seeds) `models.vae`, `models.unet` and `models.scheduler` of a config and
+ * checks that they fit together; on failure nothing stays allocated.
+ * @throws {@link TrainSetupError} naming the key to change.
+ */
+export async function loadPipelineModels(
+  config: { readonly models: { readonly vae: ModelSource; readonly unet: ModelSource; readonly scheduler?: ModelSource | undefined }; readonly data: { readonly crop_size: number } },
+  rng: Rng,
+): Promise<PipelineModels> {
+  const vae = await loadVae(config.models.vae, 'models.vae', rng.fork('init:vae'));
+  let unet: TrainUnet | undefined;
+  try {
+    unet = await loadUnet(config.models.unet, 'models.unet', rng.fork('init:unet'));
+    checkCompatible(vae, unet, config.data.crop_size, 'models.unet');
+    const scheduler = await loadScheduler(config.models.scheduler, 'models.scheduler');
+    const loaded = unet;
+    return {
+      vae,
+      unet: loaded,
+      scheduler,
+      dispose: () => {
+        vae.dispose();
+        loaded.dispose();
+      },
+    };
+  } catch (error) {
+    vae.dispose();
+    unet?.dispose();
+    throw error;
+  }
+}

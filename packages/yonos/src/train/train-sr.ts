@@ -3,8 +3,7 @@ import { createSrStage } from '@yonos/distill';
 import type { SrTrainConfig } from '@yonos/distill';
 import { openTrainBatches } from './data.js';
 import { createDegradation } from './degradation.js';
-import { checkCompatible, loadScheduler, loadUnet, loadVae } from './models.js';
-import type { TrainUnet } from './models.js';
+import { loadPipelineModels } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { resolveResume } from './resume.js';
 import { runToPipelineFolder } from './run-to-pipeline.js';
@@ -18,12 +17,9 @@ import { openValidationFolder, superResolutionValidator } from './validation.js'
 export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary> {
   const root = createRng(config.seed);
   const label = `sr x${config.scale}`;
-  const vae = await loadVae(config.models.vae, 'models.vae', root.fork('init:vae'));
-  let unet: TrainUnet | undefined;
+  const models = await loadPipelineModels(config, root);
+  const { vae, unet, scheduler } = models;
   try {
-    unet = await loadUnet(config.models.unet, 'models.unet', root.fork('init:unet'));
-    checkCompatible(vae, unet, config.data.crop_size, 'models.unet');
-    const scheduler = await loadScheduler(config.models.scheduler, 'models.scheduler');
     vae.freeze().eval();
     const resume = await resolveResume(config.checkpoint.dir, options.resume, { stage: 'sr', scale: config.scale });
     const data = await openTrainBatches(config.data, root.fork('data'), (l) => options.reporter.log(l));
@@ -59,7 +55,6 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
       options,
     );
   } finally {
-    vae.dispose();
-    unet?.dispose();
+    models.dispose();
   }
 }
