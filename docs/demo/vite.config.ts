@@ -4,8 +4,11 @@ import { demoAssets } from './build/assets-plugin.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-/** The pipeline folder published as the site's `model/`: `YONOS_DEMO_MODEL`, else the one bundled with `yonos`. */
-const modelDir = process.env['YONOS_DEMO_MODEL'] ?? fileURLToPath(new URL('../../packages/yonos/model', import.meta.url));
+/**
+ * The pipeline folder published as the site's `model/`: `YONOS_DEMO_MODEL`, else the x4 model
+ * bundled with `yonos` (`packages/yonos/model/x4`; the bundle has one pipeline folder per scale).
+ */
+const modelDir = process.env['YONOS_DEMO_MODEL'] ?? fileURLToPath(new URL('../../packages/yonos/model/x4', import.meta.url));
 
 export default defineConfig({
   root,

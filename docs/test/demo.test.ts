@@ -178,7 +178,7 @@ describe('browser demo (headless Chromium)', () => {
     await page.waitForSelector('body[data-state="no-model"]');
     expect(await page.isVisible('#model-missing')).toBe(true);
     expect(await page.textContent('#model-missing h2')).toBe('No model is present');
-    expect(await page.textContent('#model-missing-detail')).toMatch(/packages\/yonos\/model/);
+    expect(await page.textContent('#model-missing-detail')).toMatch(/packages\/yonos\/model\/x4\//);
     expect(await page.isDisabled('#run')).toBe(true);
     await page.screenshot({ path: join(REPORTS, 'demo-no-model.png'), fullPage: true });
     await page.close();

@@ -30,7 +30,7 @@ export async function probeModel(url: URL): Promise<ModelInfo> {
     if (!(cause instanceof PretrainedError)) throw cause;
     throw new NoModelError(
       `No model is present: ${store.location}${MODEL_INDEX_NAME} could not be read. This build has no bundled model yet; ` +
-        'put a YONOS pipeline folder (YonosPipeline.savePretrained) in packages/yonos/model/, or point YONOS_DEMO_MODEL at one, ' +
+        'put a YONOS pipeline folder (YonosPipeline.savePretrained) in packages/yonos/model/x4/, or point YONOS_DEMO_MODEL at one, ' +
         'and run `npm run demo:build -w docs` again (or copy the folder to the site as model/).',
       { cause },
     );

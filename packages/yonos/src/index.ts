@@ -1,10 +1,12 @@
 /**
  * `yonos`: the umbrella package. Re-exports every `@yonos/*` package and registers their
  * model classes with core's pretrained registry, so `YonosPipeline.fromPretrained` finds
- * them. The `yonos` command lives in `src/cli` (not exported).
+ * them, and the bundled pretrained model (`model/x4/`, `model/x8/`) as the default model, so
+ * `YonosPipeline.fromPretrained()` without a location loads it. The `yonos` command lives in
+ * `src/cli` (not exported).
  * @packageDocumentation
  */
-import { registerPretrainedClasses } from './register.js';
+import { registerBundledModel, registerPretrainedClasses } from './register.js';
 
 export * from '@yonos/core';
 export * from '@yonos/vae';
@@ -23,6 +25,9 @@ export type { UNetMidBlock2DOptions } from '@yonos/unet';
 export { UNetMidBlock2D as VaeUNetMidBlock2D } from '@yonos/vae';
 export type { UNetMidBlock2DOptions as VaeUNetMidBlock2DOptions } from '@yonos/vae';
 
-export { registerPretrainedClasses } from './register.js';
+export { registerBundledModel, registerPretrainedClasses } from './register.js';
+export { bundledModelDir, bundledModelProvider, bundledModelRoot, bundledScales } from './bundled-model.js';
+export type { BundledModelProvider } from './bundled-model.js';
 
 registerPretrainedClasses();
+registerBundledModel();

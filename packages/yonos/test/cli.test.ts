@@ -1,8 +1,21 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { YonosError } from '@yonos/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardPreview } from '../src/cli/commands/info.js';
+import type { InfoReport } from '../src/cli/commands/info.js';
 import { describeError } from '../src/cli/errors.js';
 import { REPORTED_PACKAGES } from '../src/cli/versions.js';
-import { yonos } from './helpers.js';
+import { yonos, yonosWith } from './helpers.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'yonos-cli-info-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
 
 describe('yonos command', () => {
   it('prints help for the program and for every command, with exit code 0', async () => {
@@ -47,7 +60,9 @@ describe('yonos command', () => {
   });
 
   it('info lists package versions, every backend with a reason when unavailable, and the missing model', async () => {
-    const run = await yonos('info');
+    const empty = join(tmp, 'empty');
+    await mkdir(empty);
+    const run = await yonosWith({ bundledModelRoot: empty }, 'info');
     expect(run.code).toBe(0);
     for (const name of REPORTED_PACKAGES) {
       expect(run.stdout).toMatch(new RegExp(`^  ${name.replace('/', '\\/')}\\s+\\d+\\.\\d+\\.\\d+$`, 'm'));
@@ -56,15 +71,55 @@ describe('yonos command', () => {
     expect(run.stdout).toMatch(/^ {2}wasm\s+available$/m);
     expect(run.stdout).toMatch(/^ {2}webgl\s+unavailable: .+/m);
     expect(run.stdout).toMatch(/Backends \(default: wasm;/);
-    expect(run.stdout).toMatch(/Bundled model: none installed yet/);
+    expect(run.stdout).toContain(`Bundled model: none installed yet (pipeline folders x4/, x8/, ... with a model_index.json would be read from ${empty}).`);
+    expect(run.stdout).not.toContain('Model card');
 
-    const json = await yonos('info', '--json');
+    const json = await yonosWith({ bundledModelRoot: empty }, 'info', '--json');
     expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout) as { packages: { name: string }[]; backends: { name: string; available: boolean }[]; defaultBackend: string; modelCard: null };
+    const report = JSON.parse(json.stdout) as InfoReport;
     expect(report.packages.map((p) => p.name)).toEqual([...REPORTED_PACKAGES, '@tensorflow/tfjs-core']);
     expect(report.backends.map((b) => b.name)).toEqual(['cpu', 'wasm', 'webgpu', 'webgl', 'tensorflow']);
     expect(report.defaultBackend).toBe('wasm');
+    expect(report.modelRoot).toBe(empty);
+    expect(report.bundledScales).toEqual([]);
     expect(report.modelCard).toBeNull();
+  });
+
+  it('info lists the bundled scales and the first lines of the model card', async () => {
+    const bundle = join(tmp, 'bundle');
+    for (const scale of [8, 4]) {
+      await mkdir(join(bundle, `x${scale}`), { recursive: true });
+      await writeFile(join(bundle, `x${scale}`, 'model_index.json'), '{}');
+    }
+    await mkdir(join(bundle, 'x2')); // not a model: no index
+    const body = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`);
+    const card = ['---', 'license: apache-2.0', '---', '', '# YONOS-SR x4 and x8', '', ...body, ''].join('\n');
+    await writeFile(join(bundle, 'README.md'), card);
+
+    const run = await yonosWith({ bundledModelRoot: bundle }, 'info');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('Bundled model:'));
+    expect(lines.slice(start, start + 11)).toEqual([
+      `Bundled model: x4, x8 in ${bundle} (yonos upscale --scale <n>; default x4).`,
+      `Model card (${join(bundle, 'README.md')}, first 8 lines):`,
+      '  # YONOS-SR x4 and x8',
+      '',
+      ...body.slice(0, 6).map((l) => `  ${l}`),
+      '  ... (yonos info --json prints the whole card)',
+    ]);
+    expect(run.stdout).not.toContain('license: apache-2.0');
+
+    const report = JSON.parse((await yonosWith({ bundledModelRoot: bundle }, 'info', '--json')).stdout) as InfoReport;
+    expect(report.bundledScales).toEqual([4, 8]);
+    expect(report.modelCard).toBe(card);
+  });
+
+  it('previews a short card whole, and one without front matter from its first line', () => {
+    expect(cardPreview('# Card\r\n\nshort\n\n')).toEqual({ lines: ['# Card', '', 'short'], more: false });
+    expect(cardPreview('a\nb\nc', 2)).toEqual({ lines: ['a', 'b'], more: true });
+    // An unclosed front matter is not front matter.
+    expect(cardPreview('---\ntitle', 5)).toEqual({ lines: ['---', 'title'], more: false });
   });
 });
 

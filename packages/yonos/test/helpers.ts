@@ -5,6 +5,7 @@ import type { RawImage } from '@yonos/core';
 import { writeImage } from '@yonos/core/node';
 import type { CliIO, CliStream } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
+import type { CliOptions } from '../src/cli/program.js';
 
 /** A non-TTY stream that keeps what is written. */
 export class Capture implements CliStream {
@@ -25,10 +26,15 @@ export interface CliRun {
 
 /** Runs `yonos <args>` in this process, capturing its output. */
 export async function yonos(...args: string[]): Promise<CliRun> {
+  return yonosWith({}, ...args);
+}
+
+/** {@link yonos} with options, e.g. a temporary folder as the bundled model's root. */
+export async function yonosWith(options: CliOptions, ...args: string[]): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
   const io: CliIO = { stdout, stderr };
-  const code = await runCli(args, io);
+  const code = await runCli(args, io, options);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

@@ -108,16 +108,27 @@ describe('output plan', () => {
 });
 
 describe('model folder and scale', () => {
-  it('uses --model or the bundled folder, and says what to pass when there is none', async () => {
+  it('uses --model, or the bundled x<scale>/ folder (default x4), and says what to pass when there is none', async () => {
     const bundled = join(root, 'bundled');
     await mkdir(bundled);
-    expect(() => resolveModelDir(undefined, bundled)).toThrow(ModelNotFoundError);
-    expect(() => resolveModelDir(undefined, bundled)).toThrow(/^No bundled model is installed \(nothing at .*bundled\/model_index\.json\): pass --model <folder>/);
-    expect(() => resolveModelDir(join(root, 'a'), bundled)).toThrow(/^--model '.*a' has no model_index\.json/);
-    // Once the bundled model's index exists it is picked up, with no configuration.
-    await writeFile(join(bundled, 'model_index.json'), '{}');
-    expect(resolveModelDir(undefined, bundled)).toBe(bundled);
-    expect(resolveModelDir(bundled, join(root, 'elsewhere'))).toBe(bundled);
+    const layout = 'a YonosPipeline folder (model_index.json with unet/, vae/ and scheduler/, as YonosPipeline.savePretrained writes it).';
+    expect(() => resolveModelDir(undefined, { bundled })).toThrow(ModelNotFoundError);
+    expect(() => resolveModelDir(undefined, { bundled })).toThrow(`No bundled model is installed (no x<N>/model_index.json in ${bundled}): pass --model <folder>, ${layout}`);
+    expect(() => resolveModelDir(join(root, 'a'), { bundled })).toThrow(/^--model '.*a' has no model_index\.json/);
+    // A scale folder counts once its index exists.
+    await mkdir(join(bundled, 'x8'));
+    expect(() => resolveModelDir(undefined, { bundled, scale: 8 })).toThrow(/^No bundled model is installed/);
+    await writeFile(join(bundled, 'x8', 'model_index.json'), '{}');
+    expect(resolveModelDir(undefined, { bundled, scale: 8 })).toBe(join(bundled, 'x8'));
+    expect(() => resolveModelDir(undefined, { bundled })).toThrow(
+      `No bundled model for x4: bundled scales are x8 (in ${bundled}). Pass --scale 8, or --model <folder> trained for x4, ${layout}`,
+    );
+    await mkdir(join(bundled, 'x4'));
+    await writeFile(join(bundled, 'x4', 'model_index.json'), '{}');
+    expect(resolveModelDir(undefined, { bundled })).toBe(join(bundled, 'x4'));
+    expect(() => resolveModelDir(undefined, { bundled, scale: 2 })).toThrow(/^No bundled model for x2: bundled scales are x4, x8 \(in .*\)\. Pass --scale 4 or --scale 8, or --model <folder> trained for x2/);
+    // --model wins over the bundle, whatever the scale.
+    expect(resolveModelDir(join(bundled, 'x8'), { bundled: join(root, 'elsewhere'), scale: 4 })).toBe(join(bundled, 'x8'));
   });
 
   it("accepts only the model's scale", () => {

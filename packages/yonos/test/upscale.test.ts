@@ -11,9 +11,9 @@ import { YonosPipeline } from '@yonos/sampler';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { AutoencoderKL } from '@yonos/vae';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledModelDir } from '../src/cli/model-card.js';
 import { registerPretrainedClasses } from '../src/register.js';
-import { testImage, yonos } from './helpers.js';
+import { testImage, yonos, yonosWith } from './helpers.js';
+import { copyPipeline } from './tiny-pipeline.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/diffusers');
 
@@ -212,10 +212,35 @@ describe('yonos upscale', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it.skipIf(existsSync(join(bundledModelDir(), 'model_index.json')))('without --model and no bundled model, says to pass --model', async () => {
-    const run = await yonos('upscale', input);
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: No bundled model is installed \(nothing at .*model\/model_index\.json\): pass --model <folder>/)]);
+  it('without --model uses the bundled model for --scale (x4 by default), or says what is bundled', async () => {
+    const bundle = join(root, 'bundle');
+    copyPipeline(model, join(bundle, 'x4'), {});
+    copyPipeline(model, join(bundle, 'x8'), { scale_factor: 8 });
+    const photo = join(input, 'photo.jpg');
+    const viaModel = await yonos('upscale', photo, '-o', join(root, 'via-model'), '--model', model);
+    const x4 = await yonosWith({ bundledModelRoot: bundle }, 'upscale', photo, '-o', join(root, 'bundled-x4'));
+    expect([viaModel.code, x4.code]).toEqual([0, 0]);
+    expect(x4.stdout).toMatch(/^Upscaled 1 image x4 into .*bundled-x4: steps 1, seed 0, backend wasm, model .*bundle\/x4\.$/m);
+    // Same weights as --model: the same bytes.
+    expect((await readFile(join(root, 'bundled-x4', 'photo_x4.jpg'))).equals(await readFile(join(root, 'via-model', 'photo_x4.jpg')))).toBe(true);
+
+    const x8 = await yonosWith({ bundledModelRoot: bundle }, 'upscale', photo, '-o', join(root, 'bundled-x8'), '--scale', '8', '-f', 'png');
+    expect(x8.code).toBe(0);
+    expect(x8.stdout).toMatch(/ x8 into .* model .*bundle\/x8\.$/m);
+    const big = await readImage(join(root, 'bundled-x8', 'photo_x8.png'));
+    expect([big.width, big.height]).toEqual([64, 64]);
+
+    const missing = await yonosWith({ bundledModelRoot: bundle }, 'upscale', photo, '-o', join(root, 'never'), '--scale', '2');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: No bundled model for x2: bundled scales are x4, x8 \(in .*bundle\)\. Pass --scale 4 or --scale 8, or --model <folder> trained for x2, /),
+    ]);
+    const empty = join(root, 'no-bundle');
+    await mkdir(empty);
+    const none = await yonosWith({ bundledModelRoot: empty }, 'upscale', photo, '-o', join(root, 'never'));
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: No bundled model is installed \(no x<N>\/model_index\.json in .*no-bundle\): pass --model <folder>/)]);
+    expect(existsSync(join(root, 'never'))).toBe(false);
   });
 
   it('stops on Ctrl-C (SIGINT): the current image is abandoned, nothing leaks, the exit code is 1', async () => {

@@ -12,6 +12,16 @@ export type {
   YonosTiling,
 } from './options.js';
 export { YONOS_SCHEDULER_CONFIG, defaultYonosScheduler } from './default-scheduler.js';
+export {
+  DEFAULT_MODEL_SCALE,
+  DefaultModelError,
+  NoDefaultModelError,
+  ScaleNotBundledError,
+  defaultModelProvider,
+  registerDefaultModel,
+  resolveDefaultModel,
+} from './default-model.js';
+export type { DefaultModelLocation, DefaultModelProvider } from './default-model.js';
 export { PipelineAbortedError, PipelineInputError } from './errors.js';
 export { TiledLatentCodec } from './tiled-codec.js';
 export type { TiledLatentCodecOptions } from './tiled-codec.js';

@@ -78,7 +78,10 @@ export interface YonosFromPretrainedOptions extends ResolvePretrainedClassOption
   readonly variant?: string;
   /** Components to use instead of loading them (the folder's entry for them is ignored). */
   readonly components?: Partial<Pick<YonosPipelineComponents, 'vae' | 'unet' | 'scheduler'>>;
-  /** Overrides `model_index.json`'s `scale_factor`. */
+  /**
+   * Overrides `model_index.json`'s `scale_factor`. Without a location, it also picks which of
+   * the default model's folders is loaded (`x4`, `x8`, ...; default the provider's default, 4).
+   */
   readonly scaleFactor?: number;
 }
 

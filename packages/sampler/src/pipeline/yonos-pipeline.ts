@@ -23,6 +23,7 @@ import { loadComponent, saveComponent } from './components.js';
 import { readContext, writeContext, CONTEXT_FILE } from './context-file.js';
 import { checkpoint, report, throwIfAborted } from './control.js';
 import { defaultYonosScheduler } from './default-scheduler.js';
+import { resolveDefaultModel } from './default-model.js';
 import { denoiseLatents } from './denoise.js';
 import { PipelineInputError } from './errors.js';
 import { checkModelImage, grayRgb, isRawImage, mergeTensorImage, splitTensorImage, upscaleAlpha } from './image-io.js';
@@ -122,11 +123,24 @@ export class YonosPipeline {
    * `[library, className]`, and `scheduler/`, `unet/`, `vae/` subfolders. Classes are found
    * through the registry of `@yonos/core` (`registerPretrainedClass`): import `@yonos/vae` and
    * `@yonos/unet` first, or let Node import the named packages.
-   * @param location A directory (Node), a URL, or a `ModelStore`.
+   *
+   * Without a location, the default model is loaded: the folder the registered
+   * `DefaultModelProvider` (see `registerDefaultModel`) has for `options.scaleFactor` (default: the provider's default
+   * scale, 4). Importing `yonos` registers the model it bundles (x4 and x8).
+   * @param location A directory (Node), a URL, or a `ModelStore`; omitted (or `undefined`) for the default model.
    * @throws UnknownPretrainedClassError for a class nobody provides; PretrainedError for missing or bad files.
+   * @throws NoDefaultModelError without a location when no default model is registered;
+   *   ScaleNotBundledError when it has no model for the requested scale.
+   * @example
+   * ```ts
+   * import { YonosPipeline } from 'yonos'; // registers the bundled model
+   * const x4 = await YonosPipeline.fromPretrained(); // the bundled x4 model
+   * const x8 = await YonosPipeline.fromPretrained(undefined, { scaleFactor: 8 }); // the bundled x8 model
+   * const mine = await YonosPipeline.fromPretrained('models/my-x4'); // any pipeline folder
+   * ```
    */
-  static async fromPretrained(location: ModelLocation, options: YonosFromPretrainedOptions = {}): Promise<YonosPipeline> {
-    const store = await openModelStore(location);
+  static async fromPretrained(location?: ModelLocation, options: YonosFromPretrainedOptions = {}): Promise<YonosPipeline> {
+    const store = await openModelStore(location ?? (await resolveDefaultModel(options.scaleFactor)).location);
     const index = parseModelIndex(await store.readText(MODEL_INDEX_NAME), store.location);
     const loaded: unknown[] = [];
     const parts: Record<string, unknown> = {};

@@ -1,17 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { bundledModelRoot } from '../bundled-model.js';
+
+/** The card's file name inside the bundle's root (`model/README.md`). */
+export const MODEL_CARD_NAME = 'README.md';
 
 /**
- * The folder the bundled pretrained model is shipped in: `model/` at the root of the `yonos`
- * package (a diffusers pipeline folder with `model_index.json`, its card in `README.md`).
- * The same path from `src/cli` and `dist/cli`.
+ * The bundled model's card (`model/README.md`, markdown), or `undefined` while no card is bundled.
+ * @param root The bundle's root, default `bundledModelRoot()`.
  */
-export function bundledModelDir(): string {
-  return fileURLToPath(new URL('../../model/', import.meta.url));
-}
-
-/** The bundled model's card (`model/README.md`), or `undefined` while no model is bundled. */
-export function readBundledModelCard(dir: string = bundledModelDir()): string | undefined {
-  const card = `${dir.replace(/\/$/, '')}/README.md`;
+export function readBundledModelCard(root: string = bundledModelRoot()): string | undefined {
+  const card = join(root, MODEL_CARD_NAME);
   return existsSync(card) ? readFileSync(card, 'utf8') : undefined;
 }

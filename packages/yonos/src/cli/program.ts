@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { bundledModelRoot } from '../bundled-model.js';
 import { activateBackend, BACKEND_CHOICES } from './backend.js';
 import { registerDegradeCommand } from './commands/degrade.js';
 import { registerEvalCommand } from './commands/eval.js';
@@ -14,6 +15,14 @@ export interface CliContext {
   readonly io: CliIO;
   /** Starts the backend chosen with `--backend` (see {@link activateBackend}). */
   readonly activateBackend: typeof activateBackend;
+  /** The bundled model's root folder (`model/` of the package: the card and `x<N>/` pipeline folders). */
+  readonly bundledModelRoot: string;
+}
+
+/** Options of {@link createProgram} and {@link runCli}. */
+export interface CliOptions {
+  /** Where the bundled model is, default `bundledModelRoot()` (another folder of the same layout for tests). */
+  readonly bundledModelRoot?: string;
 }
 
 /**
@@ -21,7 +30,7 @@ export interface CliContext {
  * surface from `parseAsync` (commander's own as `CommanderError`, already printed). Build a
  * new one per run; commander keeps parsed state.
  */
-export function createProgram(io: CliIO): Command {
+export function createProgram(io: CliIO, options: CliOptions = {}): Command {
   const version = packageVersions().find((p) => p.name === 'yonos')?.version ?? '0.0.0';
   const program = new Command('yonos')
     .description('YONOS-SR: one-step diffusion super-resolution on TensorFlow.js.')
@@ -35,7 +44,7 @@ export function createProgram(io: CliIO): Command {
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => write(`${oneLine(text)}\n`),
     });
-  const context: CliContext = { io, activateBackend };
+  const context: CliContext = { io, activateBackend, bundledModelRoot: options.bundledModelRoot ?? bundledModelRoot() };
   registerInfoCommand(program, context);
   registerDegradeCommand(program, context);
   registerTrainCommand(program, context);
@@ -50,8 +59,8 @@ export function createProgram(io: CliIO): Command {
  * printed to `io.stderr` as one line saying what to do; YONOS's own errors show their
  * message, anything else adds a hint to rerun with `--verbose` (which prints the stack).
  */
-export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
-  const program = createProgram(io);
+export async function runCli(argv: readonly string[], io: CliIO = processIO(), options: CliOptions = {}): Promise<number> {
+  const program = createProgram(io, options);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -5,12 +5,14 @@ import { toSigned } from '@yonos/distill';
 import { AutoencoderKL } from '@yonos/vae';
 
 /**
- * `1 / std` of posterior draws `z - shift_factor` over `count` training batches: the
+ * `1 / std` of the latents `z - shift_factor` over `count` training batches: the
  * `scaling_factor` that gives diffusion unit-variance latents (how Stable Diffusion's 0.18215
  * was measured). Leak-free.
  * @param data Batches NHWC float32 in `[0, 1]` (batch `i` for `i < count`).
+ * @param latent `'sample'`: posterior draws (a VAE trained on draws); `'mean'`: posterior means, for a VAE
+ *   trained on means (`sample_posterior: false`), whose unused variance head the KL term pulls to 1.
  */
-export async function measureScalingFactor(vae: AutoencoderKL, data: HrBatchSource, count: number): Promise<number> {
+export async function measureScalingFactor(vae: AutoencoderKL, data: HrBatchSource, count: number, latent: 'sample' | 'mean' = 'sample'): Promise<number> {
   vae.eval();
   const rng = createRng('scaling-factor');
   let sum = 0;
@@ -20,7 +22,7 @@ export async function measureScalingFactor(vae: AutoencoderKL, data: HrBatchSour
     const hr = await data.batch(i);
     const z = tf.tidy(() => {
       const posterior = vae.encode(toSigned(hr));
-      return tf.sub(posterior.sample(rng.fork(i)), vae.shiftFactor);
+      return tf.sub(latent === 'sample' ? posterior.sample(rng.fork(i)) : posterior.mean, vae.shiftFactor);
     });
     hr.dispose();
     const values = await z.data();

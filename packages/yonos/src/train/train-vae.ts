@@ -54,7 +54,12 @@ export async function trainVae(config: VaeTrainConfig, options: TrainRunOptions)
     let output: string | undefined;
     if (result.status === 'completed') {
       if (config.fit_scaling_factor) {
-        const scalingFactor = await measureScalingFactor(vae, data, Math.max(1, Math.ceil(64 / config.data.batch_size)));
+        const scalingFactor = await measureScalingFactor(
+          vae,
+          data,
+          Math.max(1, Math.ceil(64 / config.data.batch_size)),
+          config.loss.sample_posterior ? 'sample' : 'mean',
+        );
         options.reporter.log(`vae: scaling_factor ${scalingFactor.toPrecision(5)} (1 / std of the latents of training crops; fit_scaling_factor)`);
         const fitted = withScalingFactor(vae, scalingFactor);
         try {

@@ -26,7 +26,7 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
   const { io } = context;
   const verbose = globalOptions(command).verbose === true;
   // Everything cheap is checked before the backend starts and the weights load.
-  const modelDir = resolveModelDir(options.model);
+  const modelDir = resolveModelDir(options.model, { scale: options.scale, bundled: context.bundledModelRoot });
   const scale = chooseScale(options.scale, await readModelIndex(modelDir), modelDir);
   const listing = await collectInputs(args);
   for (const { argument, reason } of listing.unmatched) writeLine(io.stderr, `warning: skipped '${argument}': ${reason}`);
@@ -81,7 +81,8 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
 /**
  * Adds `yonos upscale <inputs...> [-o out] [--scale N] [--steps N] [--tile PX] [--seed N]
  * [--model dir] [--format png|jpeg|webp] [--quality N]`: super-resolves PNG, JPEG and WebP
- * images with a YONOS pipeline folder (default: the model bundled with the package) into
+ * images with a YONOS pipeline folder (default: the model bundled with the package for the
+ * scale, `model/x<scale>/`, x4 unless `--scale` says otherwise) into
  * `<out>/<name>_x<scale>.<ext>`. Alpha, gray and 16-bit depth are kept; a bad file is reported
  * and skipped; inputs are never overwritten; Ctrl-C stops cleanly.
  */
@@ -91,11 +92,11 @@ export function registerUpscaleCommand(program: Command, context: CliContext): C
     .description('super-resolve PNG, JPEG and WebP images with a YONOS model (alpha, gray and 16-bit are kept)')
     .argument('<inputs...>', 'image files, folders (the images directly inside) or quoted patterns such as "photos/*.png" or "shots/**/*.jpg"')
     .option('-o, --out <folder>', 'output folder: writes <out>/<name>_x<scale>.<ext>', './upscaled')
-    .option('-s, --scale <n>', "upscaling factor; must be the model's (default: the model's, from model_index.json)")
+    .option('-s, --scale <n>', "upscaling factor: picks the bundled model for it (default 4); with --model, must be that model's (default: its model_index.json scale_factor)")
     .option('--steps <n>', 'DDIM denoising steps (YONOS models are made for 1)', '1')
     .option('--tile <px>', "tile edge in output pixels for the VAE and the U-Net, a multiple of the model's VAE factor x latent multiple (64 for SD-sized models); 0 turns tiling off (default: chosen to fit a 1 GiB memory budget)")
     .option('--seed <n>', 'seed of the initial noise: the same seed gives the same bytes', '0')
-    .option('-m, --model <folder>', 'YonosPipeline folder (model_index.json, unet/, vae/, scheduler/) (default: the bundled model)')
+    .option('-m, --model <folder>', 'YonosPipeline folder (model_index.json, unet/, vae/, scheduler/) (default: the bundled model for --scale, model/x<scale>/ in the yonos package)')
     .addOption(new Option('-f, --format <format>', "output format (default: the input's)").choices([...OUTPUT_FORMATS]))
     .option('-q, --quality <n>', 'JPEG and WebP quality, 1-100', '95')
     .configureHelp({ showGlobalOptions: true })

@@ -2,26 +2,34 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { YonosError } from '@yonos/core';
-import { MODEL_INDEX_NAME, parseModelIndex } from '@yonos/sampler';
+import { DEFAULT_MODEL_SCALE, MODEL_INDEX_NAME, parseModelIndex } from '@yonos/sampler';
 import type { YonosModelIndex } from '@yonos/sampler';
+import { bundledModelDir, bundledModelRoot, bundledScales } from '../../bundled-model.js';
 import { CliUsageError } from '../errors.js';
-import { bundledModelDir } from '../model-card.js';
 
-/** No model to upscale with: the bundled one is not installed, or `--model` is not a pipeline folder. */
+/** No model to upscale with: nothing is bundled (or not for that scale), or `--model` is not a pipeline folder. */
 export class ModelNotFoundError extends YonosError {}
 
 const LAYOUT = 'a YonosPipeline folder (model_index.json with unet/, vae/ and scheduler/, as YonosPipeline.savePretrained writes it)';
 
+/** Options of {@link resolveModelDir}. */
+export interface ResolveModelDirOptions {
+  /** `--scale`: which bundled model to use (default 4). Ignored with `--model`. */
+  readonly scale?: number | undefined;
+  /** The bundle's root folder, default `bundledModelRoot()` (a parameter for tests). */
+  readonly bundled?: string | undefined;
+}
+
 /**
  * The pipeline folder to load: `--model` when given, else the model bundled with the `yonos`
- * package (`model/` at its root, see `bundledModelDir`), which is picked up as soon as its
+ * package for `--scale` (`model/x<scale>/`, default `x4`), which is picked up as soon as its
  * `model_index.json` exists.
  * @param model `--model`, absent for the bundled model.
- * @param bundled Where the bundled model lives (a parameter for tests).
  * @returns The absolute folder path.
- * @throws {@link ModelNotFoundError} when the folder has no `model_index.json`.
+ * @throws {@link ModelNotFoundError} when the folder has no `model_index.json`; for the bundled
+ *   model, the message lists the scales that are bundled.
  */
-export function resolveModelDir(model: string | undefined, bundled: string = bundledModelDir()): string {
+export function resolveModelDir(model: string | undefined, options: ResolveModelDirOptions = {}): string {
   if (model !== undefined) {
     const dir = resolve(model);
     if (!existsSync(join(dir, MODEL_INDEX_NAME))) {
@@ -29,11 +37,18 @@ export function resolveModelDir(model: string | undefined, bundled: string = bun
     }
     return dir;
   }
-  const dir = resolve(bundled);
-  if (!existsSync(join(dir, MODEL_INDEX_NAME))) {
-    throw new ModelNotFoundError(`No bundled model is installed (nothing at ${join(dir, MODEL_INDEX_NAME)}): pass --model <folder>, ${LAYOUT}.`);
+  const root = resolve(options.bundled ?? bundledModelRoot());
+  const scale = options.scale ?? DEFAULT_MODEL_SCALE;
+  const dir = bundledModelDir(scale, root);
+  if (existsSync(join(dir, MODEL_INDEX_NAME))) return dir;
+  const scales = bundledScales(root);
+  if (scales.length === 0) {
+    throw new ModelNotFoundError(`No bundled model is installed (no x<N>/${MODEL_INDEX_NAME} in ${root}): pass --model <folder>, ${LAYOUT}.`);
   }
-  return dir;
+  throw new ModelNotFoundError(
+    `No bundled model for x${scale}: bundled scales are ${scales.map((s) => `x${s}`).join(', ')} (in ${root}). ` +
+      `Pass ${scales.map((s) => `--scale ${s}`).join(' or ')}, or --model <folder> trained for x${scale}, ${LAYOUT}.`,
+  );
 }
 
 /**

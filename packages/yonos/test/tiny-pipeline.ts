@@ -1,0 +1,34 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { YonosPipeline } from '@yonos/sampler';
+import { UNet2DConditionModel } from '@yonos/unet';
+import { AutoencoderKL } from '@yonos/vae';
+import { registerPretrainedClasses } from '../src/register.js';
+
+/** The diffusers reference models (see /work/shared/fixtures/README.md). */
+export const DIFFUSERS_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/diffusers');
+
+/**
+ * Writes a real YonosPipeline folder built from the tiny diffusers fixtures (`vae-tiny`: VAE
+ * factor 4; `unet-sd2-tiny`: latent multiple 4; random weights) to `dir`, as
+ * `scripts/make-smoke-model.mjs` does. Needs an active backend; leaves no tensors behind.
+ */
+export async function saveTinyPipeline(dir: string, scaleFactor: number): Promise<void> {
+  registerPretrainedClasses();
+  const vae = await AutoencoderKL.fromPretrained(join(DIFFUSERS_FIXTURES, 'vae-tiny'));
+  const unet = await UNet2DConditionModel.fromPretrained(join(DIFFUSERS_FIXTURES, 'unet-sd2-tiny'));
+  const pipe = new YonosPipeline({ vae, unet, scaleFactor });
+  try {
+    await pipe.savePretrained(dir);
+  } finally {
+    pipe.dispose();
+  }
+}
+
+/** Copies the pipeline folder `from` to `to` (same weights), with `patch` merged into its `model_index.json` (e.g. `{ scale_factor: 8 }`). */
+export function copyPipeline(from: string, to: string, patch: Record<string, unknown>): void {
+  cpSync(from, to, { recursive: true });
+  const index = join(to, 'model_index.json');
+  writeFileSync(index, JSON.stringify({ ...(JSON.parse(readFileSync(index, 'utf8')) as object), ...patch }, null, 2));
+}
