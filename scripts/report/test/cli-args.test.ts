@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, parseReportArgs } from '../lib/cli-args.js';
+import { parsePhases } from '../lib/phases.js';
+
+describe('run-report command line', () => {
+  it('defaults to every phase and the config beside the script', () => {
+    const args = parseReportArgs([])!;
+    expect(args.config).toBe(DEFAULT_CONFIG);
+    expect(DEFAULT_CONFIG).toMatch(/scripts\/report\/report\.config\.json$/);
+    expect(args.run.phases).toEqual(['quality', 'esrgan', 'timing', 'score', 'plots']);
+    expect(args.run.force).toBe(false);
+    expect(args.run.shard).toBeUndefined();
+  });
+
+  it('parses phases (in run order), shard, timing images and switches', () => {
+    const args = parseReportArgs(['--phases', 'plots,quality', '--shard=2/2', '--timing-images', '3', '--force', '--allow-missing', '--config', 'x.json'])!;
+    expect(args).toEqual({ config: 'x.json', run: { phases: ['quality', 'plots'], force: true, allowMissing: true, shard: { index: 2, count: 2 }, timingImages: 3 } });
+    expect(parsePhases('all')).toHaveLength(5);
+  });
+
+  it('rejects unknown phases and flags, bad shards and counts', () => {
+    expect(() => parseReportArgs(['--phases', 'quality,scores'])).toThrow(/--phases takes a comma-separated list of quality, esrgan, timing, score, plots/);
+    expect(() => parseReportArgs(['--shards', '1/2'])).toThrow(/Unknown flag --shards/);
+    expect(() => parseReportArgs(['--shard', '3/2'])).toThrow(/--shard must look like i\/n/);
+    expect(() => parseReportArgs(['--timing-images', '0'])).toThrow(/--timing-images must be at least 1/);
+  });
+});
