@@ -93,6 +93,20 @@ describe('training configs', () => {
     expect(problems(() => parseTrainConfig('distill', { ...chain, data: base.data, teacher: { pretrained: 'a', sr_config: 'b' } }))[0]).toMatch(/^teacher: give exactly one of/);
   });
 
+  test('models.*.init: "default" or "pooling", only with "config"', () => {
+    const vaeRun = { ...base, steps: 5 };
+    const tiny = { _class_name: 'AutoencoderTiny', encoder_block_out_channels: [8, 8] };
+    const c = parseTrainConfig('vae', { ...vaeRun, models: { vae: { config: tiny, init: 'pooling' } } });
+    expect(c.models.vae.init).toBe('pooling');
+    expect(parseTrainConfig('vae', { ...vaeRun, models: { vae: { config: tiny } } }).models.vae.init).toBeUndefined();
+    expect(problems(() => parseTrainConfig('vae', { ...vaeRun, models: { vae: { config: tiny, init: 'xavier' } } }))).toEqual([
+      'models.vae.init: must be "default" or "pooling" (got "xavier")',
+    ]);
+    expect(problems(() => parseTrainConfig('vae', { ...vaeRun, models: { vae: { pretrained: '/models/vae', init: 'pooling' } } }))).toEqual([
+      'models.vae.init: only applies to a new model built from "config" (a "pretrained" model keeps its weights) (got "pooling")',
+    ]);
+  });
+
   test('readTrainConfig resolves paths against the file\'s folder and explains unreadable files', async () => {
     const file = join(dir, 'vae.json');
     await writeFile(file, JSON.stringify({ ...base, steps: 5, models: { vae: { config: { block_out_channels: [8] } } } }));

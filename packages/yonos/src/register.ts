@@ -1,5 +1,5 @@
 import { registerPretrainedClass } from '@yonos/core';
-import { AutoencoderKL } from '@yonos/vae';
+import { AutoencoderKL, AutoencoderTiny } from '@yonos/vae';
 import { UNet2DConditionModel, UNet2DModel } from '@yonos/unet';
 import { DDIMScheduler, registerDefaultModel } from '@yonos/sampler';
 import { bundledModelProvider, bundledModelRoot } from './bundled-model.js';
@@ -12,6 +12,7 @@ import { bundledModelProvider, bundledModelRoot } from './bundled-model.js';
  */
 export function registerPretrainedClasses(): void {
   registerPretrainedClass('@yonos/vae', AutoencoderKL);
+  registerPretrainedClass('@yonos/vae', AutoencoderTiny);
   registerPretrainedClass('@yonos/unet', UNet2DConditionModel);
   registerPretrainedClass('@yonos/unet', UNet2DModel);
   registerPretrainedClass('@yonos/sampler', DDIMScheduler, { className: 'DDIMScheduler', kind: 'scheduler' });

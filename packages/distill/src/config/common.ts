@@ -27,6 +27,12 @@ export const modelSourceSchema = z
     variant: z.string({ error: 'must be a string such as "fp16"' }).optional(),
     /** A diffusers `config.json` object (snake_case keys) for a new model, initialized from the run's seed. */
     config: z.record(z.string(), z.unknown(), { error: 'must be a diffusers config object ({ "block_out_channels": [...], ... })' }).optional(),
+    /**
+     * How a new model (`config`) is initialized: `"default"` (PyTorch's default init, as
+     * diffusers) or `"pooling"` (an `AutoencoderTiny` that starts as average-pool down /
+     * nearest up). Only with `config`; classes without the scheme reject it when loading.
+     */
+    init: z.literal(['default', 'pooling'], { error: 'must be "default" or "pooling"' }).optional(),
   })
   .superRefine((v, ctx) => {
     if ((v.pretrained === undefined) === (v.config === undefined)) {
@@ -37,6 +43,9 @@ export const modelSourceSchema = z
     }
     if (v.config !== undefined && (v.subfolder !== undefined || v.variant !== undefined)) {
       ctx.addIssue({ code: 'custom', message: '"subfolder" and "variant" only apply to "pretrained"' });
+    }
+    if (v.init !== undefined && v.config === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['init'], message: 'only applies to a new model built from "config" (a "pretrained" model keeps its weights)' });
     }
   });
 

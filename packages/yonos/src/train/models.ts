@@ -5,8 +5,11 @@ import type { ModelConfig, Rng } from '@yonos/core';
 import type { ModelSource } from '@yonos/distill';
 import { DDIMScheduler, YONOS_SCHEDULER_CONFIG } from '@yonos/sampler';
 import { UNet2DConditionModel, UNet2DModel } from '@yonos/unet';
-import { AutoencoderKL } from '@yonos/vae';
+import { AutoencoderKL, AutoencoderTiny } from '@yonos/vae';
 import { TrainSetupError } from './errors.js';
+
+/** The VAE classes a YONOS config can name (`_class_name`, default `AutoencoderKL`). */
+export type TrainVae = AutoencoderKL | AutoencoderTiny;
 
 /** The U-Net classes a YONOS config can name. */
 export type TrainUnet = UNet2DConditionModel | UNet2DModel;
@@ -41,20 +44,55 @@ async function withKey<T>(key: string, build: () => Promise<T> | T): Promise<T> 
   }
 }
 
+function vaeClassOf(config: ModelConfig, key: string): typeof AutoencoderKL | typeof AutoencoderTiny {
+  const name = config['_class_name'] ?? 'AutoencoderKL';
+  if (name === 'AutoencoderKL') return AutoencoderKL;
+  if (name === 'AutoencoderTiny') return AutoencoderTiny;
+  throw new TrainSetupError(`${key}: _class_name ${JSON.stringify(name)} is not a VAE YONOS trains; use "AutoencoderKL" or "AutoencoderTiny".`);
+}
+
+/** Rejects an `init` scheme the model's class does not have (only `AutoencoderTiny` has `"pooling"`). */
+function checkInitScheme(source: ModelSource, className: string, key: string): void {
+  if (source.init === 'pooling' && className !== 'AutoencoderTiny') {
+    throw new TrainSetupError(
+      `${key}.init: "pooling" is only defined for an AutoencoderTiny (config "_class_name": "AutoencoderTiny"), not for a ${className}; remove "init" or use "default".`,
+    );
+  }
+}
+
 /**
- * The VAE of a config entry: loaded from a diffusers folder, or built from a diffusers config
- * and initialized from `rng` (a model trained from scratch).
- * @throws {@link TrainSetupError} naming `key` when the folder or config cannot be used.
+ * The VAE of a config entry (`AutoencoderKL`, or `AutoencoderTiny` when the config's
+ * `_class_name` says so): loaded from a diffusers folder, or built from a diffusers config and
+ * initialized from `rng` with the entry's `init` scheme (a model trained from scratch).
+ * @throws {@link TrainSetupError} naming `key` when the folder, config or `init` cannot be used.
  */
-export function loadVae(source: ModelSource, key: string, rng: Rng): Promise<AutoencoderKL> {
+export function loadVae(source: ModelSource, key: string, rng: Rng): Promise<TrainVae> {
   return withKey(key, async () => {
-    if (source.config !== undefined) return AutoencoderKL.fromConfig(source.config).initialize(rng);
+    if (source.config !== undefined) {
+      const cls = vaeClassOf(source.config, key);
+      checkInitScheme(source, cls.className, key);
+      if (cls === AutoencoderTiny) return AutoencoderTiny.fromConfig(source.config).initialize(rng, { scheme: source.init ?? 'default' });
+      return AutoencoderKL.fromConfig(source.config).initialize(rng);
+    }
     const subfolder = await subfolderFor(source, 'vae');
-    return AutoencoderKL.fromPretrained(source.pretrained!, {
+    const config = await readModelConfig(source.pretrained!, subfolder);
+    const cls = vaeClassOf(config, key);
+    return cls.fromPretrained(source.pretrained!, {
       ...(subfolder !== undefined ? { subfolder } : {}),
       ...(source.variant !== undefined ? { variant: source.variant } : {}),
     });
   });
+}
+
+/**
+ * A new VAE of the same class and config (with `overrides`) holding a copy of `vae`'s weights.
+ * The caller disposes it.
+ */
+export function cloneVae(vae: TrainVae, overrides: ModelConfig = {}): TrainVae {
+  const config = { ...vae.config, ...overrides };
+  const copy = vae instanceof AutoencoderTiny ? AutoencoderTiny.fromConfig(config) : AutoencoderKL.fromConfig(config);
+  copy.loadStateDict(vae.stateDict({ layout: 'native' }), { layout: 'native' });
+  return copy;
 }
 
 function unetClassOf(config: ModelConfig, key: string): typeof UNet2DConditionModel | typeof UNet2DModel {
@@ -73,6 +111,7 @@ export function loadUnet(source: ModelSource, key: string, rng: Rng): Promise<Tr
   return withKey(key, async () => {
     if (source.config !== undefined) {
       const cls = unetClassOf(source.config, key);
+      checkInitScheme(source, cls.className, key);
       return cls.fromConfig(source.config).initialize(rng);
     }
     const subfolder = await subfolderFor(source, 'unet');
@@ -119,7 +158,7 @@ export function cloneUnet(unet: TrainUnet): TrainUnet {
  * LR latent) and that the training crop gives latents the U-Net can take.
  * @throws {@link TrainSetupError} saying which key to change.
  */
-export function checkCompatible(vae: AutoencoderKL, unet: TrainUnet, cropSize: number, unetKey: string): void {
+export function checkCompatible(vae: TrainVae, unet: TrainUnet, cropSize: number, unetKey: string): void {
   const c = vae.latentChannels;
   if (unet.inChannels !== 2 * c || unet.outChannels !== c) {
     throw new TrainSetupError(
@@ -142,7 +181,7 @@ export function checkCompatible(vae: AutoencoderKL, unet: TrainUnet, cropSize: n
 /** The three models a U-Net training run works with; `dispose` frees the VAE and the U-Net. */
 export interface PipelineModels {
   /** The config's VAE. */
-  readonly vae: AutoencoderKL;
+  readonly vae: TrainVae;
   /** The config's U-Net, checked to fit the VAE and the crop size. */
   readonly unet: TrainUnet;
   /** The config's scheduler (YONOS's default when none is given). */

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@yonos/core';
 import type { HrBatchSource } from '@yonos/distill';
 import { toSigned } from '@yonos/distill';
-import { AutoencoderKL } from '@yonos/vae';
+import { cloneVae } from './models.js';
+import type { TrainVae } from './models.js';
 
 /**
  * `1 / std` of the latents `z - shift_factor` over `count` training batches: the
@@ -12,7 +13,7 @@ import { AutoencoderKL } from '@yonos/vae';
  * @param latent `'sample'`: posterior draws (a VAE trained on draws); `'mean'`: posterior means, for a VAE
  *   trained on means (`sample_posterior: false`), whose unused variance head the KL term pulls to 1.
  */
-export async function measureScalingFactor(vae: AutoencoderKL, data: HrBatchSource, count: number, latent: 'sample' | 'mean' = 'sample'): Promise<number> {
+export async function measureScalingFactor(vae: TrainVae, data: HrBatchSource, count: number, latent: 'sample' | 'mean' = 'sample'): Promise<number> {
   vae.eval();
   const rng = createRng('scaling-factor');
   let sum = 0;
@@ -38,8 +39,6 @@ export async function measureScalingFactor(vae: AutoencoderKL, data: HrBatchSour
 }
 
 /** A copy of `vae` (same weights) whose config says `scaling_factor: scalingFactor`. The caller disposes it. */
-export function withScalingFactor(vae: AutoencoderKL, scalingFactor: number): AutoencoderKL {
-  const copy = AutoencoderKL.fromConfig({ ...vae.config, scaling_factor: scalingFactor });
-  copy.loadStateDict(vae.stateDict({ layout: 'native' }), { layout: 'native' });
-  return copy;
+export function withScalingFactor(vae: TrainVae, scalingFactor: number): TrainVae {
+  return cloneVae(vae, { scaling_factor: scalingFactor });
 }

@@ -6,11 +6,11 @@ import { createDistillStage, findLatestCheckpoint, readTrainConfig } from '@yono
 import type { DistillTrainConfig, ModelSource } from '@yonos/distill';
 import { makeDistillationPair } from '@yonos/degrade';
 import type { DDIMScheduler } from '@yonos/sampler';
-import type { AutoencoderKL } from '@yonos/vae';
 import { openTrainBatches } from './data.js';
 import { createDegradation } from './degradation.js';
 import { TrainSetupError } from './errors.js';
 import { checkCompatible, cloneUnet, loadScheduler, loadUnet, loadVae } from './models.js';
+import type { TrainVae } from './models.js';
 import type { TrainUnet } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { resolveResume, resumeFlagFor } from './resume.js';
@@ -74,7 +74,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
   const teacherSource = await teacherFolder(config, options, summaries);
   const root = createRng(config.seed);
   const vaeSource = (await fromTeacher(config.models.vae, teacherSource, 'vae'))!;
-  const vae: AutoencoderKL = await loadVae(vaeSource, 'models.vae', root.fork('init:vae'));
+  const vae: TrainVae = await loadVae(vaeSource, 'models.vae', root.fork('init:vae'));
   let teacher: TrainUnet | undefined;
   let student: TrainUnet | undefined;
   try {
