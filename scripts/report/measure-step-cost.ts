@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { AutoencoderKL, UNet2DModel, YonosPipeline, createRng, useBackend } from 'yonos';
+import { AutoencoderKL, AutoencoderTiny, UNet2DModel, YonosPipeline, createRng, useBackend } from 'yonos';
 import type { BackendName, ModelConfig, RawImage } from 'yonos';
 import { integerListFlag, numberFlag, parseFlags, stringFlag } from '../data/lib/args.js';
 import { ReportError } from './lib/errors.js';
@@ -67,7 +67,10 @@ async function main(): Promise<void> {
   const unetConfig = await readConfig(stringFlag(flags, 'unet'), 'unet');
   const vaeConfig = await readConfig(stringFlag(flags, 'vae'), 'vae');
   const unet = UNet2DModel.fromConfig(unetConfig).initialize(rng.fork('unet'));
-  const vae = AutoencoderKL.fromConfig(vaeConfig).initialize(rng.fork('vae'));
+  const vae =
+    vaeConfig['_class_name'] === 'AutoencoderTiny'
+      ? AutoencoderTiny.fromConfig(vaeConfig).initialize(rng.fork('vae'))
+      : AutoencoderKL.fromConfig(vaeConfig).initialize(rng.fork('vae'));
   const pipe = new YonosPipeline({ vae, unet, scaleFactor: scale });
   const data = new Uint8Array(side * side * 3);
   const noise = createRng(1);
