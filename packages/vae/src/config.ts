@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VaeConfigError } from './errors.js';
+import { deepFreeze, parseVaeConfig } from './parse-config.js';
 
 /** Activation names diffusers' `get_activation` accepts (`act_fn`). */
 export const VAE_ACTIVATIONS = ['swish', 'silu', 'mish', 'gelu', 'relu'] as const;
@@ -175,18 +175,6 @@ type SchemaOutput = z.output<typeof autoencoderKLConfigSchema>;
 const schemaFitsInterface = (c: SchemaOutput): AutoencoderKLConfig => c;
 void schemaFitsInterface;
 
-// diffusers drops these bookkeeping keys when it writes config.json; keeping them would
-// make a round trip write keys diffusers never writes.
-const DROPPED_KEYS = ['_use_default_values', '_ignore_files'];
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /**
  * Validates a diffusers `AutoencoderKL` config and fills in diffusers' defaults.
  * @param input The parsed `config.json` or any subset of its keys. Not modified.
@@ -195,24 +183,5 @@ function deepFreeze<T>(value: T): T {
  * @throws {@link VaeConfigError} listing every invalid key, or if `_class_name` names another class.
  */
 export function parseAutoencoderKLConfig(input: unknown): AutoencoderKLConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new VaeConfigError('An AutoencoderKL config must be an object of diffusers config keys (the contents of config.json).');
-  }
-  const className = (input as Record<string, unknown>)['_class_name'];
-  if (className !== undefined && className !== 'AutoencoderKL') {
-    throw new VaeConfigError(
-      `This config describes a ${String(className)}, not an AutoencoderKL: load it with the matching class.`,
-    );
-  }
-  const copy: Record<string, unknown> = structuredClone(input as Record<string, unknown>);
-  for (const key of DROPPED_KEYS) delete copy[key];
-  const result = autoencoderKLConfigSchema.safeParse(copy);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = issue.path.map(String).join('.');
-      return `${path === '' ? '(config)' : path}: ${issue.message}`;
-    });
-    throw new VaeConfigError(`Invalid AutoencoderKL config. ${problems.join('; ')}.`);
-  }
-  return deepFreeze(result.data as AutoencoderKLConfig);
+  return deepFreeze(parseVaeConfig(input, 'AutoencoderKL', autoencoderKLConfigSchema) as AutoencoderKLConfig);
 }

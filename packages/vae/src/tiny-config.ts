@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VAE_ACTIVATIONS } from './config.js';
-import { VaeConfigError } from './errors.js';
+import { deepFreeze, parseVaeConfig } from './parse-config.js';
 
 /**
  * `upsample_fn` values {@link AutoencoderTiny} supports: PyTorch `nn.Upsample` modes that are
@@ -129,16 +129,6 @@ export interface AutoencoderTinyConfig {
   readonly [key: string]: unknown;
 }
 
-const DROPPED_KEYS = ['_use_default_values', '_ignore_files'];
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
 /**
  * Validates a diffusers `AutoencoderTiny` config and fills in diffusers' defaults.
  * @param input The parsed `config.json` or any subset of its keys. Not modified.
@@ -147,23 +137,6 @@ function deepFreeze<T>(value: T): T {
  * @throws {@link VaeConfigError} listing every invalid key, or if `_class_name` names another class.
  */
 export function parseAutoencoderTinyConfig(input: unknown): AutoencoderTinyConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new VaeConfigError('An AutoencoderTiny config must be an object of diffusers config keys (the contents of config.json).');
-  }
-  const className = (input as Record<string, unknown>)['_class_name'];
-  if (className !== undefined && className !== 'AutoencoderTiny') {
-    throw new VaeConfigError(`This config describes a ${String(className)}, not an AutoencoderTiny: load it with the matching class.`);
-  }
-  const copy: Record<string, unknown> = structuredClone(input as Record<string, unknown>);
-  for (const key of DROPPED_KEYS) delete copy[key];
-  const result = autoencoderTinyConfigSchema.safeParse(copy);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = issue.path.map(String).join('.');
-      return `${path === '' ? '(config)' : path}: ${issue.message}`;
-    });
-    throw new VaeConfigError(`Invalid AutoencoderTiny config. ${problems.join('; ')}.`);
-  }
-  const data = result.data;
+  const data = parseVaeConfig(input, 'AutoencoderTiny', autoencoderTinyConfigSchema);
   return deepFreeze({ ...data, block_out_channels: [...data.decoder_block_out_channels], force_upcast: false } as AutoencoderTinyConfig);
 }
