@@ -11,8 +11,10 @@ import {
   createDistillStage,
   createSrStage,
   createVaeStage,
+  lossWeights,
   minSnrWeights,
   runStage,
+  x0Weights,
 } from '../src/index.js';
 import type { RunStageOptions, StepContext } from '../src/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
@@ -110,6 +112,32 @@ describe('direct SR stage', () => {
     unet.dispose();
   });
 
+  test('residual: the U-Net regresses the v of z_0 - z_lr', async () => {
+    const codec = makeCodec();
+    const unet = makeDenoiser();
+    const scheduler = new TestScheduler();
+    const data = new FixedBatches(2, 16);
+    const stage = createSrStage({ codec, unet, scheduler, data, degradation: poolDegradation, scale: 2, residual: true });
+    const ctx = ctxFor(3);
+    const batch = await stage.task.batch(ctx);
+    const hr = await data.batch(3);
+    const ref = await independentLatents(codec, hr, ctx, scheduler);
+    const zlr = pipelineCondition(codec, poolDegradation.degrade(hr, 2, ctx.rng), 16);
+    const col = (f: (a: number) => number): tf.Tensor => tf.reshape(tf.tensor1d(ref.t.map((s) => f(scheduler.alphasCumprod[s]!))), [-1, 1, 1, 1]);
+    // z_t and v are linear in z_0: subtracting z_lr moves them by -sqrt(abar) z_lr and +sqrt(1 - abar) z_lr.
+    const zt = tf.sub(ref.zt, tf.mul(col(Math.sqrt), zlr));
+    const v = tf.add(ref.v, tf.mul(col((a) => Math.sqrt(1 - a)), zlr));
+    const dZt = await maxAbsDiff(batch.zt, zt as tf.Tensor4D);
+    const dV = await maxAbsDiff(batch.target, v as tf.Tensor4D);
+    console.info(`residual SR batch vs independent: z_t ${dZt.toExponential(2)}, v ${dV.toExponential(2)} (tolerance 1e-6)`);
+    expect(dZt).toBeLessThan(1e-6);
+    expect(dV).toBeLessThan(1e-6);
+    expect(await maxAbsDiff(batch.target, ref.v)).toBeGreaterThan(0.01);
+    tf.dispose([batch, hr, ref.zt, ref.v, zlr, zt, v]);
+    codec.dispose();
+    unet.dispose();
+  });
+
   test('training lowers the loss, changes only the U-Net, leaks nothing', async () => {
     const codec = makeCodec();
     const unet = makeDenoiser();
@@ -171,6 +199,24 @@ describe('direct SR stage', () => {
     expect(minSnrWeights(alphas, [0, 1, 2], 5, 'epsilon')).toEqual(snr.map((s) => Math.min(s, 5) / s));
     expect(() => minSnrWeights(alphas, [0], 0, 'v_prediction')).toThrow(TrainingArgumentError);
   });
+
+  test('x0 weights turn the prediction MSE into the MSE of the implied x0, for every prediction type', () => {
+    const alphas = [0.9, 0.5, 0.01];
+    const t = [0, 1, 2];
+    // Independently: perturb the prediction by e at fixed z_t and see how far x0 moves (DDIM's x0 formulas).
+    const x0Of = (type: string, a: number, zt: number, pred: number): number =>
+      type === 'v_prediction' ? Math.sqrt(a) * zt - Math.sqrt(1 - a) * pred : type === 'epsilon' ? (zt - Math.sqrt(1 - a) * pred) / Math.sqrt(a) : pred;
+    for (const type of ['v_prediction', 'epsilon', 'sample'] as const) {
+      const w = x0Weights(alphas, t, type);
+      alphas.forEach((a, i) => {
+        const moved = x0Of(type, a, 0.3, 0.7 + 1e-3) - x0Of(type, a, 0.3, 0.7);
+        expect(w[i]!).toBeCloseTo((moved / 1e-3) ** 2, 6);
+      });
+    }
+    const scheduler = new TestScheduler();
+    expect(lossWeights(scheduler, [999, 20], undefined, 'x0')).toEqual(x0Weights(scheduler.alphasCumprod, [999, 20], scheduler.predictionType));
+    expect(() => lossWeights(scheduler, [999], 5, 'x0')).toThrow(/choose one/);
+  });
 });
 
 describe('scale distillation stage', () => {
@@ -221,6 +267,38 @@ describe('scale distillation stage', () => {
     for (const m of [codec, teacher, student]) m.dispose();
   });
 
+  test('residual: teacher and student each see z_0 - z_lr of their own condition, and the target gives the teacher\'s x0 in the student\'s frame', async () => {
+    const codec = makeCodec();
+    const teacher = makeDenoiser(7);
+    const student = makeDenoiser(8);
+    const scheduler = new TestScheduler();
+    const data = new FixedBatches(2, 16);
+    const stage = createDistillStage({ codec, student, teacher, scheduler, data, makePair: makePoolPair, scale: 4, residual: true });
+    const ctx = ctxFor(2);
+    const batch = await stage.task.batch(ctx);
+    const hr = await data.batch(2);
+    const ref = await independentLatents(codec, hr, ctx, scheduler); // absolute z_0: z_t and v of the non-residual formulation
+    const pair = makePoolPair(hr, 4, ctx.rng);
+    const zlrT = pipelineCondition(codec, pair['teacher'] as tf.Tensor4D, 16);
+    const zlrS = pipelineCondition(codec, pair['student'] as tf.Tensor4D, 16);
+    const col = (f: (a: number) => number): tf.Tensor => tf.reshape(tf.tensor1d(ref.t.map((s) => f(scheduler.alphasCumprod[s]!))), [-1, 1, 1, 1]);
+    const [sa, sb] = [col(Math.sqrt), col((a) => Math.sqrt(1 - a))];
+    // Noising is linear: z_t of z_0 - z_lr is z_t of z_0 minus sqrt(abar) z_lr.
+    const ztT = tf.sub(ref.zt, tf.mul(sa, zlrT));
+    const ztS = tf.sub(ref.zt, tf.mul(sa, zlrS));
+    const teacherV = teacher.forward(tf.concat([ztT, zlrT], 3) as tf.Tensor4D, tf.tensor1d(ref.t), tf.zeros([2, 1, 6]));
+    const x0Teacher = tf.add(zlrT, tf.sub(tf.mul(sa, ztT), tf.mul(sb, teacherV)));
+    const x0Student = tf.add(zlrS, tf.sub(tf.mul(sa, batch.zt), tf.mul(sb, batch.target)));
+    const dZt = await maxAbsDiff(batch.zt, ztS as tf.Tensor4D);
+    const dX0 = await maxAbsDiff(x0Student as tf.Tensor4D, x0Teacher as tf.Tensor4D);
+    console.info(`residual distill batch: z_t vs independent ${dZt.toExponential(2)}, absolute x0 of the target vs the teacher's ${dX0.toExponential(2)} (tolerance 1e-5)`);
+    expect(dZt).toBeLessThan(1e-5);
+    expect(dX0).toBeLessThan(1e-5);
+    expect(await maxAbsDiff(zlrT, zlrS)).toBeGreaterThan(0.01); // the two frames differ, so the shift is exercised
+    tf.dispose([batch, hr, ref.zt, ref.v, pair, zlrT, zlrS, sa, sb, ztT, ztS, teacherV, x0Teacher, x0Student]);
+    for (const m of [codec, teacher, student]) m.dispose();
+  });
+
   test('refuses an odd scale and a teacher that is the student', () => {
     const codec = makeCodec();
     const net = makeDenoiser();
@@ -239,10 +317,16 @@ describe('decoder fine-tuning stage', () => {
     const scheduler = new TestScheduler();
     const data = new FixedBatches(2, 16);
     const stage = createDecoderStage({ codec, unet, scheduler, data, degradation: poolDegradation, scale: 2 });
+    const residualStage = createDecoderStage({ codec, unet, scheduler, data, degradation: poolDegradation, scale: 2, residual: true });
     const ctx = ctxFor(1);
     const batch = await stage.task.batch(ctx);
+    const residualBatch = await residualStage.task.batch(ctx);
     const hr = await data.batch(1);
     const zlr = pipelineCondition(codec, poolDegradation.degrade(hr, 2, ctx.rng), 16);
+    // Residual: z_lr is added to the one-step result before unscaling (here scaling 0.5, shift 0.1).
+    const dResidual = await maxAbsDiff(residualBatch.latent, tf.tidy(() => tf.add(batch.latent, tf.div(zlr, 0.5))) as tf.Tensor4D);
+    expect(dResidual).toBeLessThan(1e-5);
+    tf.dispose(residualBatch);
     const expected = tf.tidy(() => {
       const zT = ctx.rng.fork('noise').normal(zlr.shape);
       const v = unet.forward(tf.concat([zT, zlr], 3) as tf.Tensor4D, 999, tf.zeros([2, 1, 6]));

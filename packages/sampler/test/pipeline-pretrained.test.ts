@@ -78,6 +78,27 @@ describe('YonosPipeline.savePretrained / fromPretrained', () => {
     pipe.dispose();
   });
 
+  it('keeps residual in model_index.json (written only when true) and rejects a non-boolean', async () => {
+    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser(), scaleFactor: 2, residual: true });
+    const folder = join(dir, 'residual');
+    await pipe.savePretrained(folder);
+    expect(readJson(join(folder, 'model_index.json'))['residual']).toBe(true);
+    const loaded = await YonosPipeline.fromPretrained(folder);
+    expect(loaded.residual).toBe(true);
+    const lr = testImage(1, 8, 8);
+    const a = await pipe.run(lr, { seed: 3 });
+    const b = await loaded.run(lr, { seed: 3 });
+    expect(await maxDiff(a, b)).toBe(0);
+    tf.dispose([lr, a, b]);
+    loaded.dispose();
+    pipe.dispose();
+    const { pipe: plain, folder: plainFolder } = await savedPipeline('not-residual');
+    expect('residual' in readJson(join(plainFolder, 'model_index.json'))).toBe(false);
+    rewriteIndex(plainFolder, { residual: 'yes' });
+    await expect(YonosPipeline.fromPretrained(plainFolder)).rejects.toThrow(/"residual" must be true or false/);
+    plain.dispose();
+  });
+
   it('takes caller components and a scale override instead of the folder entries', async () => {
     const { pipe, folder } = await savedPipeline('override');
     rewriteIndex(folder, { vae: ['@yonos/not-installed', 'Nope'] });

@@ -24,7 +24,7 @@ function reference(
   vae: LatentCodec,
   unet: Denoiser,
   lr: tf.Tensor4D,
-  opts: { scale: number; steps: number; latents: tf.Tensor4D; multiple: number },
+  opts: { scale: number; steps: number; latents: tf.Tensor4D; multiple: number; residual?: boolean },
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w] = lr.shape;
@@ -45,6 +45,7 @@ function reference(
       const v = unet.forward(tf.concat([z, zLr], 3) as tf.Tensor4D, t, context);
       z = scheduler.step(v, t, z).prevSample;
     }
+    if (opts.residual === true) z = tf.add(z, zLr);
     const decoded = vae.decode(tf.add(tf.div(z, vae.scalingFactor), vae.shiftFactor) as tf.Tensor4D);
     return tf.clipByValue(tf.slice(decoded, [0, 0, 0, 0], [-1, outH, outW, -1]), -1, 1) as tf.Tensor4D;
   });
@@ -74,6 +75,31 @@ describe('YonosPipeline composition', () => {
       tf.dispose([out, expected, latents]);
     }
     lr.dispose();
+    pipe.dispose();
+  });
+
+  it('residual: the denoised latent is a residual on z_lr, as computed step by step (1 and 3 steps)', async () => {
+    const vae = makeCodec({ mode: 'conv' });
+    const unet = makeDenoiser();
+    const pipe = new YonosPipeline({ vae, unet, residual: true });
+    const plain = new YonosPipeline({ vae, unet });
+    expect(pipe.residual).toBe(true);
+    expect(plain.residual).toBe(false);
+    const lr = testImage(1, 8, 10);
+    for (const steps of [1, 3]) {
+      const latents = createRng(steps).normal(pipe.latentShape(8, 10)) as tf.Tensor4D;
+      const out = await pipe.run(lr, { steps, latents });
+      const other = await plain.run(lr, { steps, latents });
+      const expected = reference(vae, unet, lr, { scale: 4, steps, latents, multiple: 2, residual: true });
+      const err = await maxDiff(out, expected);
+      const apart = await maxDiff(out, other);
+      console.info(`residual pipeline vs step-by-step, ${steps} step(s): max |diff| ${err}; vs the non-residual pipeline ${apart.toFixed(3)}`);
+      expect(err).toBeLessThanOrEqual(1e-6);
+      expect(apart).toBeGreaterThan(0.05);
+      tf.dispose([out, other, expected, latents]);
+    }
+    lr.dispose();
+    plain.dispose({ components: false });
     pipe.dispose();
   });
 

@@ -205,12 +205,38 @@ export const commonShape = {
   output: path(),
 } as const;
 
+/**
+ * Residual diffusion (`YonosPipeline`'s `residual`): the U-Net works on `z_0 - z_lr`, so an
+ * untrained one already gives the bicubic result. Written to the output's `model_index.json`;
+ * a distillation teacher or a decoder stage's U-Net must have been trained the same way.
+ * Default `false` (YONOS-SR as published).
+ */
+export const residualSchema = z.boolean().default(false);
+
 /** Diffusion-loss options of the SR and distillation stages. */
 export const diffusionLossSchema = z
   .strictObject({
     /** Min-SNR-gamma weighting (5 is usual); `null`: plain MSE. */
     snr_gamma: z.number().positive({ error: 'must be > 0 (or null)' }).nullable().default(null),
+    /**
+     * What the MSE is measured in: `"prediction"` (the network's output, v by default, as
+     * diffusers trains) or `"x0"` (the implied clean latent: every timestep weighted by how its
+     * `x_0` estimate errs, which is what one-step inference returns). `"x0"` excludes `snr_gamma`.
+     */
+    weighting: z.literal(['prediction', 'x0'], { error: 'must be "prediction" or "x0"' }).default('prediction'),
     /** `z_0` from a posterior draw (`sample`, as diffusers trains) or its `mean`. */
     latent: z.literal(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
+    /**
+     * Per-latent-channel weights of the MSE: `null` (all 1), one non-negative number per latent
+     * channel, or `"decoder"`: measured from the frozen VAE's decoder at startup so the latent
+     * MSE tracks the pixel MSE (`decoderChannelWeights`).
+     */
+    channel_weights: z
+      .union([z.literal('decoder'), z.array(z.number().nonnegative({ error: 'must be >= 0' })).min(1)], {
+        error: 'must be null, "decoder" or an array of non-negative numbers (one per latent channel)',
+      })
+      .nullable()
+      .default(null),
   })
+  .refine((loss) => !(loss.weighting === 'x0' && loss.snr_gamma !== null), { error: 'snr_gamma and weighting "x0" are two timestep weightings: set one', path: ['weighting'] })
   .prefault({});

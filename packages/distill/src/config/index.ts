@@ -7,6 +7,7 @@ export {
   emaSchema,
   modelSourceSchema,
   optimizerSchema,
+  residualSchema,
   scaleSchema,
   validationSchema,
 } from './common.js';

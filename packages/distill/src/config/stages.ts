@@ -7,6 +7,7 @@ import {
   nonNegative,
   path,
   positiveInt,
+  residualSchema,
   scaleSchema,
 } from './common.js';
 
@@ -58,6 +59,8 @@ export const srConfigSchema = z.strictObject({
   }),
   /** How LR inputs are made from the HR crops. */
   degradation: degradationSchema,
+  /** Residual diffusion: the U-Net works on `z_0 - z_lr` (see {@link residualSchema}). */
+  residual: residualSchema,
   /** The diffusion loss: MSE to the scheduler's target (`v` with the default scheduler), optionally Min-SNR weighted. */
   loss: diffusionLossSchema,
 });
@@ -112,6 +115,8 @@ export const distillConfigSchema = z
       .prefault({}),
     /** How the LR inputs are made: one sample gives the student's (`1/scale`) and the teacher's (`2/scale`). */
     degradation: degradationSchema,
+    /** Residual diffusion: the U-Net works on `z_0 - z_lr` (see {@link residualSchema}). */
+    residual: residualSchema,
     /** The distillation loss: MSE to the teacher's prediction, optionally Min-SNR weighted. */
     loss: diffusionLossSchema,
   })
@@ -146,6 +151,8 @@ export const decoderConfigSchema = z.strictObject({
   }),
   /** How LR inputs are made from the HR crops. */
   degradation: degradationSchema,
+  /** Residual diffusion: the U-Net works on `z_0 - z_lr` (see {@link residualSchema}). */
+  residual: residualSchema,
   /** The decoder objective: L1 between the decoded one-step result and the HR crop. */
   loss: z
     .strictObject({

@@ -34,6 +34,8 @@ export interface DecoderStageOptions {
   readonly trainParameter?: (name: string) => boolean;
   /** Cross-attention context of the U-Net; default the null context. Not disposed. */
   readonly context?: tf.Tensor3D;
+  /** The U-Net was trained for residual diffusion (`YonosPipeline`'s `residual`): `z_lr` is added to its one-step result. Default `false`. */
+  readonly residual?: boolean;
 }
 
 /** One micro-batch of decoder fine-tuning. */
@@ -112,7 +114,8 @@ export function createDecoderStage(options: DecoderStageOptions): Stage<DecoderB
       const zT = tf.mul(ctx.rng.fork('noise').normal(zlr.shape), sigma) as tf.Tensor4D;
       (unet as Partial<Module>).eval?.();
       const out = predictWith(unet, zT, zlr, t, contextFor(unet, n, context));
-      const z0 = scheduler.step(out, t, zT).prevSample as tf.Tensor4D;
+      const step = scheduler.step(out, t, zT).prevSample as tf.Tensor4D;
+      const z0 = options.residual === true ? (tf.add(step, zlr) as tf.Tensor4D) : step;
       return { latent: unscaleLatent(codec, z0), target: toSigned(hr) };
     });
   }

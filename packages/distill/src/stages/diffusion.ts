@@ -4,6 +4,7 @@ import type { StepContext } from '../loop/step.js';
 import { contextFor, encodeLatent, predictWith, toSigned } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';
 import { drawTimesteps, lossWeights } from './noise.js';
+import type { LossWeighting } from './noise.js';
 import type { TrainableDenoiser, TrainingScheduler } from './types.js';
 
 /**
@@ -39,12 +40,19 @@ export interface NoisedLatents {
  * Encodes the HR batch to `z_0` and noises it at random timesteps, drawing from named forks of
  * `rng` (`'latent'`, `'timesteps'`, `'noise'`), so each draw is a function of the step alone.
  * @param hr NHWC `[N, H, W, 3]`, float32 in `[0, 1]`.
+ * @param origin For residual diffusion: subtracted from the encoded latent, so the returned
+ *   `z0` (and everything noised from it) is `z_0 - origin`; usually `z_lr`. Not disposed.
  */
-export function noisedLatents(codec: LatentCodec, scheduler: TrainingScheduler, hr: tf.Tensor4D, rng: Rng, mode: LatentMode): NoisedLatents {
+export function noisedLatents(codec: LatentCodec, scheduler: TrainingScheduler, hr: tf.Tensor4D, rng: Rng, mode: LatentMode, origin?: tf.Tensor4D): NoisedLatents {
   const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps);
   const signed = toSigned(hr);
   try {
-    const z0 = encodeLatent(codec, signed, mode, rng.fork('latent'));
+    const encoded = encodeLatent(codec, signed, mode, rng.fork('latent'));
+    let z0 = encoded;
+    if (origin !== undefined) {
+      z0 = tf.sub(encoded, origin) as tf.Tensor4D;
+      encoded.dispose();
+    }
     return tf.tidy(() => {
       const noise = rng.fork('noise').normal(z0.shape) as tf.Tensor4D;
       const zt = scheduler.addNoise(z0, noise, t) as tf.Tensor4D;
@@ -75,32 +83,36 @@ export function groundTruthTarget(scheduler: TrainingScheduler, latents: NoisedL
 export interface TimestepTensors {
   /** The batch's timesteps as float32 `[N]` (integers in `[0, numTrainTimesteps)`). */
   timesteps: tf.Tensor1D;
-  /** Per-item loss weights, float32 `[N]`: ones, or Min-SNR-gamma weights (see {@link lossWeights}). */
+  /** Per-item loss weights, float32 `[N]`: ones, Min-SNR-gamma or x0 weights (see {@link lossWeights}). */
   weights: tf.Tensor1D;
 }
 
 /** The float32 `[N]` timesteps and loss weights of a batch. Caller owns both. */
-export function timestepTensors(scheduler: TrainingScheduler, t: readonly number[], snrGamma: number | undefined): TimestepTensors {
-  const weights = lossWeights(scheduler, t, snrGamma);
+export function timestepTensors(scheduler: TrainingScheduler, t: readonly number[], snrGamma: number | undefined, weighting: LossWeighting = 'prediction'): TimestepTensors {
+  const weights = lossWeights(scheduler, t, snrGamma, weighting);
   return { timesteps: tf.tensor1d([...t], 'float32'), weights: tf.tensor1d(weights, 'float32') };
 }
 
 /**
- * The diffusion loss of one micro-batch: `mean_i(w_i * mean((f(z_t, z_lr, t) - target)^2))`,
+ * The diffusion loss of one micro-batch: `mean_i(w_i * mean_hwc(u_c * (f(z_t, z_lr, t) - target)^2))`,
  * the denoiser in training mode with dropout re-seeded from the step (`ctx.rng.fork('dropout')`).
  * Runs under the gradient tape. Returns a float32 scalar.
+ * @param channelWeights `u_c`, one per latent channel (see `decoderChannelWeights`); default all 1.
  */
 export function diffusionLoss(
   denoiser: TrainableDenoiser,
   batch: DiffusionBatch,
   ctx: StepContext,
   context: tf.Tensor3D | undefined,
+  channelWeights?: readonly number[],
 ): tf.Scalar {
   (denoiser as Module).train(ctx.rng.fork('dropout'));
   return tf.tidy(() => {
     const ctxTensor = contextFor(denoiser, batch.zt.shape[0], context);
     const pred = predictWith(denoiser, batch.zt, batch.zlr, batch.timesteps, ctxTensor);
-    const perItem = tf.mean(tf.square(tf.sub(pred, batch.target)), [1, 2, 3]);
+    const squared = tf.square(tf.sub(pred, batch.target));
+    const weighted = channelWeights === undefined ? squared : tf.mul(squared, tf.tensor1d([...channelWeights], 'float32'));
+    const perItem = tf.mean(weighted, [1, 2, 3]);
     return tf.mean(tf.mul(perItem, batch.weights)) as tf.Scalar;
   });
 }

@@ -3,9 +3,11 @@ import type { Denoiser, LatentCodec, Module } from '@yonos/core';
 import { TrainingArgumentError } from '../errors.js';
 import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';
+import { checkChannelWeights } from './channel-weights.js';
 import { contextFor, encodeCondition, predictWith, toSigned } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';
-import { diffusionLoss, noisedLatents, timestepTensors } from './diffusion.js';
+import type { LossWeighting } from './noise.js';
+import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DistillationPairFn, HrBatchSource, TrainableDenoiser, TrainingScheduler } from './types.js';
 import type { Stage } from './stage.js';
@@ -28,6 +30,17 @@ export interface DistillStageOptions {
   readonly scale: number;
   /** Min-SNR-gamma weighting of the student's loss; default none. */
   readonly snrGamma?: number;
+  /** Measure the MSE on the prediction (default) or on the implied `x_0` (`'x0'`, see `x0Weights`); `'x0'` excludes `snrGamma`. */
+  readonly weighting?: LossWeighting;
+  /**
+   * Residual diffusion for teacher and student (both trained so): each network works on
+   * `z_0 - z_lr` of its own condition. The two see the same noise; the teacher's prediction is
+   * moved to the student's origin (`target + groundTruthTarget(z_lr_teacher - z_lr_student, noise 0)`,
+   * exact for every prediction type since the targets are linear in `z_0` and the noise).
+   */
+  readonly residual?: boolean;
+  /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
+  readonly channelWeights?: readonly number[];
   /** How `z_0` comes from the HR posterior (default `'sample'`). */
   readonly latentMode?: LatentMode;
   /** Cross-attention context for both networks; default the null context. Not disposed. */
@@ -52,7 +65,9 @@ export interface DistillStageOptions {
  * @throws {@link TrainingArgumentError} for an odd or too small scale, or a teacher whose channels differ from the student's.
  */
 export function createDistillStage(options: DistillStageOptions): Stage<DiffusionBatch> {
-  const { codec, student, teacher, scheduler, data, makePair, scale, snrGamma, context } = options;
+  const { codec, student, teacher, scheduler, data, makePair, scale, snrGamma, context, channelWeights, weighting } = options;
+  if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
+  if (snrGamma !== undefined && weighting === 'x0') throw new TrainingArgumentError('snrGamma and weighting "x0" are two different timestep weightings: choose one.');
   checkScale(scale, 2, 'scale distillation');
   if (scale % 2 !== 0) throw new TrainingArgumentError(`scale distillation: the student's scale must be even (the teacher works at scale / 2), got ${scale}.`);
   if (teacher.inChannels !== student.inChannels || teacher.outChannels !== student.outChannels) {
@@ -73,7 +88,7 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
         hr.dispose();
       }
     },
-    loss: (batch, ctx) => diffusionLoss(student, batch, ctx, context),
+    loss: (batch, ctx) => diffusionLoss(student, batch, ctx, context, channelWeights),
   };
 
   // One tidy scope: everything but the returned batch is freed, also when a step throws.
@@ -82,11 +97,18 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
       const pair = makePair(hr, scale, ctx.rng.fork('degrade'));
       const zlrStudent = encodeCondition(codec, toSigned(pair.studentUp));
       const zlrTeacher = encodeCondition(codec, toSigned(pair.teacherUp));
-      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode);
-      const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma);
+      const residual = options.residual === true;
+      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, residual ? zlrTeacher : undefined);
+      const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
       (teacher as Partial<Module>).eval?.();
-      const target = predictWith(teacher, latents.zt, zlrTeacher, timesteps, contextFor(teacher, hr.shape[0], context));
-      return { zt: latents.zt, zlr: zlrStudent, target, timesteps, weights };
+      const teacherOut = predictWith(teacher, latents.zt, zlrTeacher, timesteps, contextFor(teacher, hr.shape[0], context));
+      if (!residual) return { zt: latents.zt, zlr: zlrStudent, target: teacherOut, timesteps, weights };
+      // The student's residual is z_0 - z_lr_student = (teacher's residual) + shift, noised with the same noise.
+      const shift = tf.sub(zlrTeacher, zlrStudent) as tf.Tensor4D;
+      const zt = scheduler.addNoise(tf.add(latents.z0, shift) as tf.Tensor4D, latents.noise, latents.t) as tf.Tensor4D;
+      const moved = groundTruthTarget(scheduler, { z0: shift, noise: tf.zerosLike(shift), zt, t: latents.t });
+      const target = tf.add(teacherOut, moved) as tf.Tensor4D;
+      return { zt, zlr: zlrStudent, target, timesteps, weights };
     });
   }
 

@@ -11,9 +11,12 @@ export type {
 export type { Stage, StageName } from './stage.js';
 export { contextFor, encodeCondition, encodeLatent, predictWith, toSigned, unscaleLatent, upsampleLr } from './conditioning.js';
 export type { LatentMode } from './conditioning.js';
-export { drawTimesteps, lossWeights, minSnrWeights, snrAt } from './noise.js';
+export { drawTimesteps, lossWeights, minSnrWeights, snrAt, x0Weights } from './noise.js';
+export type { LossWeighting } from './noise.js';
 export { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 export type { DiffusionBatch, NoisedLatents, TimestepTensors } from './diffusion.js';
+export { checkChannelWeights, decoderChannelWeights } from './channel-weights.js';
+export type { DecoderChannelWeightsOptions } from './channel-weights.js';
 export { createVaeStage } from './vae-stage.js';
 export type { VaeBatch, VaeStageOptions } from './vae-stage.js';
 export { createSrStage } from './sr-stage.js';

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Degradation, LatentCodec } from '@yonos/core';
 import type { StepContext, TrainTask } from '../loop/step.js';
+import { TrainingArgumentError } from '../errors.js';
 import { checkScale } from './checks.js';
+import { checkChannelWeights } from './channel-weights.js';
 import { encodeCondition, upsampleLr } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';
+import type { LossWeighting } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { HrBatchSource, TrainableDenoiser, TrainingScheduler } from './types.js';
@@ -25,6 +28,12 @@ export interface SrStageOptions {
   readonly scale: number;
   /** Min-SNR-gamma weighting (5 is usual); default none (plain MSE). */
   readonly snrGamma?: number;
+  /** Measure the MSE on the prediction (default) or on the implied `x_0` (`'x0'`, see `x0Weights`); `'x0'` excludes `snrGamma`. */
+  readonly weighting?: LossWeighting;
+  /** Residual diffusion (`YonosPipeline`'s `residual`): the U-Net learns `z_0 - z_lr` instead of `z_0`. Default `false`. */
+  readonly residual?: boolean;
+  /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
+  readonly channelWeights?: readonly number[];
   /** How `z_0` comes from the HR posterior (default `'sample'`, as diffusers trains). */
   readonly latentMode?: LatentMode;
   /** Cross-attention context `[1 or N, L, D]`; default the pipeline's null context (zeros `[N, 1, D]`). Not disposed. */
@@ -42,7 +51,9 @@ export interface SrStageOptions {
  * @throws {@link TrainingArgumentError} for a bad scale.
  */
 export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
-  const { codec, unet, scheduler, data, degradation, scale, snrGamma, context } = options;
+  const { codec, unet, scheduler, data, degradation, scale, snrGamma, context, channelWeights, weighting } = options;
+  if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
+  if (snrGamma !== undefined && weighting === 'x0') throw new TrainingArgumentError('snrGamma and weighting "x0" are two different timestep weightings: choose one.');
   checkScale(scale, 1, 'direct SR');
   const mode = options.latentMode ?? 'sample';
   const task: TrainTask<DiffusionBatch> = {
@@ -54,7 +65,7 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
         hr.dispose();
       }
     },
-    loss: (batch, ctx) => diffusionLoss(unet, batch, ctx, context),
+    loss: (batch, ctx) => diffusionLoss(unet, batch, ctx, context, channelWeights),
   };
 
   // One tidy scope: everything but the returned batch is freed, also when a step throws.
@@ -63,8 +74,8 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
       const [, h, w] = hr.shape;
       const lr = degradation.degrade(hr, scale, ctx.rng.fork('degrade'));
       const zlr = encodeCondition(codec, upsampleLr(lr, h, w));
-      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode);
-      const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma);
+      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, options.residual === true ? zlr : undefined);
+      const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
       const target = groundTruthTarget(scheduler, latents);
       return { zt: latents.zt, zlr, target, timesteps, weights };
     });

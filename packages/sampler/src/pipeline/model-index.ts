@@ -29,6 +29,8 @@ export interface YonosModelIndex {
   readonly scale_factor: number;
   /** Latent sizes must be multiples of this (optional; inferred from the U-Net config otherwise). */
   readonly latent_multiple?: number;
+  /** `true` when the denoiser works on `z_0 - z_lr` (residual diffusion); absent or `false` otherwise. */
+  readonly residual?: boolean;
   /** A safetensors file at the folder root holding the cross-attention context (tensor `context`, `[1, L, D]`). */
   readonly context?: string;
   /** Library and class of the scheduler in `scheduler/` (e.g. `['@yonos/sampler', 'DDIMScheduler']`). */
@@ -74,6 +76,10 @@ export function parseModelIndex(text: string, where: string): YonosModelIndex {
   const multiple = index['latent_multiple'];
   if (multiple !== undefined && !(Number.isInteger(multiple) && (multiple as number) >= 1)) {
     throw new PretrainedError(`${where}/${MODEL_INDEX_NAME}: "latent_multiple" must be a positive integer, got ${JSON.stringify(multiple)}.`);
+  }
+  const residual = index['residual'];
+  if (residual !== undefined && typeof residual !== 'boolean') {
+    throw new PretrainedError(`${where}/${MODEL_INDEX_NAME}: "residual" must be true or false, got ${JSON.stringify(residual)}.`);
   }
   const context = index['context'];
   if (context !== undefined && context !== null && (typeof context !== 'string' || context.includes('..'))) {

@@ -20,6 +20,14 @@ export interface YonosPipelineComponents {
    */
   readonly latentMultiple?: number;
   /**
+   * Residual diffusion: the denoiser was trained on `z_0 - z_lr` (what the bicubic upsample
+   * lacks) rather than on `z_0`, so the pipeline adds `z_lr` to the denoised latent before
+   * decoding. A freshly initialized model then starts at the bicubic result instead of noise,
+   * which is what lets small models trained briefly beat the bicubic. Default `false`
+   * (YONOS-SR as published).
+   */
+  readonly residual?: boolean;
+  /**
    * Cross-attention context `[1 or N, L, crossAttentionDim]` for denoisers that have
    * cross-attention (a learned or fixed embedding of a text-free model). Default: zeros
    * `[N, 1, crossAttentionDim]`, the "null context". The pipeline keeps its own copy.

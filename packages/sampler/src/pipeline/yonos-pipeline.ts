@@ -71,6 +71,7 @@ function inferLatentMultiple(unet: Denoiser): number {
  * 2. `z_T` is seeded standard-normal noise (or the caller's `latents`).
  * 3. At each timestep the denoiser sees `concat(z_t, z_lr)` on channels (with a null context
  *    when it has cross-attention), and `scheduler.step` moves on.
+ *    With `residual` the diffusion runs on `z_0 - z_lr`, and `z_lr` is added back here.
  * 4. `decode(z_0 / scalingFactor + shiftFactor)` is cropped to `ceil(side * scale)` and clamped to `[-1, 1]`.
  *
  * Large images are tiled (overlapping, feathered U-Net tiles in latent space; diffusers-style
@@ -96,6 +97,8 @@ export class YonosPipeline {
   readonly scaleFactor: number;
   /** Latent sides are padded to multiples of this for the denoiser. */
   readonly latentMultiple: number;
+  /** Whether the denoiser works on `z_0 - z_lr` (see {@link YonosPipelineComponents.residual}). */
+  readonly residual: boolean;
   #context: tf.Tensor3D | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -112,6 +115,7 @@ export class YonosPipeline {
     checkPositive(this.scaleFactor, 'scaleFactor');
     this.latentMultiple = components.latentMultiple ?? inferLatentMultiple(this.unet);
     checkPositiveInteger(this.latentMultiple, 'latentMultiple');
+    this.residual = components.residual ?? false;
     if (components.context !== undefined) {
       this.#checkContext(components.context, 1);
       this.#context = tf.keep(tf.clone(components.context));
@@ -163,6 +167,7 @@ export class YonosPipeline {
         scheduler: parts['scheduler'] as NoiseScheduler,
         scaleFactor: options.scaleFactor ?? index.scale_factor,
         ...(index.latent_multiple !== undefined ? { latentMultiple: index.latent_multiple } : {}),
+        ...(index.residual !== undefined ? { residual: index.residual } : {}),
         ...(context !== undefined ? { context } : {}),
       });
     } catch (error) {
@@ -193,6 +198,7 @@ export class YonosPipeline {
       _diffusers_version: DIFFUSERS_VERSION,
       scale_factor: this.scaleFactor,
       latent_multiple: this.latentMultiple,
+      ...(this.residual ? { residual: true } : {}),
       ...(this.#context !== undefined ? { context: CONTEXT_FILE } : {}),
       ...specs,
     };
@@ -415,6 +421,11 @@ export class YonosPipeline {
         ...(onProgress !== undefined ? { onProgress } : {}),
         ...(signal !== undefined ? { signal } : {}),
       });
+      if (this.residual) {
+        const shifted = tf.add(z0, cond) as tf.Tensor4D;
+        z0.dispose();
+        z0 = shifted;
+      }
       tf.dispose([zT, condition, ...(context !== undefined ? [context] : [])]);
 
       latent = tf.tidy(() => tf.add(tf.div(z0!, this.vae.scalingFactor), this.vae.shiftFactor) as tf.Tensor4D);

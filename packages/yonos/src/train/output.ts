@@ -8,9 +8,15 @@ import { YonosPipeline } from '@yonos/sampler';
  */
 export async function writePipelineFolder(
   dir: string,
-  parts: { readonly vae: LatentCodec; readonly unet: Denoiser; readonly scheduler: NoiseScheduler; readonly scale: number },
+  parts: { readonly vae: LatentCodec; readonly unet: Denoiser; readonly scheduler: NoiseScheduler; readonly scale: number; readonly residual?: boolean },
 ): Promise<void> {
-  const pipeline = new YonosPipeline({ vae: parts.vae, unet: parts.unet, scheduler: parts.scheduler, scaleFactor: parts.scale });
+  const pipeline = new YonosPipeline({
+    vae: parts.vae,
+    unet: parts.unet,
+    scheduler: parts.scheduler,
+    scaleFactor: parts.scale,
+    ...(parts.residual === true ? { residual: true } : {}),
+  });
   try {
     await pipeline.savePretrained(dir);
   } finally {

@@ -19,7 +19,7 @@ export interface PipelineStageRun extends Omit<RunSpecifics, 'extra' | 'validate
   /** Folder the finished model is written to. */
   readonly output: string;
   /** What the pipeline folder is made of. */
-  readonly models: { readonly vae: LatentCodec; readonly unet: Denoiser; readonly scheduler: NoiseScheduler };
+  readonly models: { readonly vae: LatentCodec; readonly unet: Denoiser; readonly scheduler: NoiseScheduler; readonly residual?: boolean };
 }
 
 /**

@@ -5,6 +5,7 @@ import { openTrainBatches } from './data.js';
 import { createDegradation } from './degradation.js';
 import { loadPipelineModels } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
+import { checkResidualMatches } from './residual-check.js';
 import { resolveResume } from './resume.js';
 import { runToPipelineFolder } from './run-to-pipeline.js';
 import { openValidationFolder, superResolutionValidator } from './validation.js';
@@ -15,6 +16,7 @@ import { openValidationFolder, superResolutionValidator } from './validation.js'
  * and scheduler) to `output`.
  */
 export async function trainDecoder(config: DecoderTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary> {
+  await checkResidualMatches(config.models.unet, config.residual, 'models.unet');
   const root = createRng(config.seed);
   const label = `decoder x${config.scale}`;
   const models = await loadPipelineModels(config, root);
@@ -43,6 +45,7 @@ export async function trainDecoder(config: DecoderTrainConfig, options: TrainRun
             unet,
             scheduler,
             samplesRoot: config.checkpoint.dir,
+            residual: config.residual,
             emaModule: vae,
           })
         : undefined;
@@ -57,7 +60,7 @@ export async function trainDecoder(config: DecoderTrainConfig, options: TrainRun
         output: config.output,
         resume,
         rng: root.fork('train'),
-        models: { vae, unet, scheduler },
+        models: { vae, unet, scheduler, residual: config.residual },
         ...(validate !== undefined ? { validate } : {}),
       },
       options,

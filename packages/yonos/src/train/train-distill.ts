@@ -7,12 +7,14 @@ import type { DistillTrainConfig, ModelSource } from '@yonos/distill';
 import { makeDistillationPair } from '@yonos/degrade';
 import type { DDIMScheduler } from '@yonos/sampler';
 import { openTrainBatches } from './data.js';
+import { resolveChannelWeights } from './channel-weights.js';
 import { createDegradation } from './degradation.js';
 import { TrainSetupError } from './errors.js';
 import { checkCompatible, cloneUnet, loadScheduler, loadUnet, loadVae } from './models.js';
 import type { TrainVae } from './models.js';
 import type { TrainUnet } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
+import { checkResidualMatches } from './residual-check.js';
 import { resolveResume, resumeFlagFor } from './resume.js';
 import { runToPipelineFolder } from './run-to-pipeline.js';
 import { trainSr } from './train-sr.js';
@@ -72,6 +74,7 @@ async function fromTeacher(given: ModelSource | undefined, teacher: ModelSource,
 export async function trainDistill(config: DistillTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary[]> {
   const summaries: TrainedModelSummary[] = [];
   const teacherSource = await teacherFolder(config, options, summaries);
+  await checkResidualMatches(teacherSource, config.residual, 'teacher');
   const root = createRng(config.seed);
   const vaeSource = (await fromTeacher(config.models.vae, teacherSource, 'vae'))!;
   const vae: TrainVae = await loadVae(vaeSource, 'models.vae', root.fork('init:vae'));
@@ -92,6 +95,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
       student = cloneUnet(teacher);
       teacher.freeze().eval();
       const data = await openTrainBatches(config.data, linkRng.fork('data'), (l) => options.reporter.log(l));
+      const channelWeights = await resolveChannelWeights(config.loss.channel_weights, vae, data, linkRng, (l) => options.reporter.log(l));
       const stage = createDistillStage({
         codec: vae,
         student,
@@ -102,10 +106,13 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
         scale: link.scale,
         ...(config.loss.snr_gamma !== null ? { snrGamma: config.loss.snr_gamma } : {}),
         latentMode: config.loss.latent,
+        weighting: config.loss.weighting,
+        residual: config.residual,
+        ...(channelWeights !== undefined ? { channelWeights } : {}),
       });
       const validate =
         heldOut !== undefined
-          ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: link.scale, vae, unet: student, scheduler, samplesRoot: dir })
+          ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: link.scale, vae, unet: student, scheduler, samplesRoot: dir, residual: config.residual })
           : undefined;
       const summary = await runToPipelineFolder(
         stage,
@@ -119,7 +126,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
           output: join(config.output, `x${link.scale}`),
           resume,
           rng: linkRng.fork('train'),
-          models: { vae, unet: student, scheduler },
+          models: { vae, unet: student, scheduler, residual: config.residual },
           ...(link.lr !== undefined ? { lr: link.lr } : {}),
           ...(validate !== undefined ? { validate } : {}),
         },

@@ -2,6 +2,7 @@ import { createRng } from '@yonos/core';
 import { createSrStage } from '@yonos/distill';
 import type { SrTrainConfig } from '@yonos/distill';
 import { openTrainBatches } from './data.js';
+import { resolveChannelWeights } from './channel-weights.js';
 import { createDegradation } from './degradation.js';
 import { loadPipelineModels } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
@@ -24,6 +25,7 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
     const resume = await resolveResume(config.checkpoint.dir, options.resume, { stage: 'sr', scale: config.scale });
     const data = await openTrainBatches(config.data, root.fork('data'), (l) => options.reporter.log(l));
     const heldOut = await openValidationFolder(config.data.validation, config.validation);
+    const channelWeights = await resolveChannelWeights(config.loss.channel_weights, vae, data, root, (l) => options.reporter.log(l));
     const stage = createSrStage({
       codec: vae,
       unet,
@@ -33,10 +35,13 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
       scale: config.scale,
       ...(config.loss.snr_gamma !== null ? { snrGamma: config.loss.snr_gamma } : {}),
       latentMode: config.loss.latent,
+      residual: config.residual,
+      weighting: config.loss.weighting,
+      ...(channelWeights !== undefined ? { channelWeights } : {}),
     });
     const validate =
       heldOut !== undefined
-        ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: config.scale, vae, unet, scheduler, samplesRoot: config.checkpoint.dir })
+        ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: config.scale, vae, unet, scheduler, samplesRoot: config.checkpoint.dir, residual: config.residual })
         : undefined;
     return await runToPipelineFolder(
       stage,
@@ -49,7 +54,7 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
         output: config.output,
         resume,
         rng: root.fork('train'),
-        models: { vae, unet, scheduler },
+        models: { vae, unet, scheduler, residual: config.residual },
         ...(validate !== undefined ? { validate } : {}),
       },
       options,

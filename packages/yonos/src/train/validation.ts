@@ -40,10 +40,12 @@ export function superResolutionValidator(args: {
   readonly samplesRoot: string;
   /** The model the EMA averages (default the U-Net). */
   readonly emaModule?: Module;
+  /** The U-Net works on `z_0 - z_lr` (residual diffusion). */
+  readonly residual?: boolean;
 }): Validate {
   const { dataset, validation, scale, vae, unet, scheduler, samplesRoot } = args;
   return async ({ step, ema }) => {
-    const pipeline = new YonosPipeline({ vae, unet, scheduler, scaleFactor: scale });
+    const pipeline = new YonosPipeline({ vae, unet, scheduler, scaleFactor: scale, residual: args.residual === true });
     const run = async (): Promise<Record<string, number>> => {
       evalMode(vae, unet);
       const r = await validateSuperResolution({
