@@ -44,11 +44,27 @@ async function withKey<T>(key: string, build: () => Promise<T> | T): Promise<T> 
   }
 }
 
-function vaeClassOf(config: ModelConfig, key: string): typeof AutoencoderKL | typeof AutoencoderTiny {
-  const name = config['_class_name'] ?? 'AutoencoderKL';
-  if (name === 'AutoencoderKL') return AutoencoderKL;
-  if (name === 'AutoencoderTiny') return AutoencoderTiny;
-  throw new TrainSetupError(`${key}: _class_name ${JSON.stringify(name)} is not a VAE YONOS trains; use "AutoencoderKL" or "AutoencoderTiny".`);
+/** The classes `yonos train` builds, by the `_class_name` a diffusers config gives; the first is the default. */
+const VAE_CLASSES = { AutoencoderKL, AutoencoderTiny } as const;
+const UNET_CLASSES = { UNet2DConditionModel, UNet2DModel } as const;
+
+/** The class a config's `_class_name` names in `table` (its first entry when the config has none). */
+function classFor<T extends Record<string, unknown>>(table: T, config: ModelConfig, what: string, key: string): T[keyof T] {
+  const names = Object.keys(table);
+  const name = config['_class_name'] ?? names[0]!;
+  if (typeof name === 'string' && Object.hasOwn(table, name)) return table[name as keyof T];
+  throw new TrainSetupError(`${key}: _class_name ${JSON.stringify(name)} is not a ${what} YONOS trains; use ${names.map((n) => JSON.stringify(n)).join(' or ')}.`);
+}
+
+/**
+ * A new model of the same class and config (with `overrides`) holding a copy of `model`'s
+ * weights (a distillation student, a VAE with a fitted `scaling_factor`). The caller disposes it.
+ */
+export function cloneModel<M extends TrainVae | TrainUnet>(model: M, overrides: ModelConfig = {}): M {
+  const cls = model.constructor as unknown as { fromConfig(config: ModelConfig): M };
+  const copy = cls.fromConfig({ ...model.config, ...overrides });
+  copy.loadStateDict(model.stateDict({ layout: 'native' }), { layout: 'native' });
+  return copy;
 }
 
 /** Rejects an `init` scheme the model's class does not have (only `AutoencoderTiny` has `"pooling"`). */
@@ -69,37 +85,19 @@ function checkInitScheme(source: ModelSource, className: string, key: string): v
 export function loadVae(source: ModelSource, key: string, rng: Rng): Promise<TrainVae> {
   return withKey(key, async () => {
     if (source.config !== undefined) {
-      const cls = vaeClassOf(source.config, key);
+      const cls = classFor(VAE_CLASSES, source.config, 'VAE', key);
       checkInitScheme(source, cls.className, key);
       if (cls === AutoencoderTiny) return AutoencoderTiny.fromConfig(source.config).initialize(rng, { scheme: source.init ?? 'default' });
       return AutoencoderKL.fromConfig(source.config).initialize(rng);
     }
     const subfolder = await subfolderFor(source, 'vae');
     const config = await readModelConfig(source.pretrained!, subfolder);
-    const cls = vaeClassOf(config, key);
+    const cls = classFor(VAE_CLASSES, config, 'VAE', key);
     return cls.fromPretrained(source.pretrained!, {
       ...(subfolder !== undefined ? { subfolder } : {}),
       ...(source.variant !== undefined ? { variant: source.variant } : {}),
     });
   });
-}
-
-/**
- * A new VAE of the same class and config (with `overrides`) holding a copy of `vae`'s weights.
- * The caller disposes it.
- */
-export function cloneVae(vae: TrainVae, overrides: ModelConfig = {}): TrainVae {
-  const config = { ...vae.config, ...overrides };
-  const copy = vae instanceof AutoencoderTiny ? AutoencoderTiny.fromConfig(config) : AutoencoderKL.fromConfig(config);
-  copy.loadStateDict(vae.stateDict({ layout: 'native' }), { layout: 'native' });
-  return copy;
-}
-
-function unetClassOf(config: ModelConfig, key: string): typeof UNet2DConditionModel | typeof UNet2DModel {
-  const name = config['_class_name'] ?? 'UNet2DConditionModel';
-  if (name === 'UNet2DConditionModel') return UNet2DConditionModel;
-  if (name === 'UNet2DModel') return UNet2DModel;
-  throw new TrainSetupError(`${key}: _class_name ${JSON.stringify(name)} is not a U-Net YONOS trains; use "UNet2DConditionModel" or "UNet2DModel".`);
 }
 
 /**
@@ -110,13 +108,13 @@ function unetClassOf(config: ModelConfig, key: string): typeof UNet2DConditionMo
 export function loadUnet(source: ModelSource, key: string, rng: Rng): Promise<TrainUnet> {
   return withKey(key, async () => {
     if (source.config !== undefined) {
-      const cls = unetClassOf(source.config, key);
+      const cls = classFor(UNET_CLASSES, source.config, 'U-Net', key);
       checkInitScheme(source, cls.className, key);
       return cls.fromConfig(source.config).initialize(rng);
     }
     const subfolder = await subfolderFor(source, 'unet');
     const config = await readModelConfig(source.pretrained!, subfolder);
-    const cls = unetClassOf(config, key);
+    const cls = classFor(UNET_CLASSES, config, 'U-Net', key);
     return cls.fromPretrained(source.pretrained!, {
       ...(subfolder !== undefined ? { subfolder } : {}),
       ...(source.variant !== undefined ? { variant: source.variant } : {}),
@@ -143,14 +141,6 @@ export function loadScheduler(source: ModelSource | undefined, key: string): Pro
     }
     return DDIMScheduler.fromConfig(parsed);
   });
-}
-
-/** A new U-Net of the same class and config holding a copy of `unet`'s weights (a distillation student). */
-export function cloneUnet(unet: TrainUnet): TrainUnet {
-  const cls = unet instanceof UNet2DModel ? UNet2DModel : UNet2DConditionModel;
-  const copy = cls.fromConfig(unet.config);
-  copy.loadStateDict(unet.stateDict({ layout: 'native' }), { layout: 'native' });
-  return copy;
 }
 
 /**

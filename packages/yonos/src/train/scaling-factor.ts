@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@yonos/core';
 import type { HrBatchSource } from '@yonos/distill';
 import { toSigned } from '@yonos/distill';
-import { cloneVae } from './models.js';
+import { cloneModel } from './models.js';
 import type { TrainVae } from './models.js';
 
 /**
@@ -40,5 +40,5 @@ export async function measureScalingFactor(vae: TrainVae, data: HrBatchSource, c
 
 /** A copy of `vae` (same weights) whose config says `scaling_factor: scalingFactor`. The caller disposes it. */
 export function withScalingFactor(vae: TrainVae, scalingFactor: number): TrainVae {
-  return cloneVae(vae, { scaling_factor: scalingFactor });
+  return cloneModel(vae, { scaling_factor: scalingFactor });
 }

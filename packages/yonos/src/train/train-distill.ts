@@ -10,7 +10,7 @@ import { openTrainBatches } from './data.js';
 import { resolveChannelWeights } from './channel-weights.js';
 import { createDegradation } from './degradation.js';
 import { TrainSetupError } from './errors.js';
-import { checkCompatible, cloneUnet, loadScheduler, loadUnet, loadVae } from './models.js';
+import { checkCompatible, cloneModel, loadScheduler, loadUnet, loadVae } from './models.js';
 import type { TrainVae } from './models.js';
 import type { TrainUnet } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
@@ -92,7 +92,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
       const dir = join(config.checkpoint.dir, `x${link.scale}`);
       const resume = await resolveResume(dir, resumeFlagFor(dir, options.resume), { stage: 'distill', scale: link.scale });
       const linkRng: Rng = root.fork(`x${link.scale}`);
-      student = cloneUnet(teacher);
+      student = cloneModel(teacher);
       teacher.freeze().eval();
       const data = await openTrainBatches(config.data, linkRng.fork('data'), (l) => options.reporter.log(l));
       const channelWeights = await resolveChannelWeights(config.loss.channel_weights, vae, data, linkRng, (l) => options.reporter.log(l));
