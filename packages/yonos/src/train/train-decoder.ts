@@ -34,6 +34,7 @@ export async function trainDecoder(config: DecoderTrainConfig, options: TrainRun
       degradation: createDegradation(config.degradation),
       scale: config.scale,
       l1Weight: config.loss.l1_weight,
+      residual: config.residual,
     });
     const validate =
       heldOut !== undefined
