@@ -99,6 +99,29 @@ describe('YonosPipeline.savePretrained / fromPretrained', () => {
     plain.dispose();
   });
 
+  it('saves float16 weights under the default file names when asked; they load back within float16 precision', async () => {
+    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser(), scaleFactor: 2 });
+    const folder = join(dir, 'f16');
+    await pipe.savePretrained(folder, { dtype: 'F16' });
+    for (const sub of ['unet', 'vae']) {
+      const bytes = readFileSync(join(folder, sub, 'diffusion_pytorch_model.safetensors'));
+      const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')) as Record<string, { dtype?: string }>;
+      const dtypes = new Set(Object.entries(header).filter(([k]) => k !== '__metadata__').map(([, v]) => v.dtype));
+      expect([...dtypes]).toEqual(['F16']);
+    }
+    const loaded = await YonosPipeline.fromPretrained(folder);
+    const lr = testImage(1, 8, 8);
+    const a = await pipe.run(lr, { seed: 4 });
+    const b = await loaded.run(lr, { seed: 4 });
+    const d = await maxDiff(a, b);
+    console.info(`float16 folder vs float32 pipeline: max |diff| ${d.toExponential(2)}`);
+    expect(d).toBeGreaterThan(0);
+    expect(d).toBeLessThan(1e-2);
+    tf.dispose([lr, a, b]);
+    loaded.dispose();
+    pipe.dispose();
+  });
+
   it('takes caller components and a scale override instead of the folder entries', async () => {
     const { pipe, folder } = await savedPipeline('override');
     rewriteIndex(folder, { vae: ['@yonos/not-installed', 'Nope'] });

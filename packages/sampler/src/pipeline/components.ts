@@ -78,7 +78,12 @@ export async function loadComponent(
  * `savePretrained` when they have one, else core's `savePretrained`.
  * @throws PretrainedError if the component's class was never registered, or cannot be saved.
  */
-export async function saveComponent(store: WritableModelStore, subfolder: string, component: object): Promise<ComponentSpec> {
+export async function saveComponent(
+  store: WritableModelStore,
+  subfolder: string,
+  component: object,
+  options: Pick<SavePretrainedOptions, 'dtype'> = {},
+): Promise<ComponentSpec> {
   const entry = findPretrainedClassOf(component);
   if (entry === undefined) {
     throw new PretrainedError(
@@ -89,9 +94,9 @@ export async function saveComponent(store: WritableModelStore, subfolder: string
   if (entry.kind === 'scheduler') {
     await store.writeText(joinStorePath(subfolder, entry.configName), schedulerConfigText(entry, component));
   } else if (typeof (component as Partial<SavesItself>).savePretrained === 'function') {
-    await (component as SavesItself).savePretrained(store, { subfolder });
+    await (component as SavesItself).savePretrained(store, { subfolder, ...options });
   } else if (component instanceof Module && typeof (component as { config?: unknown }).config === 'object') {
-    await savePretrained(component as PretrainedModel, store, { subfolder });
+    await savePretrained(component as PretrainedModel, store, { subfolder, ...options });
   } else {
     throw new PretrainedError(
       `cannot save the ${subfolder} (${entry.className}): it has neither savePretrained() nor a config and parameters to save.`,

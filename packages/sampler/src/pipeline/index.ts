@@ -8,6 +8,7 @@ export type {
   YonosFromPretrainedOptions,
   YonosPipelineComponents,
   YonosRunOptions,
+  YonosSavePretrainedOptions,
   YonosTileOptions,
   YonosTiling,
 } from './options.js';

@@ -116,3 +116,9 @@ export interface YonosTiling {
   /** Tiles per U-Net step; 1 when untiled. */
   readonly latentTiles: number;
 }
+
+/** Options of `YonosPipeline.savePretrained`. */
+export interface YonosSavePretrainedOptions {
+  /** Float type of the stored weights: `'F32'` (default) or `'F16'`. */
+  readonly dtype?: 'F32' | 'F16';
+}

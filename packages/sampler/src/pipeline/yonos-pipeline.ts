@@ -34,6 +34,7 @@ import type {
   YonosFromPretrainedOptions,
   YonosPipelineComponents,
   YonosRunOptions,
+  YonosSavePretrainedOptions,
   YonosTileOptions,
   YonosTiling,
 } from './options.js';
@@ -183,14 +184,17 @@ export class YonosPipeline {
    * layout) reads: each component in its subfolder, a custom context in `context.safetensors`,
    * and `model_index.json` last, so a folder with an index is complete.
    * @param location A directory (Node) or a `WritableModelStore`.
+   * @param options `dtype: 'F16'` stores the weights as float16 under the default file names
+   *   (half the size, as diffusers writes a pipeline moved to float16); they load back as float32.
    * @throws PretrainedError if a component's class is not registered or cannot be saved.
    */
-  async savePretrained(location: ModelLocation): Promise<void> {
+  async savePretrained(location: ModelLocation, options: YonosSavePretrainedOptions = {}): Promise<void> {
     const store = await openWritableModelStore(location);
+    const weights = options.dtype !== undefined ? { dtype: options.dtype } : {};
     const specs = {
       scheduler: await saveComponent(store, 'scheduler', this.scheduler),
-      unet: await saveComponent(store, 'unet', this.unet),
-      vae: await saveComponent(store, 'vae', this.vae),
+      unet: await saveComponent(store, 'unet', this.unet, weights),
+      vae: await saveComponent(store, 'vae', this.vae, weights),
     };
     if (this.#context !== undefined) await writeContext(store, CONTEXT_FILE, this.#context);
     const index: YonosModelIndex = {
