@@ -224,6 +224,11 @@ export const diffusionLossSchema = z
      * `x_0` estimate errs, which is what one-step inference returns). `"x0"` excludes `snr_gamma`.
      */
     weighting: z.literal(['prediction', 'x0'], { error: 'must be "prediction" or "x0"' }).default('prediction'),
+    /**
+     * `[first, last]`: train on these timesteps only (inclusive; default all). `[999, 999]` trains
+     * just the one timestep one-step inference uses (with the default 1000-step schedule).
+     */
+    timestep_range: z.tuple([z.int().min(0), z.int().min(0)]).nullable().default(null),
     /** `z_0` from a posterior draw (`sample`, as diffusers trains) or its `mean`. */
     latent: z.literal(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
     /**

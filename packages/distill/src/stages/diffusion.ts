@@ -42,9 +42,18 @@ export interface NoisedLatents {
  * @param hr NHWC `[N, H, W, 3]`, float32 in `[0, 1]`.
  * @param origin For residual diffusion: subtracted from the encoded latent, so the returned
  *   `z0` (and everything noised from it) is `z_0 - origin`; usually `z_lr`. Not disposed.
+ * @param timestepRange Draw timesteps from `[first, last]` only (see {@link drawTimesteps}).
  */
-export function noisedLatents(codec: LatentCodec, scheduler: TrainingScheduler, hr: tf.Tensor4D, rng: Rng, mode: LatentMode, origin?: tf.Tensor4D): NoisedLatents {
-  const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps);
+export function noisedLatents(
+  codec: LatentCodec,
+  scheduler: TrainingScheduler,
+  hr: tf.Tensor4D,
+  rng: Rng,
+  mode: LatentMode,
+  origin?: tf.Tensor4D,
+  timestepRange?: readonly [number, number],
+): NoisedLatents {
+  const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps, timestepRange);
   const signed = toSigned(hr);
   try {
     const encoded = encodeLatent(codec, signed, mode, rng.fork('latent'));

@@ -4,11 +4,18 @@ import type { TrainingScheduler } from './types.js';
 
 /**
  * Training timesteps, one per batch item, uniform over `[0, numTrainTimesteps)` as diffusers'
- * training scripts draw them. Host-side draws from `rng`, so the same seed gives the same
- * timesteps on every backend.
+ * training scripts draw them, or over `range` (inclusive). Host-side draws from `rng`, so the
+ * same seed gives the same timesteps on every backend.
+ * @param range `[first, last]`, integers with `0 <= first <= last < numTrainTimesteps`; `[T-1, T-1]`
+ *   trains only the timestep one-step inference uses.
+ * @throws {@link TrainingArgumentError} for a range outside the schedule.
  */
-export function drawTimesteps(rng: Rng, batch: number, numTrainTimesteps: number): number[] {
-  return Array.from({ length: batch }, () => rng.nextInt(0, numTrainTimesteps - 1));
+export function drawTimesteps(rng: Rng, batch: number, numTrainTimesteps: number, range?: readonly [number, number]): number[] {
+  const [first, last] = range ?? [0, numTrainTimesteps - 1];
+  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first || last >= numTrainTimesteps) {
+    throw new TrainingArgumentError(`timestep range [${first}, ${last}] must be integers with 0 <= first <= last < ${numTrainTimesteps}.`);
+  }
+  return Array.from({ length: batch }, () => rng.nextInt(first, last));
 }
 
 /** `alpha_bar_t / (1 - alpha_bar_t)`: the signal-to-noise ratio of timestep `t`. */

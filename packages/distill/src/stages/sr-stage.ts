@@ -32,6 +32,8 @@ export interface SrStageOptions {
   readonly weighting?: LossWeighting;
   /** Residual diffusion (`YonosPipeline`'s `residual`): the U-Net learns `z_0 - z_lr` instead of `z_0`. Default `false`. */
   readonly residual?: boolean;
+  /** Train on timesteps in `[first, last]` only (default all): `[T-1, T-1]` trains just what one-step inference uses. */
+  readonly timestepRange?: readonly [number, number];
   /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
   readonly channelWeights?: readonly number[];
   /** How `z_0` comes from the HR posterior (default `'sample'`, as diffusers trains). */
@@ -74,7 +76,7 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
       const [, h, w] = hr.shape;
       const lr = degradation.degrade(hr, scale, ctx.rng.fork('degrade'));
       const zlr = encodeCondition(codec, upsampleLr(lr, h, w));
-      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, options.residual === true ? zlr : undefined);
+      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, options.residual === true ? zlr : undefined, options.timestepRange);
       const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
       const target = groundTruthTarget(scheduler, latents);
       return { zt: latents.zt, zlr, target, timesteps, weights };

@@ -107,6 +107,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
         ...(config.loss.snr_gamma !== null ? { snrGamma: config.loss.snr_gamma } : {}),
         latentMode: config.loss.latent,
         weighting: config.loss.weighting,
+        ...(config.loss.timestep_range !== null ? { timestepRange: config.loss.timestep_range } : {}),
         residual: config.residual,
         ...(channelWeights !== undefined ? { channelWeights } : {}),
       });

@@ -1,11 +1,11 @@
-// Per-latent-channel loss weights: measured from a decoder whose per-channel gain is known,
-// validated against the codec, applied linearly and per channel by the diffusion loss, and
-// accepted by the training configs.
+// Loss options of the diffusion stages: per-latent-channel weights (measured from a decoder
+// whose per-channel gain is known, validated, applied linearly and per channel), the timestep
+// range, and their config keys.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createRng, useBackend } from '@yonos/core';
 import type { LatentCodec, LatentPosterior } from '@yonos/core';
-import { TrainingArgumentError, TrainingConfigError, checkChannelWeights, createSrStage, decoderChannelWeights, parseTrainConfig } from '../src/index.js';
+import { TrainingArgumentError, TrainingConfigError, checkChannelWeights, createSrStage, decoderChannelWeights, drawTimesteps, parseTrainConfig } from '../src/index.js';
 import type { StepContext } from '../src/index.js';
 import { FixedBatches, TestScheduler, makeCodec, makeDenoiser, poolDegradation } from './stages-fixtures.js';
 
@@ -106,7 +106,27 @@ describe('channel-weighted diffusion loss', () => {
   });
 });
 
-describe('loss.channel_weights and loss.weighting in the configs', () => {
+describe('timestep range', () => {
+  test('draws only inside [first, last], covers it, and refuses a range outside the schedule', async () => {
+    const t = drawTimesteps(createRng(2), 4000, 1000, [990, 999]);
+    expect(Math.min(...t)).toBe(990);
+    expect(Math.max(...t)).toBe(999);
+    expect(new Set(t).size).toBe(10);
+    expect(drawTimesteps(createRng(2), 5, 1000, [999, 999])).toEqual([999, 999, 999, 999, 999]);
+    expect(drawTimesteps(createRng(2), 50, 1000)).toEqual(drawTimesteps(createRng(2), 50, 1000, [0, 999]));
+    for (const bad of [[5, 4], [-1, 3], [0, 1000], [1.5, 3]] as [number, number][]) expect(() => drawTimesteps(createRng(2), 1, 1000, bad)).toThrow(TrainingArgumentError);
+    const codec = makeCodec();
+    const unet = makeDenoiser();
+    const stage = createSrStage({ codec, unet, scheduler: new TestScheduler(), data: new FixedBatches(2, 16), degradation: poolDegradation, scale: 2, timestepRange: [999, 999] });
+    const batch = await stage.task.batch(ctxFor(1));
+    expect(Array.from(await batch.timesteps.data())).toEqual([999, 999]);
+    tf.dispose(batch);
+    codec.dispose();
+    unet.dispose();
+  });
+});
+
+describe('loss.channel_weights, loss.weighting and loss.timestep_range in the configs', () => {
   const base = {
     data: { train: 'data/train', crop_size: 32, batch_size: 2 },
     optimizer: { lr: 1e-4 },
@@ -130,6 +150,12 @@ describe('loss.channel_weights and loss.weighting in the configs', () => {
         expect((error as TrainingConfigError).problems.join('\n')).toMatch(/loss\.channel_weights/);
       }
     }
+  });
+
+  test('timestep_range is null or two non-negative integers', () => {
+    expect(parseTrainConfig('sr', base).loss.timestep_range).toBeNull();
+    expect(parseTrainConfig('sr', { ...base, loss: { timestep_range: [999, 999] } }).loss.timestep_range).toEqual([999, 999]);
+    for (const bad of [[999], [-1, 5], [1.5, 2], 'last']) expect(() => parseTrainConfig('sr', { ...base, loss: { timestep_range: bad } })).toThrow(/loss\.timestep_range/);
   });
 
   test('weighting is "prediction" or "x0", and "x0" excludes snr_gamma', () => {
