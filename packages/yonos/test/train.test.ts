@@ -1,7 +1,7 @@
 // `yonos train` on cpu with tiny real models (AutoencoderKL, UNet2DConditionModel, DDIMScheduler):
 // config validation, every stage end to end, --max-steps and --resume auto (bit-identical to an
 // uninterrupted run), refusing checkpoints that do not belong to the run, and no leaked tensors.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensorsFile } from '@yonos/core/node';
@@ -174,6 +174,21 @@ describe('yonos train: stages', () => {
     expect(Array.from(await out.data()).every(Number.isFinite)).toBe(true);
     out.dispose();
     pipe.dispose();
+  });
+
+  it('Ctrl-C: saves a checkpoint, says how to resume, and exits 1 so a script does not go on to the next stage', async () => {
+    const config = await writeConfig(dir, 'sr-ctrl-c', srConfig('runs/sr-ctrl-c', { steps: 400, validation: { every: 0 } }));
+    const metrics = join(dir, 'runs/sr-ctrl-c/checkpoints/metrics.jsonl');
+    const run = yonos('train', 'sr', '--config', config, '--backend', 'cpu');
+    // Interrupt once the loop has logged its first update (the in-process CLI listens for the SIGINT event).
+    for (let i = 0; i < 600 && !(await readFile(metrics, 'utf8').catch(() => '')).includes('"loss"'); i++) await new Promise((r) => setTimeout(r, 50));
+    process.emit('SIGINT');
+    const result = await run;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^sr x2: stopped at step \d+ of 400, .*rerun with --resume auto to continue\.$/m);
+    expect(result.stderr).toMatch(/error: training was interrupted \(Ctrl-C\) after saving a checkpoint; rerun with --resume auto/);
+    const step = Number(/stopped at step (\d+)/.exec(result.stdout)![1]);
+    expect(await readdir(join(dir, 'runs/sr-ctrl-c/checkpoints'))).toContain(`checkpoint-${String(step).padStart(8, '0')}`);
   });
 
   it('refuses to resume a checkpoint of another stage or scale', async () => {

@@ -6,6 +6,9 @@ import { YonosError } from '@yonos/core';
  */
 export class CliUsageError extends YonosError {}
 
+/** `yonos train` was stopped by Ctrl-C: the checkpoint is saved, but the stage did not finish (exit code 1). */
+export class TrainInterruptedError extends YonosError {}
+
 /** Some inputs of a batch command failed; each was reported as it happened and the rest was done. */
 export class PartialFailureError extends YonosError {}
 

@@ -4,7 +4,7 @@ import { type Command, Argument } from 'commander';
 import { z } from 'zod';
 import { readStageConfig, trainStage } from '../../train/index.js';
 import type { TrainedModelSummary, TrainReporter } from '../../train/index.js';
-import { CliUsageError } from '../errors.js';
+import { CliUsageError, TrainInterruptedError } from '../errors.js';
 import { writeLine } from '../io.js';
 import type { CliContext } from '../program.js';
 
@@ -67,6 +67,8 @@ async function runTrain(stage: TrainStageName, options: TrainOptions, command: C
     process.removeListener('SIGINT', onSignal);
   }
   for (const s of summaries) writeLine(io.stdout, describe(s));
+  // A run stopped by Ctrl-C did not finish: a non-zero exit keeps a script from going on to the next stage.
+  if (stop.signal.aborted) throw new TrainInterruptedError('training was interrupted (Ctrl-C) after saving a checkpoint; rerun with --resume auto to continue.');
 }
 
 /**
