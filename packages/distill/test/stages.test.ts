@@ -216,6 +216,14 @@ describe('direct SR stage', () => {
     const scheduler = new TestScheduler();
     expect(lossWeights(scheduler, [999, 20], undefined, 'x0')).toEqual(x0Weights(scheduler.alphasCumprod, [999, 20], scheduler.predictionType));
     expect(() => lossWeights(scheduler, [999], 5, 'x0')).toThrow(/choose one/);
+    // The stages refuse the combination when built, before any step.
+    const codec = makeCodec();
+    const net = makeDenoiser();
+    const common = { codec, scheduler, data: new FixedBatches(1, 16), snrGamma: 5, weighting: 'x0' as const };
+    expect(() => createSrStage({ ...common, unet: net, degradation: poolDegradation, scale: 2 })).toThrow(/choose one/);
+    expect(() => createDistillStage({ ...common, student: net, teacher: makeDenoiser(3), makePair: makePoolPair, scale: 4 })).toThrow(/choose one/);
+    codec.dispose();
+    net.dispose();
   });
 });
 

@@ -6,6 +6,7 @@ import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
 import { contextFor, encodeCondition, predictWith, toSigned } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';
+import { checkTimestepWeighting } from './noise.js';
 import type { LossWeighting } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
@@ -69,7 +70,7 @@ export interface DistillStageOptions {
 export function createDistillStage(options: DistillStageOptions): Stage<DiffusionBatch> {
   const { codec, student, teacher, scheduler, data, makePair, scale, snrGamma, context, channelWeights, weighting } = options;
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
-  if (snrGamma !== undefined && weighting === 'x0') throw new TrainingArgumentError('snrGamma and weighting "x0" are two different timestep weightings: choose one.');
+  checkTimestepWeighting(snrGamma, weighting);
   checkScale(scale, 2, 'scale distillation');
   if (scale % 2 !== 0) throw new TrainingArgumentError(`scale distillation: the student's scale must be even (the teacher works at scale / 2), got ${scale}.`);
   if (teacher.inChannels !== student.inChannels || teacher.outChannels !== student.outChannels) {

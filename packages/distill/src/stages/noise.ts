@@ -72,14 +72,23 @@ export function x0Weights(alphasCumprod: ArrayLike<number>, timesteps: readonly 
 }
 
 /**
+ * Checks that at most one timestep weighting is asked for (the stages call it when built, so a
+ * bad combination fails before the first step).
+ * @throws {@link TrainingArgumentError} for `snrGamma` together with `'x0'`.
+ */
+export function checkTimestepWeighting(snrGamma: number | undefined, weighting: LossWeighting | undefined): void {
+  if (snrGamma !== undefined && weighting === 'x0') {
+    throw new TrainingArgumentError('snrGamma and weighting "x0" are two different timestep weightings: choose one.');
+  }
+}
+
+/**
  * Per-item loss weights: all ones, {@link minSnrWeights} when `snrGamma` is set, or
  * {@link x0Weights} for `weighting: 'x0'`.
  * @throws {@link TrainingArgumentError} when a weighting needs the scheduler's `alphasCumprod` and it has none, or for `snrGamma` with `'x0'`.
  */
 export function lossWeights(scheduler: TrainingScheduler, timesteps: readonly number[], snrGamma: number | undefined, weighting: LossWeighting = 'prediction'): number[] {
-  if (snrGamma !== undefined && weighting === 'x0') {
-    throw new TrainingArgumentError('snrGamma and the x0 weighting are two different timestep weightings: choose one.');
-  }
+  checkTimestepWeighting(snrGamma, weighting);
   if (snrGamma === undefined && weighting === 'prediction') return timesteps.map(() => 1);
   const alphas = scheduler.alphasCumprod;
   if (alphas === undefined) {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Degradation, LatentCodec } from '@yonos/core';
 import type { StepContext, TrainTask } from '../loop/step.js';
-import { TrainingArgumentError } from '../errors.js';
 import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
 import { encodeCondition, upsampleLr } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';
+import { checkTimestepWeighting } from './noise.js';
 import type { LossWeighting } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
@@ -55,7 +55,7 @@ export interface SrStageOptions {
 export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
   const { codec, unet, scheduler, data, degradation, scale, snrGamma, context, channelWeights, weighting } = options;
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
-  if (snrGamma !== undefined && weighting === 'x0') throw new TrainingArgumentError('snrGamma and weighting "x0" are two different timestep weightings: choose one.');
+  checkTimestepWeighting(snrGamma, weighting);
   checkScale(scale, 1, 'direct SR');
   const mode = options.latentMode ?? 'sample';
   const task: TrainTask<DiffusionBatch> = {
