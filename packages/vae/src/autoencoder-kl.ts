@@ -5,6 +5,7 @@ import { parseAutoencoderKLConfig } from './config.js';
 import type { AutoencoderKLConfig, AutoencoderKLConfigInput } from './config.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
+import { checkImageLike } from './check-input.js';
 import { VaeInputError } from './errors.js';
 import { DiagonalGaussianDistribution } from './posterior.js';
 
@@ -14,18 +15,6 @@ export interface AutoencoderKLForwardOptions {
   readonly samplePosterior?: boolean;
   /** The generator for that draw (required with `samplePosterior`). */
   readonly rng?: Rng;
-}
-
-function checkImageLike(where: string, x: tf.Tensor, channels: number, what: string): void {
-  if (x.rank !== 4 || x.shape[3] !== channels) {
-    throw new VaeInputError(
-      `${where} expects an NHWC ${what} [N, H, W, ${channels}], got shape [${x.shape.join(', ')}]; ` +
-        'transpose NCHW tensors with tf.transpose(x, [0, 2, 3, 1]) first.',
-    );
-  }
-  if (x.dtype !== 'float32') {
-    throw new VaeInputError(`${where} expects a float32 ${what}, got ${x.dtype}; convert images to float32 in [-1, 1] first.`);
-  }
 }
 
 /**

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, loadPretrained, savePretrained } from '@yonos/core';
 import type { InitializeOptions, LatentCodec, LoadPretrainedOptions, ModelConfig, ModelLocation, Rng, SavePretrainedOptions } from '@yonos/core';
 import { DeterministicPosterior } from './deterministic-posterior.js';
-import { VaeConfigError, VaeInputError } from './errors.js';
+import { checkImageLike } from './check-input.js';
+import { VaeConfigError } from './errors.js';
 import { parseAutoencoderTinyConfig } from './tiny-config.js';
 import type { AutoencoderTinyConfig, AutoencoderTinyConfigInput } from './tiny-config.js';
 import { DecoderTiny } from './tiny-decoder.js';
@@ -14,18 +15,6 @@ import type { AutoencoderTinyInitScheme } from './tiny-init.js';
 export interface AutoencoderTinyInitializeOptions extends InitializeOptions {
   /** `'default'` (PyTorch's default init, as diffusers) or `'pooling'` (see `applyPoolingInit`). Default `'default'`. */
   readonly scheme?: AutoencoderTinyInitScheme;
-}
-
-function checkImageLike(where: string, x: tf.Tensor, channels: number, what: string): void {
-  if (x.rank !== 4 || x.shape[3] !== channels) {
-    throw new VaeInputError(
-      `${where} expects an NHWC ${what} [N, H, W, ${channels}], got shape [${x.shape.join(', ')}]; ` +
-        'transpose NCHW tensors with tf.transpose(x, [0, 2, 3, 1]) first.',
-    );
-  }
-  if (x.dtype !== 'float32') {
-    throw new VaeInputError(`${where} expects a float32 ${what}, got ${x.dtype}; convert images to float32 in [-1, 1] first.`);
-  }
 }
 
 /**
