@@ -2,7 +2,8 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeImage } from '@yonos/core/node';
+import * as tf from '@tensorflow/tfjs-core';
+import { readSafetensorsFile, writeImage } from '@yonos/core/node';
 import { testImage } from './helpers.js';
 
 /** A from-scratch AutoencoderKL: 2 levels (latent /2), 8/16 channels. */
@@ -58,4 +59,22 @@ export async function writeConfig(dir: string, name: string, config: unknown): P
   const path = join(dir, `${name}.json`);
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
   return path;
+}
+
+/** The float32 weights of `<folder>/<sub>/diffusion_pytorch_model.safetensors` by name. */
+export async function weights(folder: string, sub = ''): Promise<Map<string, Float32Array>> {
+  const { tensors } = await readSafetensorsFile(join(folder, sub, 'diffusion_pytorch_model.safetensors'));
+  const out = new Map<string, Float32Array>();
+  for (const [k, t] of tensors) out.set(k, (await t.data()) as Float32Array);
+  tf.dispose([...tensors.values()]);
+  return out;
+}
+
+/** Names whose float32 bits differ. */
+export function changed(a: Map<string, Float32Array>, b: Map<string, Float32Array>): string[] {
+  return [...a.keys()].filter((k) => {
+    const x = new Uint32Array(a.get(k)!.buffer.slice(0));
+    const y = new Uint32Array(b.get(k)!.buffer.slice(0));
+    return x.length !== y.length || x.some((v, i) => v !== y[i]);
+  });
 }

@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, useBackend } from '@yonos/core';
-import { readImage, readSafetensorsFile, writeImage } from '@yonos/core/node';
+import { readImage, writeImage } from '@yonos/core/node';
 import { readMetricsLog } from '@yonos/distill';
 import { YonosPipeline } from '@yonos/sampler';
 import { AutoencoderTiny } from '@yonos/vae';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerPretrainedClasses } from '../src/register.js';
 import { loadVae } from '../src/train/models.js';
 import { testImage, yonos } from './helpers.js';
-import { TINY_UNET, TINY_VAE, common, trainingFolders, writeConfig } from './train-fixtures.js';
+import { TINY_UNET, TINY_VAE, changed, common, trainingFolders, weights, writeConfig } from './train-fixtures.js';
 
 /** A from-scratch AutoencoderTiny: 2 levels (latent /2), 8 channels, 4 latent channels. */
 const TINY_TAESD = {
@@ -25,22 +25,6 @@ const TINY_TAESD = {
 };
 
 let dir: string;
-
-async function weights(folder: string): Promise<Map<string, Float32Array>> {
-  const { tensors } = await readSafetensorsFile(join(folder, 'diffusion_pytorch_model.safetensors'));
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of tensors) out.set(k, (await t.data()) as Float32Array);
-  tf.dispose([...tensors.values()]);
-  return out;
-}
-
-function changed(a: Map<string, Float32Array>, b: Map<string, Float32Array>): string[] {
-  return [...a.keys()].filter((k) => {
-    const x = a.get(k)!;
-    const y = b.get(k)!;
-    return x.length !== y.length || x.some((v, i) => !Object.is(v, y[i]));
-  });
-}
 
 function srConfig(run: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

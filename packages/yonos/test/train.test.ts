@@ -4,7 +4,6 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensorsFile } from '@yonos/core/node';
 import { createRng } from '@yonos/core';
 import { ImageFolder, RandomCropBatches, readMetricsLog } from '@yonos/distill';
 import { AutoencoderKL } from '@yonos/vae';
@@ -12,26 +11,9 @@ import { YonosPipeline } from '@yonos/sampler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerPretrainedClasses } from '../src/register.js';
 import { yonos } from './helpers.js';
-import { TINY_UNET, TINY_VAE, common, trainingFolders, writeConfig } from './train-fixtures.js';
+import { TINY_UNET, TINY_VAE, changed, common, trainingFolders, weights, writeConfig } from './train-fixtures.js';
 
 let dir: string;
-
-async function weights(folder: string, sub: string): Promise<Map<string, Float32Array>> {
-  const { tensors } = await readSafetensorsFile(join(folder, sub, 'diffusion_pytorch_model.safetensors'));
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of tensors) out.set(k, (await t.data()) as Float32Array);
-  tf.dispose([...tensors.values()]);
-  return out;
-}
-
-/** Names whose float32 bits differ. */
-function changed(a: Map<string, Float32Array>, b: Map<string, Float32Array>): string[] {
-  return [...a.keys()].filter((k) => {
-    const x = new Uint32Array(a.get(k)!.buffer.slice(0));
-    const y = new Uint32Array(b.get(k)!.buffer.slice(0));
-    return x.length !== y.length || x.some((v, i) => v !== y[i]);
-  });
-}
 
 function srConfig(run: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
