@@ -6,10 +6,10 @@
  *
  *   npx tsx --conditions=source scripts/report/bundle-model.ts [--scales 4,8]
  */
-import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { YonosPipeline, useBackend } from 'yonos';
+import { useBackend } from 'yonos';
 import { integerListFlag, parseFlags } from '../data/lib/args.js';
+import { saveFloat16Copy } from './lib/float16-copy.js';
 
 const USAGE = 'Usage: npx tsx --conditions=source scripts/report/bundle-model.ts [--scales 4,8]';
 const FLAGS = [{ name: 'scales', help: 'scale factors to bundle', default: '4,8' }] as const;
@@ -20,12 +20,6 @@ if (flags !== undefined) await useBackend('cpu');
 for (const scale of flags !== undefined ? integerListFlag(flags, 'scales') : []) {
   const from = resolve(root, `training/recipe/decoder-x${scale}/final`);
   const to = resolve(root, `packages/yonos/model/x${scale}`);
-  const pipeline = await YonosPipeline.fromPretrained(from);
-  try {
-    await rm(to, { recursive: true, force: true });
-    await pipeline.savePretrained(to, { dtype: 'F16' });
-  } finally {
-    pipeline.dispose();
-  }
+  await saveFloat16Copy(from, to);
   console.log(`x${scale}: ${from} -> ${to} (float16)`);
 }
