@@ -11,8 +11,8 @@ export const DIFFUSERS_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)
 
 /**
  * Writes a real YonosPipeline folder built from the tiny diffusers fixtures (`vae-tiny`: VAE
- * factor 4; `unet-sd2-tiny`: latent multiple 4; random weights) to `dir`, as
- * `scripts/make-smoke-model.mjs` does. Needs an active backend; leaves no tensors behind.
+ * factor 4; `unet-sd2-tiny`: latent multiple 4; random weights) to `dir`. Needs an active
+ * backend; leaves no tensors behind.
  */
 export async function saveTinyPipeline(dir: string, scaleFactor: number): Promise<void> {
   registerPretrainedClasses();
