@@ -37,7 +37,7 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
       latentMode: config.loss.latent,
       residual: config.residual,
       weighting: config.loss.weighting,
-        ...(config.loss.timestep_range !== null ? { timestepRange: config.loss.timestep_range } : {}),
+      ...(config.loss.timestep_range !== null ? { timestepRange: config.loss.timestep_range } : {}),
       ...(channelWeights !== undefined ? { channelWeights } : {}),
     });
     const validate =
