@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage } from '@yonos/core/node';
-import { YonosPipeline, bundledScales, imresize, psnr, ssim, useBackend } from '../src/index.js';
+import { YonosPipeline, bundledScales, psnr, ssim, useBackend } from '../src/index.js';
 import type { RawImage } from '../src/index.js';
+// How the evaluation set's LR images are made (MATLAB imresize of uint8 pixels): the same function.
+import { resizeU8 } from '../../../scripts/data/lib/u8-resize.js';
 
 const IMAGES = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'examples', 'images');
 const PHOTOS = ['astronaut', 'chelsea'];
@@ -15,17 +17,6 @@ const PHOTOS = ['astronaut', 'chelsea'];
 beforeAll(async () => {
   await useBackend('wasm');
 });
-
-/** MATLAB-style resize of 8-bit values, rounded and clamped back to 8 bits (how the evaluation set's LR images are made). */
-function resize8(image: RawImage, size: { height: number; width: number }): RawImage {
-  const out = tf.tidy(() => {
-    const x = tf.tensor4d(Float32Array.from(image.data), [1, image.height, image.width, 3]);
-    return tf.clipByValue(tf.round(imresize(x, size)), 0, 255);
-  });
-  const data = Uint8Array.from(out.dataSync());
-  out.dispose();
-  return { data, width: size.width, height: size.height, channels: 3, bitDepth: 8 };
-}
 
 describe('the bundled weights', () => {
   it('ship one-step models for x4 and x8', () => {
@@ -45,9 +36,9 @@ describe('the bundled weights', () => {
         const before = tf.memory().numTensors;
         for (const name of PHOTOS) {
           const hr = await readImage(join(IMAGES, `${name}.png`));
-          const lr = resize8(hr, { height: hr.height / scale, width: hr.width / scale });
+          const lr = await resizeU8(hr, { height: hr.height / scale, width: hr.width / scale });
           const sr = (await pipe.upscale(lr, { seed: 0 })) as RawImage;
-          const bicubic = resize8(lr, { height: hr.height, width: hr.width });
+          const bicubic = await resizeU8(lr, { height: hr.height, width: hr.width });
           const options = { cropBorder: scale, testYChannel: true };
           const ours = { psnr: await psnr(sr, hr, options), ssim: await ssim(sr, hr, options) };
           const base = { psnr: await psnr(bicubic, hr, options), ssim: await ssim(bicubic, hr, options) };
