@@ -84,6 +84,10 @@ describe('resultsMarkdown', () => {
     expect(md).toContain('![PSNR vs steps x4](psnr-steps_x4.png)');
   });
 
+  it('starts with a title typedoc reads', () => {
+    expect(md.startsWith('---\ntitle: Evaluation results\n---\n\n# ')).toBe(true);
+  });
+
   it('describes the machine and lists what was not scored', () => {
     expect(md).toContain('| scores | Test CPU @ 2GHz, 2 cores, 8 GiB | Node v20.0.0, tfjs 4.22.0, wasm (SIMD on, 1 thread) | 2025-01-01T10:00:00.000Z – 2025-01-01T10:05:00.000Z | 1.50 / 1.25 / 1.00 → 2.00 / 1.50 / 1.10 |');
     expect(md).toContain('Not scored (missing or incomplete SR folders): direct_s200_seed1_x4.');
