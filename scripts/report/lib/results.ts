@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { exists } from '../../data/lib/files.js';
 import type { ReportConfig } from './config.js';
 import { esrganMethods } from './esrgan.js';
@@ -61,7 +61,7 @@ export interface ModelSummary {
   readonly label: string;
   readonly decoder: 'original' | 'fine-tuned';
   readonly steps: readonly number[];
-  /** Pipeline folders by `x<S>`. */
+  /** Pipeline folders by `x<S>`, relative to the folder of results.json (so it holds no machine's paths). */
   readonly folders: Readonly<Record<string, string>>;
 }
 
@@ -100,7 +100,10 @@ export function resultsHeader(config: ReportConfig, images: readonly string[]): 
     scales: config.scales,
     seeds: config.seeds,
     models: Object.fromEntries(
-      Object.entries(config.models).map(([k, m]) => [k, { label: m.label ?? k, decoder: m.decoder, steps: m.steps, folders: m.folders }]),
+      Object.entries(config.models).map(([k, m]) => {
+        const folders = Object.fromEntries(Object.entries(m.folders).map(([s, f]) => [s, relative(config.output, f)]));
+        return [k, { label: m.label ?? k, decoder: m.decoder, steps: m.steps, folders }];
+      }),
     ),
     sweep: config.sweep,
     final: config.final,

@@ -123,6 +123,8 @@ describe('report end to end on tiny stand-in models', () => {
     expect(results).toBeDefined();
     const saved = (await readResults(config.output))!;
     expect(saved.images).toEqual(['a', 'b']);
+    // Model folders relative to results.json, so a committed report names no machine's paths.
+    expect(saved.models['direct']!.folders).toEqual({ x4: '../models/direct-x4' });
 
     // Scores: every folder of the config, bicubic checked against an independent Y-PSNR.
     const entries = saved.scores!.entries;
