@@ -16,10 +16,8 @@ export * from '@yonos/degrade';
 export * from '@yonos/distill';
 
 // Names several packages export as different bindings: `export *` would drop them silently,
-// so they are chosen here. The diffusers version written into configs is core's (unet and
-// sampler declare equal copies). diffusers' UNetMidBlock2D is the U-Net's block; the VAE's
-// own copy is renamed.
-export { DIFFUSERS_VERSION } from '@yonos/core';
+// so they are chosen here. diffusers' UNetMidBlock2D is the U-Net's block; the VAE's own copy
+// is renamed.
 export { UNetMidBlock2D } from '@yonos/unet';
 export type { UNetMidBlock2DOptions } from '@yonos/unet';
 export { UNetMidBlock2D as VaeUNetMidBlock2D } from '@yonos/vae';

@@ -1,10 +1,8 @@
+import { DIFFUSERS_VERSION } from '@yonos/core';
 import type { PredictionType } from '@yonos/core';
 import { BETA_SCHEDULES, type BetaSchedule } from './beta-schedules.js';
 import { SchedulerConfigError } from './errors.js';
 import { TIMESTEP_SPACINGS, type TimestepSpacing } from './timestep-spacing.js';
-
-/** The diffusers version whose `DDIMScheduler` this package reproduces and writes into configs. */
-export const DIFFUSERS_VERSION = '0.25.0';
 
 /** Every {@link PredictionType}, for validation and documentation. */
 export const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'v_prediction', 'sample'];

@@ -12,7 +12,6 @@ export {
 } from './beta-schedules.js';
 export {
   DDIM_DEFAULT_CONFIG,
-  DIFFUSERS_VERSION,
   PREDICTION_TYPES,
   parseDDIMSchedulerConfig,
   toDDIMSchedulerConfigJson,
@@ -21,6 +20,8 @@ export {
   type DDIMSchedulerConfigJson,
   type ParseConfigOptions,
 } from './config.js';
+// Kept for code that imported it from here: the one constant core writes into every config.
+export { DIFFUSERS_VERSION } from '@yonos/core';
 export { DDIMScheduler, type DDIMStepOptions } from './ddim-scheduler.js';
 export { SchedulerConfigError, SchedulerUsageError } from './errors.js';
 export {
