@@ -10,6 +10,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { codeBlocks, codeBlocksIn } from './helpers/code-blocks.js';
 import type { CodeBlock } from './helpers/code-blocks.js';
+import { relativeTargets } from './helpers/markdown-links.js';
 
 const DOCS = fileURLToPath(new URL('..', import.meta.url));
 const GUIDES = join(DOCS, 'guides');
@@ -92,9 +93,8 @@ describe('guides', () => {
   it('link to files that exist', () => {
     for (const file of GUIDE_FILES) {
       const text = readFileSync(join(GUIDES, file), 'utf8');
-      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
-        if (/^[a-z]+:/.test(target!)) continue;
-        expect(existsSync(join(dirname(join(GUIDES, file)), target!)), `${file} links to ${target}`).toBe(true);
+      for (const target of relativeTargets(text)) {
+        expect(existsSync(join(dirname(join(GUIDES, file)), target)), `${file} links to ${target}`).toBe(true);
       }
     }
   });

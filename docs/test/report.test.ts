@@ -6,15 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { relativeTargets } from './helpers/markdown-links.js';
 
 const DOCS = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(DOCS, 'report');
 const PAGES = ['README.md', 'results.md'];
-
-/** Relative link and image targets of a markdown page (anchors and URLs left out). */
-function relativeTargets(text: string): string[] {
-  return [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((t) => !/^[a-z]+:/.test(t));
-}
 
 describe('evaluation report', () => {
   it('is listed in the typedoc site, each page with a title', () => {
