@@ -18,6 +18,9 @@ export function sharedProject(configUrl: string): UserWorkspaceConfig {
       testTimeout: 120_000,
       hookTimeout: 120_000,
       pool: 'forks',
+      // Test files run in parallel forks, one per core; a wasm pool of every core in each would
+      // oversubscribe the machine. Tests of threading ask for their threads explicitly.
+      env: { YONOS_THREADS: process.env['YONOS_THREADS'] ?? '1' },
     },
   };
 }

@@ -30,3 +30,14 @@ export class UnknownBackendError extends YonosError {
  * when a Node app is bundled without `@yonos/core/node`'s files; the message says what to do.
  */
 export class GradientRegistrationError extends YonosError {}
+
+/** A thread count that is not an integer from 1 to 256 (`--threads`, `YONOS_THREADS`, `wasmThreads`). */
+export class ThreadCountError extends YonosError {
+  /** Where the count came from. */
+  readonly source: string;
+
+  constructor(source: string, value: string) {
+    super(`${source} must be a whole number of threads from 1 to 256, got '${value}'.`);
+    this.source = source;
+  }
+}

@@ -12,7 +12,8 @@ export type {
   Platform,
   UseBackendOptions,
 } from './types.js';
-export { BackendUnavailableError, GradientRegistrationError, UnknownBackendError } from './errors.js';
+export { BackendUnavailableError, GradientRegistrationError, ThreadCountError, UnknownBackendError } from './errors.js';
+export { MAX_THREADS, parseThreadCount } from './threads.js';
 export { currentPlatform } from './environment.js';
 export { availableBackends, defaultBackendOrder, getBackendInfo, listBackends, useBackend } from './use-backend.js';
 export { registerGradients } from './gradients.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isBrowser, isNode } from './environment.js';
 import { BackendUnavailableError } from './errors.js';
 import { loadNodeSupport } from './node-support.js';
+import { parseThreadCount } from './threads.js';
 import type { BackendName, GpuAdapterDescription, UseBackendOptions } from './types.js';
 import type * as TfjsBackendWasm from '@tensorflow/tfjs-backend-wasm';
 
@@ -24,6 +25,8 @@ type WasmModule = typeof TfjsBackendWasm;
 export interface LoadedBackend {
   readonly adapter?: GpuAdapterDescription;
   readonly wasm?: WasmModule;
+  /** wasm: the threads asked for when the backend was first set up. */
+  readonly threads?: number;
 }
 
 const loaded = new Map<BackendName, LoadedBackend>();
@@ -55,9 +58,17 @@ export async function loadBackendPackage(name: BackendName, options: UseBackendO
     case 'wasm': {
       const wasm = await importOrExplain(name, () => import('@tensorflow/tfjs-backend-wasm'));
       const initialized = tf.engine().registry['wasm'] !== undefined;
-      if (options.wasmPaths !== undefined && !initialized) wasm.setWasmPaths(options.wasmPaths as string | { [file: string]: string });
-      if (options.wasmThreads !== undefined && !initialized) wasm.setThreadsCount(options.wasmThreads);
-      info = { ...info, wasm };
+      if (initialized) {
+        checkThreadsUnchanged(options, info.threads);
+        break;
+      }
+      if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as string | { [file: string]: string });
+      const threads = await requestedThreads(options);
+      if (threads > 1 && isNode() && !isBrowser()) (await loadNodeSupport()).enableWasmThreads();
+      // One thread: the plain SIMD build, without a pool of idle workers.
+      if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      wasm.setThreadsCount(threads);
+      info = { ...info, wasm, threads };
       break;
     }
     case 'webgpu': {
@@ -99,6 +110,43 @@ export async function loadBackendPackage(name: BackendName, options: UseBackendO
     }
   }
   loaded.set(name, info);
+}
+
+/** Threads for a wasm backend that has not started: as asked, else the platform's default. */
+async function requestedThreads(options: UseBackendOptions): Promise<number> {
+  if (options.wasmThreads !== undefined) return parseThreadCount(options.wasmThreads, 'wasmThreads');
+  if (isNode() && !isBrowser()) return (await loadNodeSupport()).defaultThreads();
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  // Browsers give wasm threads (SharedArrayBuffer) only to cross-origin isolated pages.
+  return g.crossOriginIsolated === true ? Math.max(1, g.navigator?.hardwareConcurrency ?? 1) : 1;
+}
+
+function checkThreadsUnchanged(options: UseBackendOptions, started: number | undefined): void {
+  if (options.wasmThreads === undefined || started === undefined) return;
+  if (parseThreadCount(options.wasmThreads, 'wasmThreads') === started) return;
+  throw unavailable(
+    'wasm',
+    `it already runs with ${started} thread(s) in this process, and the count is fixed when it first starts: ` +
+      'ask for the threads in the first useBackend call (or set YONOS_THREADS before starting)',
+  );
+}
+
+/**
+ * Run the wasm backend's factory so that its native pool gets `threads` threads: it caps the
+ * pool at half the logical cores it sees, so the cores are shown as `2 * threads` meanwhile.
+ */
+async function withLogicalCores<T>(threads: number, start: () => Promise<T>): Promise<T> {
+  if (isNode() && !isBrowser()) return (await loadNodeSupport()).withLogicalCores(threads, start);
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav === undefined) return start();
+  const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  try {
+    return await start();
+  } finally {
+    if (own !== undefined) Object.defineProperty(nav, 'hardwareConcurrency', own);
+    else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
 }
 
 async function importOrExplain<T>(name: BackendName, load: () => Promise<T>): Promise<T> {
@@ -151,8 +199,9 @@ export async function initializeBackend(name: BackendName): Promise<void> {
   const entry = engine.registryFactory[name];
   if (entry === undefined) throw unavailable(name, 'its package loaded but registered no tfjs backend of that name');
   let instance: tf.KernelBackend;
+  const threads = name === 'wasm' ? loaded.get('wasm')?.threads : undefined;
   try {
-    instance = await entry.factory();
+    instance = await (threads !== undefined ? withLogicalCores(threads, async () => entry.factory()) : entry.factory());
   } catch (err) {
     throw unavailable(name, `tfjs could not initialize it: ${message(err)}`, err);
   }

@@ -5,8 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { BackendUnavailableError } from './errors.js';
 import type { NodeBackendSupport } from './node-support.js';
+import { parseThreadCount } from './threads.js';
+import { enableNodeWasmThreads, withNodeLogicalCores } from './wasm-threads-node.js';
+
+export { enableNodeWasmThreads } from './wasm-threads-node.js';
 
 /** Debian/Ubuntu's chromium ships SwiftShader, a CPU Vulkan driver Dawn can use when no GPU driver is installed. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -117,6 +122,18 @@ export function registerAllGradientsInNode(): Promise<void> {
 }
 
 /**
+ * The number of threads the wasm backend starts with in Node when none is asked for: the
+ * `YONOS_THREADS` environment variable when set, else every core the process may use
+ * (`os.availableParallelism()`).
+ * @throws ThreadCountError when `YONOS_THREADS` is not a positive integer.
+ */
+export function defaultNodeThreads(): number {
+  const fromEnv = process.env['YONOS_THREADS'];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return parseThreadCount(fromEnv, 'YONOS_THREADS');
+  return availableParallelism();
+}
+
+/**
  * The Node services the isomorphic `useBackend` loads on demand. Plumbing, not API: call
  * {@link setupNodeWebGPU} and {@link registerAllGradientsInNode} directly instead.
  * @internal
@@ -124,4 +141,7 @@ export function registerAllGradientsInNode(): Promise<void> {
 export const nodeBackendSupport: NodeBackendSupport = {
   setupWebGPU: setupNodeWebGPU,
   registerAllGradients: registerAllGradientsInNode,
+  enableWasmThreads: enableNodeWasmThreads,
+  withLogicalCores: withNodeLogicalCores,
+  defaultThreads: defaultNodeThreads,
 };

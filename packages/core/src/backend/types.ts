@@ -33,7 +33,7 @@ export interface BackendInfo {
   readonly wasm?: {
     /** Whether the runtime supports wasm SIMD, so the SIMD build of the binary runs. */
     readonly simd: boolean;
-    /** Threads the wasm backend computes with (1 without wasm threads support, as in Node). */
+    /** Threads the wasm backend computes with (1 where wasm threads are unavailable, e.g. a page that is not cross-origin isolated). */
     readonly threads: number;
   };
 }
@@ -56,7 +56,13 @@ export interface UseBackendOptions {
    * map from file name to URL. Node finds them in `node_modules` without this.
    */
   readonly wasmPaths?: string | Readonly<Record<string, string>>;
-  /** `wasm` only: number of threads when the browser supports wasm threads (Node runs one). */
+  /**
+   * `wasm` only: threads for XNNPACK's pool (1 = the single-threaded build). Default in Node:
+   * the `YONOS_THREADS` environment variable, else every core (`os.availableParallelism()`);
+   * in a browser: `navigator.hardwareConcurrency` when the page is cross-origin isolated
+   * (COOP/COEP headers), else 1. Fixed for the process once the backend has started: a later
+   * call that asks for a different count fails. Results are the same for every count.
+   */
   readonly wasmThreads?: number;
   /** `webgpu` in Node only: toggles passed to Dawn's `create()` (for example `'adapter=SwiftShader'`). */
   readonly dawnOptions?: readonly string[];
