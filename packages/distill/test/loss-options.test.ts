@@ -126,6 +126,21 @@ describe('timestep range', () => {
   });
 });
 
+describe('timestep last share', () => {
+  test('puts about that share on the last timestep, the rest uniform; 0 draws as without it', () => {
+    const t = drawTimesteps(createRng(3), 20000, 1000, undefined, 0.5);
+    const last = t.filter((x) => x === 999).length / t.length;
+    // 0.5 outright plus 0.5 * 1/1000 from the uniform half; binomial sd ~0.0035.
+    expect(Math.abs(last - 0.5005)).toBeLessThan(0.015);
+    const rest = t.filter((x) => x !== 999);
+    expect(Math.min(...rest)).toBe(0);
+    expect(Math.abs(rest.reduce((a, b) => a + b, 0) / rest.length - 499)).toBeLessThan(10);
+    expect(drawTimesteps(createRng(3), 40, 1000, [0, 999], 0)).toEqual(drawTimesteps(createRng(3), 40, 1000));
+    expect(drawTimesteps(createRng(3), 8, 1000, [10, 20], 1)).toEqual(Array(8).fill(20));
+    for (const bad of [-0.1, 1.5, Number.NaN]) expect(() => drawTimesteps(createRng(3), 1, 1000, undefined, bad)).toThrow(TrainingArgumentError);
+  });
+});
+
 describe('loss.channel_weights, loss.weighting and loss.timestep_range in the configs', () => {
   const base = {
     data: { train: 'data/train', crop_size: 32, batch_size: 2 },
@@ -156,6 +171,12 @@ describe('loss.channel_weights, loss.weighting and loss.timestep_range in the co
     expect(parseTrainConfig('sr', base).loss.timestep_range).toBeNull();
     expect(parseTrainConfig('sr', { ...base, loss: { timestep_range: [999, 999] } }).loss.timestep_range).toEqual([999, 999]);
     for (const bad of [[999], [-1, 5], [1.5, 2], 'last']) expect(() => parseTrainConfig('sr', { ...base, loss: { timestep_range: bad } })).toThrow(/loss\.timestep_range/);
+  });
+
+  test('timestep_last_share is a number in [0, 1], 0 by default', () => {
+    expect(parseTrainConfig('sr', base).loss.timestep_last_share).toBe(0);
+    expect(parseTrainConfig('sr', { ...base, loss: { timestep_last_share: 0.5 } }).loss.timestep_last_share).toBe(0.5);
+    for (const bad of [-0.5, 2, 'half']) expect(() => parseTrainConfig('sr', { ...base, loss: { timestep_last_share: bad } })).toThrow(/loss\.timestep_last_share/);
   });
 
   test('weighting is "prediction" or "x0", and "x0" excludes snr_gamma', () => {

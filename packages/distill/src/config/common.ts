@@ -229,6 +229,12 @@ export const diffusionLossSchema = z
      * just the one timestep one-step inference uses (with the default 1000-step schedule).
      */
     timestep_range: z.tuple([z.int().min(0), z.int().min(0)]).nullable().default(null),
+    /**
+     * Share of each batch (a probability per item, in `[0, 1]`) trained on the range's last
+     * timestep, the one a single DDIM step uses; the rest are uniform over the range. Keeps a
+     * diffusion model (every timestep is trained) while weighting one-step quality. Default 0.
+     */
+    timestep_last_share: z.number().min(0, { error: 'must be in [0, 1]' }).max(1, { error: 'must be in [0, 1]' }).default(0),
     /** `z_0` from a posterior draw (`sample`, as diffusers trains) or its `mean`. */
     latent: z.literal(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
     /**

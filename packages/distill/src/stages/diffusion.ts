@@ -43,6 +43,7 @@ export interface NoisedLatents {
  * @param origin For residual diffusion: subtracted from the encoded latent, so the returned
  *   `z0` (and everything noised from it) is `z_0 - origin`; usually `z_lr`. Not disposed.
  * @param timestepRange Draw timesteps from `[first, last]` only (see {@link drawTimesteps}).
+ * @param lastTimestepShare Share of items put on the range's last timestep (see {@link drawTimesteps}).
  */
 export function noisedLatents(
   codec: LatentCodec,
@@ -52,8 +53,9 @@ export function noisedLatents(
   mode: LatentMode,
   origin?: tf.Tensor4D,
   timestepRange?: readonly [number, number],
+  lastTimestepShare = 0,
 ): NoisedLatents {
-  const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps, timestepRange);
+  const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps, timestepRange, lastTimestepShare);
   const signed = toSigned(hr);
   try {
     const encoded = encodeLatent(codec, signed, mode, rng.fork('latent'));

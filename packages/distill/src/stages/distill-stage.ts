@@ -42,6 +42,8 @@ export interface DistillStageOptions {
   readonly residual?: boolean;
   /** Train on timesteps in `[first, last]` only (default all): `[T-1, T-1]` trains just what one-step inference uses. */
   readonly timestepRange?: readonly [number, number];
+  /** Share of items trained on the range's last timestep, the rest uniform (default 0; see `drawTimesteps`). */
+  readonly lastTimestepShare?: number;
   /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
   readonly channelWeights?: readonly number[];
   /** How `z_0` comes from the HR posterior (default `'sample'`). */
@@ -101,7 +103,7 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
       const zlrStudent = encodeCondition(codec, toSigned(pair.studentUp));
       const zlrTeacher = encodeCondition(codec, toSigned(pair.teacherUp));
       const residual = options.residual === true;
-      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, residual ? zlrTeacher : undefined, options.timestepRange);
+      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, residual ? zlrTeacher : undefined, options.timestepRange, options.lastTimestepShare);
       const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
       (teacher as Partial<Module>).eval?.();
       const teacherOut = predictWith(teacher, latents.zt, zlrTeacher, timesteps, contextFor(teacher, hr.shape[0], context));

@@ -8,14 +8,27 @@ import type { TrainingScheduler } from './types.js';
  * same seed gives the same timesteps on every backend.
  * @param range `[first, last]`, integers with `0 <= first <= last < numTrainTimesteps`; `[T-1, T-1]`
  *   trains only the timestep one-step inference uses.
- * @throws {@link TrainingArgumentError} for a range outside the schedule.
+ * @param lastShare Probability in `[0, 1]` that an item takes the range's last timestep
+ *   outright (the one a single DDIM step uses) instead of a uniform draw: a mixture that keeps
+ *   a diffusion model over every timestep while weighting one-step quality. 0 (default) draws
+ *   exactly as without it.
+ * @throws {@link TrainingArgumentError} for a range outside the schedule or a share outside `[0, 1]`.
  */
-export function drawTimesteps(rng: Rng, batch: number, numTrainTimesteps: number, range?: readonly [number, number]): number[] {
+export function drawTimesteps(
+  rng: Rng,
+  batch: number,
+  numTrainTimesteps: number,
+  range?: readonly [number, number],
+  lastShare = 0,
+): number[] {
   const [first, last] = range ?? [0, numTrainTimesteps - 1];
   if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first || last >= numTrainTimesteps) {
     throw new TrainingArgumentError(`timestep range [${first}, ${last}] must be integers with 0 <= first <= last < ${numTrainTimesteps}.`);
   }
-  return Array.from({ length: batch }, () => rng.nextInt(first, last));
+  if (!(lastShare >= 0 && lastShare <= 1)) throw new TrainingArgumentError(`the last timestep's share must be in [0, 1], got ${lastShare}.`);
+  // Without a share, one draw per item as before, so existing runs resume on the same timesteps.
+  if (lastShare === 0) return Array.from({ length: batch }, () => rng.nextInt(first, last));
+  return Array.from({ length: batch }, () => (rng.nextFloat() < lastShare ? last : rng.nextInt(first, last)));
 }
 
 /** `alpha_bar_t / (1 - alpha_bar_t)`: the signal-to-noise ratio of timestep `t`. */

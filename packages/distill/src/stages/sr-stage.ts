@@ -34,6 +34,8 @@ export interface SrStageOptions {
   readonly residual?: boolean;
   /** Train on timesteps in `[first, last]` only (default all): `[T-1, T-1]` trains just what one-step inference uses. */
   readonly timestepRange?: readonly [number, number];
+  /** Share of items trained on the range's last timestep, the rest uniform (default 0; see `drawTimesteps`). */
+  readonly lastTimestepShare?: number;
   /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
   readonly channelWeights?: readonly number[];
   /** How `z_0` comes from the HR posterior (default `'sample'`, as diffusers trains). */
@@ -76,7 +78,7 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
       const [, h, w] = hr.shape;
       const lr = degradation.degrade(hr, scale, ctx.rng.fork('degrade'));
       const zlr = encodeCondition(codec, upsampleLr(lr, h, w));
-      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, options.residual === true ? zlr : undefined, options.timestepRange);
+      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, options.residual === true ? zlr : undefined, options.timestepRange, options.lastTimestepShare);
       const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
       const target = groundTruthTarget(scheduler, latents);
       return { zt: latents.zt, zlr, target, timesteps, weights };

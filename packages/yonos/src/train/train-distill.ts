@@ -108,6 +108,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
         latentMode: config.loss.latent,
         weighting: config.loss.weighting,
         ...(config.loss.timestep_range !== null ? { timestepRange: config.loss.timestep_range } : {}),
+        lastTimestepShare: config.loss.timestep_last_share,
         residual: config.residual,
         ...(channelWeights !== undefined ? { channelWeights } : {}),
       });

@@ -38,6 +38,7 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
       residual: config.residual,
       weighting: config.loss.weighting,
       ...(config.loss.timestep_range !== null ? { timestepRange: config.loss.timestep_range } : {}),
+      lastTimestepShare: config.loss.timestep_last_share,
       ...(channelWeights !== undefined ? { channelWeights } : {}),
     });
     const validate =
