@@ -6,36 +6,45 @@
 #
 #   bash scripts/train-recipe.sh                      # every stage, in order
 #   bash scripts/train-recipe.sh direct-x4 direct-x8  # only these (e.g. on a second core)
+#   RECIPE=recipe2 bash scripts/train-recipe.sh sr-x2 # a stage of another recipe folder
+#   RECIPE=recipe2 bash scripts/train-recipe.sh probes/sr-x2-t999
 #
-# Stages: vae sr-x2 distill direct-x4 direct-x8 decoder-x4 decoder-x8. Needs data/train and
-# data/eval (scripts/data/README.md). Logs go to training/logs/<stage>.log.
+# Stages: vae sr-x2 distill direct-x4 direct-x8 decoder-x4 decoder-x8 (the config
+# examples/configs/$RECIPE/<stage>.json; a stage in a subfolder, or with a suffix such as
+# sr-x2-t999, runs the command of its base name). Needs data/train and data/eval
+# (scripts/data/README.md). Logs go to training/logs/<stage>.log (recipe) or
+# training/logs/$RECIPE/<stage>.log. Threads: YONOS_THREADS (default every core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUN_HOURS="${RUN_HOURS:-2}"
 BACKEND="${BACKEND:-wasm}"
+RECIPE="${RECIPE:-recipe}"
+LOGS="training/logs"
+[ "$RECIPE" = recipe ] || LOGS="training/logs/$RECIPE"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(vae sr-x2 distill direct-x4 direct-x8 decoder-x4 decoder-x8)
 
 command_of() {
-  case "$1" in
+  case "$(basename "$1")" in
     vae) echo vae ;;
-    sr-x2 | direct-x4 | direct-x8) echo sr ;;
-    distill) echo distill ;;
-    decoder-x4 | decoder-x8) echo decoder ;;
+    sr-x2* | direct-x4* | direct-x8*) echo sr ;;
+    distill*) echo distill ;;
+    decoder-x4* | decoder-x8*) echo decoder ;;
     *) echo "unknown stage '$1' (stages: vae sr-x2 distill direct-x4 direct-x8 decoder-x4 decoder-x8)" >&2; exit 2 ;;
   esac
 }
 
-mkdir -p training/logs
 for stage in "${stages[@]}"; do
   cmd="$(command_of "$stage")"
-  echo "== $stage ($(date -u +%FT%TZ))" | tee -a "training/logs/$stage.log"
+  log="$LOGS/$stage.log"
+  mkdir -p "$(dirname "$log")"
+  echo "== $stage ($(date -u +%FT%TZ), threads ${YONOS_THREADS:-all})" | tee -a "$log"
   # SIGINT, not SIGTERM: the trainer treats it as Ctrl-C and checkpoints before exiting.
   status=0
   timeout -s INT "${RUN_HOURS}h" npx tsx --conditions=source packages/yonos/src/cli/main.ts \
-    train "$cmd" --config "examples/configs/recipe/$stage.json" --backend "$BACKEND" --resume auto \
-    2>&1 | tee -a "training/logs/$stage.log" || status=$?
+    train "$cmd" --config "examples/configs/$RECIPE/$stage.json" --backend "$BACKEND" --resume auto \
+    2>&1 | tee -a "$log" || status=$?
   if [ "$status" -ne 0 ]; then
     echo "$stage stopped (exit $status); run this script again to resume it." >&2
     exit "$status"
