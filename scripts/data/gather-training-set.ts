@@ -15,6 +15,8 @@ import { writeImage } from '@yonos/core/node';
 import { numberFlag, parseFlags, stringFlag } from './lib/args.js';
 import { cropGrid, extractCrop, shrinkToShortSide } from './lib/crop-grid.js';
 import type { CropBox } from './lib/crop-grid.js';
+import { fileLicence, readPackageCopyright } from './lib/copyright.js';
+import type { PackageCopyright } from './lib/copyright.js';
 import { fetchDebPackage } from './lib/debian.js';
 import type { UnpackedPackage } from './lib/debian.js';
 import { meanGradient } from './lib/detail.js';
@@ -25,7 +27,7 @@ import type { WallpaperFile } from './lib/photo-rule.js';
 
 const USAGE = 'Usage: npx tsx --conditions=source scripts/data/gather-training-set.ts [flags]';
 const FLAGS = [
-  { name: 'packages', help: 'comma-separated Debian packages to take wallpapers from', default: 'mate-backgrounds,plasma-workspace-wallpapers,gnome-backgrounds' },
+  { name: 'packages', help: 'comma-separated Debian packages to take wallpapers from', default: 'mate-backgrounds,plasma-workspace-wallpapers,gnome-backgrounds,lomiri-wallpapers-16.04,lomiri-wallpapers-20.04,lxqt-themes' },
   { name: 'cache', help: 'folder for the downloaded .deb files and their unpacked contents', default: 'data/cache' },
   { name: 'out', help: 'folder for the crops (its *.png and manifest.json are replaced)', default: 'data/train' },
   { name: 'size', help: 'side of the square crops in pixels', default: '256' },
@@ -41,6 +43,8 @@ const FLAGS = [
 interface Candidate extends WallpaperFile {
   readonly absPath: string;
   readonly packageVersion: string;
+  /** From the package's copyright file: the stanza naming this file, else the package's licence. */
+  readonly licence: string;
   flatFraction?: number;
   reason?: string;
 }
@@ -75,12 +79,18 @@ async function flatFraction(path: string): Promise<number> {
   return flat / ((w - 1) * (info.height - 1));
 }
 
-async function scanPackage(pkg: UnpackedPackage): Promise<Candidate[]> {
+async function scanPackage(pkg: UnpackedPackage, copyright: PackageCopyright): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const path of await listFiles(pkg.root, SCANNED_EXTENSIONS)) {
     const absPath = join(pkg.root, path);
+    const licence = fileLicence(copyright, path) ?? copyright.licence;
+    // Rule 1 drops vector art unread: librsvg rejects some of the packages' Inkscape SVGs.
+    if (path.toLowerCase().endsWith('.svg')) {
+      out.push({ package: pkg.name, packageVersion: pkg.version, licence, path, absPath, format: 'svg', width: 0, height: 0 });
+      continue;
+    }
     const meta = await sharp(absPath).metadata();
-    out.push({ package: pkg.name, packageVersion: pkg.version, path, absPath, format: meta.format ?? 'unknown', width: meta.width ?? 0, height: meta.height ?? 0 });
+    out.push({ package: pkg.name, packageVersion: pkg.version, licence, path, absPath, format: meta.format ?? 'unknown', width: meta.width ?? 0, height: meta.height ?? 0 });
   }
   return out;
 }
@@ -107,15 +117,16 @@ async function main(): Promise<void> {
   const names = stringFlag(flags, 'packages').split(',').map((s) => s.trim()).filter((s) => s !== '');
   const started = performance.now();
 
-  const packages: UnpackedPackage[] = [];
+  const packages: { pkg: UnpackedPackage; copyright: PackageCopyright }[] = [];
   for (const name of names) {
     const pkg = await fetchDebPackage(name, cache, flags['refresh'] === 'true');
-    console.log(`package ${pkg.name} ${pkg.version}: ${pkg.debPath}`);
-    packages.push(pkg);
+    const copyright = await readPackageCopyright(pkg.root, pkg.name);
+    console.log(`package ${pkg.name} ${pkg.version} (${copyright.licence}): ${pkg.debPath}`);
+    packages.push({ pkg, copyright });
   }
 
   const candidates: Candidate[] = [];
-  for (const pkg of packages) candidates.push(...(await scanPackage(pkg)));
+  for (const { pkg, copyright } of packages) candidates.push(...(await scanPackage(pkg, copyright)));
   for (const c of candidates) {
     c.reason = ruleOut(c);
     if (c.reason === undefined) {
@@ -132,6 +143,9 @@ async function main(): Promise<void> {
     console.log(`${c.reason === undefined ? 'KEEP' : 'skip'}  ${c.package}/${c.path} ${c.width}x${c.height}${flat}${c.reason !== undefined ? ` — ${c.reason}` : ''}`);
   }
   console.log(`${photos.length} photographs of ${candidates.length} image files`);
+  for (const { pkg, copyright } of packages) {
+    console.log(`  ${pkg.name}: ${photos.filter((p) => p.package === pkg.name).length} of ${candidates.filter((c) => c.package === pkg.name).length} (${copyright.licence})`);
+  }
   if (photos.length === 0) throw new DataScriptError(`No photographs found in ${names.join(', ')}: check the package names and NOT_PHOTOGRAPHS in lib/photo-rule.ts.`);
   if (flags['list-only'] === 'true') return;
 
@@ -189,7 +203,7 @@ async function main(): Promise<void> {
       }
       scales.push({ pass, targetShort, factor: shrunk.factor, width: info.width, height: info.height, grid: boxes.length, kept });
     }
-    photoRecords.push({ package: p.package, source: p.path, width: p.width, height: p.height, flatFraction: p.flatFraction, passes: scales });
+    photoRecords.push({ package: p.package, source: p.path, licence: p.licence, width: p.width, height: p.height, flatFraction: p.flatFraction, passes: scales });
     console.log(`${slug(p)}: ${scales.map((s) => `${s.width}x${s.height} -> ${s.kept}/${s.grid} crops`).join(', ')}`);
   }
 
@@ -198,7 +212,17 @@ async function main(): Promise<void> {
     settings: { seed, size, minShort, maxShort, passes, minDetail, resize: 'sharp lanczos3, fastShrinkOnLoad off, sRGB 8-bit', rng: 'Philox4x32-10 (@yonos/core createRng), forked per photo path and pass' },
     tools: { sharp: sharp.versions, node: process.version },
     rule: { minShortSide: MIN_SHORT_SIDE, maxFlatFraction: MAX_FLAT_FRACTION, see: 'scripts/data/lib/photo-rule.ts' },
-    packages: packages.map((p) => ({ name: p.name, version: p.version, deb: p.debPath.slice(p.debPath.lastIndexOf('/') + 1) })),
+    packages: packages.map(({ pkg, copyright }) => ({
+      name: pkg.name,
+      version: pkg.version,
+      licence: copyright.licence,
+      deb: pkg.debPath.slice(pkg.debPath.lastIndexOf('/') + 1),
+      counts: {
+        photos: photos.filter((p) => p.package === pkg.name).length,
+        crops: crops.filter((c) => c.package === pkg.name).length,
+        droppedFlatCrops: flatCrops.filter((c) => c.package === pkg.name).length,
+      },
+    })),
     files: candidates.map((c) => ({ package: c.package, path: c.path, format: c.format, width: c.width, height: c.height, kept: c.reason === undefined, reason: c.reason, flatFraction: c.flatFraction })),
     photos: photoRecords,
     crops,
@@ -207,6 +231,9 @@ async function main(): Promise<void> {
   await writeFile(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
   const bytes = await totalBytes(crops.map((c) => join(outDir, c.file)));
   const seconds = (performance.now() - started) / 1000;
+  for (const { counts, name } of manifest.packages) {
+    if (counts.photos > 0) console.log(`  ${name}: ${counts.photos} photographs -> ${counts.crops} crops kept, ${counts.droppedFlatCrops} flat dropped`);
+  }
   console.log(
     `wrote ${crops.length} crops of ${size}x${size} from ${photos.length} photographs (${formatMiB(bytes)}; ${flatCrops.length} flat crops dropped) to ${outDir} in ${seconds.toFixed(1)} s`,
   );

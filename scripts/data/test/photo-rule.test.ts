@@ -19,10 +19,21 @@ describe('ruleOut', () => {
     expect(ruleOut(plasma('Shell', '720x1440'))).toMatch(new RegExp(`short side 720 px < ${MIN_SHORT_SIDE}`));
   });
 
+  it('keeps only the PNGs listed as photographs, in their own package', () => {
+    const png = (pkg: string, name: string): WallpaperFile => ({ package: pkg, path: `usr/share/lxqt/wallpapers/${name}`, format: 'png', width: 3000, height: 1993 });
+    expect(ruleOut(png('lxqt-themes', 'flowers.png'))).toBeUndefined();
+    expect(ruleOut(png('lxqt-themes', 'triangles.png'))).toMatch(/not a JPEG \(png\)/);
+    expect(ruleOut(png('other-wallpapers', 'flowers.png'))).toMatch(/not a JPEG \(png\)/);
+    expect(ruleOut({ ...png('lxqt-themes', 'flowers.png'), format: 'webp' })).toMatch(/not a JPEG \(webp\)/);
+  });
+
   it('drops the JPEGs listed as paintings or renders, but only in their own package', () => {
     expect(ruleOut(plasma('Volna', '5120x2880'))).toMatch(/render/);
     expect(ruleOut({ ...plasma('Volna', '5120x2880'), package: 'other-wallpapers' })).toBeUndefined();
     expect(ruleOut({ package: 'mate-backgrounds', path: 'usr/share/backgrounds/mate/abstract/Elephants_3840x2160.jpg', format: 'jpeg', width: 3840, height: 2160 })).toMatch(/painting/);
+    const lomiri = (name: string): WallpaperFile => ({ package: 'lomiri-wallpapers-20.04', path: `usr/share/backgrounds/${name}`, format: 'jpeg', width: 6028, height: 3391 });
+    expect(ruleOut(lomiri('Infinite-Sea_by_Aury88.jpg'))).toMatch(/composite/);
+    expect(ruleOut(lomiri('Kleiber_by_Lukas_Baubkus.jpg'))).toBeUndefined();
   });
 });
 
