@@ -72,6 +72,21 @@ describe('kill and resume (cpu, child processes)', () => {
     await expectSameState(reference, join(dir, checkpointName(N)));
   }, 300_000);
 
+  test('wasm with 2 threads: N steps straight == N/2 + SIGKILL + resume N/2, bit for bit', async () => {
+    const N = 6;
+    const wasm2 = { name: 'wasm', threads: 2 } as const;
+    const straightDir = join(root, 'wasm2-straight');
+    const straight = await runChild({ dataDir, checkpointDir: straightDir, maxSteps: N, checkpointEvery: N }, undefined, wasm2);
+    expect(straight.code, straight.stderr).toBe(0);
+    const dir = join(root, 'wasm2-killed');
+    const first = await runChild({ dataDir, checkpointDir: dir, maxSteps: N, checkpointEvery: N / 2 }, (line) => (line === `SAVE-DONE ${N / 2}` ? 0 : undefined), wasm2);
+    expect(first.signal, first.stderr).toBe('SIGKILL');
+    const second = await runChild({ dataDir, checkpointDir: dir, maxSteps: N, checkpointEvery: N / 2 }, undefined, wasm2);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.lines.filter((l) => l.startsWith('STEP')).map((l) => Number(l.split(' ')[1]))).toEqual([4, 5, 6]);
+    await expectSameState(join(straightDir, checkpointName(N)), join(dir, checkpointName(N)));
+  }, 300_000);
+
   test('SIGKILL at random moments, mid-save included, never loses the last complete checkpoint; the resumed run is exact', async () => {
     const N = 12;
     const reference = await straightRun('straight-12', N);

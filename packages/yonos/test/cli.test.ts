@@ -53,6 +53,17 @@ describe('yonos command', () => {
     expect((await yonos('degrade', 'folder')).stderr).toContain("'-o, --out <folder>' not specified");
   });
 
+  it('--threads takes a whole number from 1 to 256 on every command', async () => {
+    for (const bad of ['0', 'two', '1.5', '999']) {
+      const run = await yonos('--threads', bad, 'info');
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim()).toBe(`error: --threads must be a whole number of threads from 1 to 256, got '${bad}'.`);
+    }
+    const run = await yonos('--threads', '1', 'info', '--json');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as InfoReport).backends.find((b) => b.name === 'wasm')?.threads).toBe(1);
+  });
+
   it('without a command, shows the help on stderr and fails', async () => {
     const run = await yonos();
     expect(run.code).toBe(1);
@@ -68,7 +79,8 @@ describe('yonos command', () => {
       expect(run.stdout).toMatch(new RegExp(`^  ${name.replace('/', '\\/')}\\s+\\d+\\.\\d+\\.\\d+$`, 'm'));
     }
     expect(run.stdout).toMatch(/^ {2}cpu\s+available$/m);
-    expect(run.stdout).toMatch(/^ {2}wasm\s+available$/m);
+    // Test forks run wasm on one thread (YONOS_THREADS=1, vitest.shared.ts).
+    expect(run.stdout).toMatch(/^ {2}wasm\s+available, 1 thread \(--threads <n> or YONOS_THREADS\)$/m);
     expect(run.stdout).toMatch(/^ {2}webgl\s+unavailable: .+/m);
     expect(run.stdout).toMatch(/Backends \(default: wasm;/);
     expect(run.stdout).toContain(`Bundled model: none installed yet (pipeline folders x4/, x8/, ... with a model_index.json would be read from ${empty}).`);
@@ -80,6 +92,7 @@ describe('yonos command', () => {
     expect(report.packages.map((p) => p.name)).toEqual([...REPORTED_PACKAGES, '@tensorflow/tfjs-core']);
     expect(report.backends.map((b) => b.name)).toEqual(['cpu', 'wasm', 'webgpu', 'webgl', 'tensorflow']);
     expect(report.defaultBackend).toBe('wasm');
+    expect(report.backends.find((b) => b.name === 'wasm')?.threads).toBe(1);
     expect(report.modelRoot).toBe(empty);
     expect(report.bundledScales).toEqual([]);
     expect(report.modelCard).toBeNull();

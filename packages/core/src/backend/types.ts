@@ -46,6 +46,8 @@ export interface BackendStatus {
   readonly available: boolean;
   /** Set when `available` is false: the reason, with the remedy when there is one. */
   readonly reason?: string;
+  /** `wasm`, when available: the threads it computes with in this process. */
+  readonly threads?: number;
 }
 
 /** Options of {@link useBackend}. */

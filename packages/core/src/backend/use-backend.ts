@@ -87,7 +87,8 @@ export function listBackends(options: UseBackendOptions = {}): Promise<BackendSt
     for (const name of BACKEND_NAMES) {
       try {
         await prepare(name, options);
-        statuses.push({ name, available: true });
+        const wasm = name === 'wasm' ? loadedBackend('wasm')?.wasm : undefined;
+        statuses.push(wasm !== undefined ? { name, available: true, threads: wasm.getThreadsCount() } : { name, available: true });
       } catch (err) {
         if (!(err instanceof BackendUnavailableError)) throw err;
         statuses.push({ name, available: false, reason: err.reason });

@@ -9,6 +9,12 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const PACKAGE_DIR = join(HERE, '..', '..');
 const CHILD = join(HERE, 'train-child.ts');
 
+/** The backend the child trains on: cpu (default), or wasm with a fixed thread count. */
+export interface ChildBackend {
+  readonly name: 'cpu' | 'wasm';
+  readonly threads?: number;
+}
+
 export interface ChildResult {
   readonly lines: string[];
   readonly code: number | null;
@@ -21,9 +27,13 @@ export interface ChildResult {
  * when it returns a number, the child gets SIGKILL after that many milliseconds (0: at once).
  * The node process itself is the child (no wrapper), so the kill hits the trainer.
  */
-export function runChild(options: TinyRunOptions, killOn?: (line: string) => number | undefined): Promise<ChildResult> {
+export function runChild(
+  options: TinyRunOptions,
+  killOn?: (line: string) => number | undefined,
+  backend: ChildBackend = { name: 'cpu' },
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', CHILD, JSON.stringify(options)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', CHILD, JSON.stringify(options), JSON.stringify(backend)], {
       cwd: PACKAGE_DIR,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

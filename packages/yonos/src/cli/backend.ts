@@ -1,5 +1,5 @@
-import { BACKEND_NAMES, useBackend } from '@yonos/core';
-import type { BackendInfo, BackendName } from '@yonos/core';
+import { BACKEND_NAMES, parseThreadCount, useBackend } from '@yonos/core';
+import type { BackendInfo, BackendName, UseBackendOptions } from '@yonos/core';
 import type { Command } from 'commander';
 
 /** The options every command accepts (declared on the root command). */
@@ -8,6 +8,8 @@ export interface GlobalOptions {
   readonly backend?: BackendName;
   /** `--verbose`: stack traces for errors. */
   readonly verbose?: boolean;
+  /** `--threads`: wasm threads (text as given; checked by {@link backendOptions}). */
+  readonly threads?: string;
 }
 
 /** The backend names `--backend` accepts. */
@@ -24,5 +26,15 @@ export function globalOptions(command: Command): GlobalOptions {
  * @throws `BackendUnavailableError` saying why the backend cannot run here and what to install.
  */
 export function activateBackend(command: Command): Promise<BackendInfo> {
-  return useBackend(globalOptions(command).backend);
+  return useBackend(globalOptions(command).backend, backendOptions(command));
+}
+
+/**
+ * The backend options the global flags ask for: `--threads N` as `wasmThreads` (without it,
+ * core's default: `YONOS_THREADS`, else every core).
+ * @throws ThreadCountError when `--threads` is not a whole number from 1 to 256.
+ */
+export function backendOptions(command: Command): UseBackendOptions {
+  const threads = globalOptions(command).threads;
+  return threads === undefined ? {} : { wasmThreads: parseThreadCount(threads, '--threads') };
 }

@@ -36,6 +36,7 @@ export function createProgram(io: CliIO, options: CliOptions = {}): Command {
     .description('YONOS-SR: one-step diffusion super-resolution on TensorFlow.js.')
     .version(version, '-V, --version', 'print the version of yonos')
     .addOption(new Option('--backend <name>', 'tfjs backend to compute on (default: wasm, or cpu if wasm cannot start)').choices([...BACKEND_CHOICES]))
+    .option('--threads <n>', 'threads for the wasm backend (default: YONOS_THREADS, else every core); results are the same for any count')
     .option('--verbose', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { defaultBackendOrder, listBackends } from '@yonos/core';
-import type { BackendStatus } from '@yonos/core';
+import type { BackendStatus, UseBackendOptions } from '@yonos/core';
 import { DEFAULT_MODEL_SCALE, MODEL_INDEX_NAME } from '@yonos/sampler';
 import type { Command } from 'commander';
 import { bundledModelRoot, bundledScales } from '../../bundled-model.js';
 import { writeLine } from '../io.js';
 import { MODEL_CARD_NAME, readBundledModelCard } from '../model-card.js';
+import { backendOptions } from '../backend.js';
 import type { CliContext } from '../program.js';
 import { packageVersions } from '../versions.js';
 import type { PackageVersion } from '../versions.js';
@@ -30,9 +31,10 @@ export const CARD_PREVIEW_LINES = 8;
 /**
  * Collects the {@link InfoReport}; initializes every available backend once (leaves the active one as it was).
  * @param root The bundled model's root folder, default `bundledModelRoot()`.
+ * @param options How to start the backends (`--threads`).
  */
-export async function collectInfo(root: string = bundledModelRoot()): Promise<InfoReport> {
-  const backends = await listBackends();
+export async function collectInfo(root: string = bundledModelRoot(), options: UseBackendOptions = {}): Promise<InfoReport> {
+  const backends = await listBackends(options);
   const available = new Set(backends.filter((b) => b.available).map((b) => b.name));
   return {
     packages: packageVersions(),
@@ -73,7 +75,8 @@ function printInfo(report: InfoReport, context: CliContext): void {
   }
   writeLine(out, `Backends (default: ${report.defaultBackend ?? 'none available'}; choose with --backend <name>):`);
   for (const b of report.backends) {
-    writeLine(out, `  ${pad(b.name, 12)}${b.available ? 'available' : `unavailable: ${b.reason ?? 'unknown reason'}`}`);
+    const threads = b.threads !== undefined ? `, ${b.threads} thread${b.threads === 1 ? '' : 's'} (--threads <n> or YONOS_THREADS)` : '';
+    writeLine(out, `  ${pad(b.name, 12)}${b.available ? `available${threads}` : `unavailable: ${b.reason ?? 'unknown reason'}`}`);
   }
   const root = report.modelRoot;
   if (report.bundledScales.length === 0) {
@@ -96,8 +99,8 @@ export function registerInfoCommand(program: Command, context: CliContext): Comm
     .command('info')
     .description('show package versions, the tfjs backends that can run here, and the bundled model (its scales and card)')
     .option('--json', 'print the report as JSON')
-    .action(async (options: { json?: boolean }) => {
-      const report = await collectInfo(context.bundledModelRoot);
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const report = await collectInfo(context.bundledModelRoot, backendOptions(command));
       if (options.json === true) {
         writeLine(context.io.stdout, JSON.stringify(report, (_key, value: unknown) => (value === undefined ? null : value), 2));
       } else {
