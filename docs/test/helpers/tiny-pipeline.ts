@@ -5,8 +5,8 @@ import { UNet2DConditionModel } from '@yonos/unet';
 import { YonosPipeline } from '@yonos/sampler';
 import { registerModelClasses } from '../../demo/src/register.js';
 
-/** The diffusers reference models (see /work/shared/fixtures/README.md). */
-export const DIFFUSERS_FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/diffusers', import.meta.url));
+/** The diffusers reference models (see fixtures/README.md in the repository). */
+export const DIFFUSERS_FIXTURES = fileURLToPath(new URL('../../../fixtures/diffusers', import.meta.url));
 
 /** Scale factor of the tiny pipeline (the fixture VAE downsamples by 4, the U-Net needs latents in multiples of 4). */
 export const TINY_SCALE = 4;

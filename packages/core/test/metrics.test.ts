@@ -7,7 +7,7 @@ import { MetricError, psnr, psnrHost, ssim, ssimHost } from '../src/metrics/inde
 import type { MetricHostImage } from '../src/metrics/index.js';
 import { SafetensorsReader } from '../src/safetensors/index.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/basicsr/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/basicsr/', import.meta.url));
 
 interface MetricCase {
   sr: string;

@@ -25,7 +25,7 @@ import {
 import { useBackend } from '../src/backend/index.js';
 import { createRng } from '../src/random/index.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/diffusers/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/diffusers/', import.meta.url));
 
 interface KeysCase {
   params: Record<string, number[]>;

@@ -16,7 +16,7 @@ import { useBackend } from '../src/backend/index.js';
 import { createRng } from '../src/random/index.js';
 import { openSafetensorsFile } from '../src/safetensors/node.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/diffusers/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/diffusers/', import.meta.url));
 
 class Small extends Module {
   readonly conv = new Conv2d(3, 4, [3, 2], { padding: 1 });

@@ -7,7 +7,7 @@ import { useBackend } from '../src/backend/index.js';
 import { readSafetensors, SafetensorsReader } from '../src/safetensors/index.js';
 import { openSafetensorsFile } from '../src/safetensors/node.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -72,6 +72,9 @@ describe('reference fixtures', () => {
     expect(rel).toEqual(
       [
         'basicsr/degrade.safetensors',
+        'diffusers/sd-x4-upscaler-tiny/io.safetensors',
+        'diffusers/sd-x4-upscaler-tiny/unet/diffusion_pytorch_model.safetensors',
+        'diffusers/sd-x4-upscaler-tiny/vae/diffusion_pytorch_model.safetensors',
         'diffusers/unet-sd1-tiny/diffusion_pytorch_model.safetensors',
         'diffusers/unet-sd1-tiny/io.safetensors',
         'diffusers/unet-sd2-tiny/diffusion_pytorch_model.safetensors',
@@ -81,6 +84,8 @@ describe('reference fixtures', () => {
         'diffusers/vae-tiny/diffusion_pytorch_model.fp16.safetensors',
         'diffusers/vae-tiny/diffusion_pytorch_model.safetensors',
         'diffusers/vae-tiny/io.safetensors',
+        'diffusers/vae-tiny-taesd/diffusion_pytorch_model.safetensors',
+        'diffusers/vae-tiny-taesd/io.safetensors',
       ].sort(),
     );
   });

@@ -22,7 +22,7 @@ import {
   writeSafetensorsFile,
 } from '../src/safetensors/node.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 let dir: string;
 
 beforeAll(async () => {

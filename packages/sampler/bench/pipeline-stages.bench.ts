@@ -19,7 +19,7 @@ import { AutoencoderKL } from '@yonos/vae';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { YonosPipeline, defaultYonosScheduler } from '../src/index.js';
 
-const FIXTURES = resolve(fileURLToPath(import.meta.url), '../../../../../shared/fixtures/diffusers');
+const FIXTURES = resolve(fileURLToPath(import.meta.url), '../../../../fixtures/diffusers');
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

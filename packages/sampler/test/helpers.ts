@@ -7,8 +7,8 @@ import type { SchedulerStepOutput } from '@yonos/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The shared diffusers fixtures folder (/work/shared/fixtures/diffusers beside the project root). */
-export const DIFFUSERS_FIXTURES = resolve(here, '../../../../shared/fixtures/diffusers');
+/** The diffusers fixtures folder (fixtures/diffusers in the repository). */
+export const DIFFUSERS_FIXTURES = resolve(here, '../../../fixtures/diffusers');
 
 /** One `step_cases` entry of ddim.json. */
 export interface DdimStepCase {

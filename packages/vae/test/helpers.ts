@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensorsFile } from '@yonos/core/node';
 import { AutoencoderKL } from '../src/index.js';
 
-/** `/work/shared/fixtures/diffusers/` (the project root's sibling `shared/`). */
-export const DIFFUSERS_FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/diffusers/', import.meta.url));
+/** `fixtures/diffusers/` in the repository. */
+export const DIFFUSERS_FIXTURES = fileURLToPath(new URL('../../../fixtures/diffusers/', import.meta.url));
 /** The `vae-tiny` case folder, as diffusers' save_pretrained wrote it. */
 export const VAE_TINY = `${DIFFUSERS_FIXTURES}vae-tiny`;
 

@@ -6,8 +6,8 @@ import { UNet2DConditionModel } from '@yonos/unet';
 import { AutoencoderKL } from '@yonos/vae';
 import { registerPretrainedClasses } from '../src/register.js';
 
-/** The diffusers reference models (see /work/shared/fixtures/README.md). */
-export const DIFFUSERS_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/diffusers');
+/** The diffusers reference models (see fixtures/README.md in the repository). */
+export const DIFFUSERS_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/diffusers');
 
 /**
  * Writes a real YonosPipeline folder built from the tiny diffusers fixtures (`vae-tiny`: VAE

@@ -15,7 +15,7 @@ import { registerPretrainedClasses } from '../src/register.js';
 import { testImage, yonos, yonosWith } from './helpers.js';
 import { copyPipeline } from './tiny-pipeline.js';
 
-const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/diffusers');
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/diffusers');
 
 let root: string;
 let model: string;

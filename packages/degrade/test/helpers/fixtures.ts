@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { SafetensorsReader } from '@yonos/core';
 
-/** The BasicSR golden data folder (`/work/shared/fixtures/basicsr` next to the project root). */
-export const BASICSR_DIR = fileURLToPath(new URL('../../../../../shared/fixtures/basicsr/', import.meta.url));
+/** The BasicSR golden data folder (`fixtures/basicsr` in the repository). */
+export const BASICSR_DIR = fileURLToPath(new URL('../../../../fixtures/basicsr/', import.meta.url));
 
 /** A decoded F32 fixture tensor: host data plus its shape. */
 export interface HostTensor {

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensorsFile } from '@yonos/core/node';
 
-/** The diffusers golden-data folder (/work/shared/fixtures/diffusers). */
-export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/diffusers');
+/** The diffusers golden-data folder (fixtures/diffusers in the repository). */
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/diffusers');
 
 /** The U-Net fixture cases. */
 export type UnetCase = 'unet-sd2-tiny' | 'unet-sd1-tiny' | 'unet2d-tiny';
