@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { demoAssets } from './build/assets-plugin.js';
+import { CROSS_ORIGIN_ISOLATION } from './build/headers.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -32,5 +33,8 @@ export default defineConfig({
       },
     },
   },
+  // The threaded wasm build needs a cross-origin isolated page.
+  server: { headers: { ...CROSS_ORIGIN_ISOLATION } },
+  preview: { headers: { ...CROSS_ORIGIN_ISOLATION } },
   plugins: [demoAssets({ modelDir })],
 });

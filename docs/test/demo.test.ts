@@ -16,6 +16,7 @@ import { encodeImage, readImage } from '@yonos/core/node';
 import { YonosPipeline } from '@yonos/sampler';
 import { registerModelClasses } from '../demo/src/register.js';
 import { runOptions } from '../demo/src/session.js';
+import { CROSS_ORIGIN_ISOLATION } from '../demo/build/headers.js';
 import { buildDemo } from './helpers/build-demo.js';
 import { CHROMIUM_PATH, hasChromium, launchChromium } from './helpers/chromium.js';
 import type { Chromium } from './helpers/chromium.js';
@@ -30,6 +31,9 @@ const REPORTS = fileURLToPath(new URL('../../.reports/', import.meta.url));
 const SIDE = 16;
 const SEED = 7;
 const MIN_PSNR = 40;
+/** The x4 model bundled with `yonos` (AutoencoderTiny + UNet2DModel): what the built demo ships. */
+const BUNDLED_X4 = fileURLToPath(new URL('../../packages/yonos/model/x4', import.meta.url));
+const BUNDLED_SIDE = 24;
 
 if (!hasChromium()) throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: apt-get install chromium, or set YONOS_CHROMIUM.`);
 
@@ -42,6 +46,9 @@ let otherSeed: RawImage;
 let nodeLeaked: number;
 let server: StaticServer;
 let emptyServer: StaticServer;
+let bundledServer: StaticServer;
+let bundledPng: Uint8Array;
+let bundledExpected: RawImage;
 let browser: Chromium;
 
 /** Requests a page made to anything but the test server (the demo must need no other network). */
@@ -87,12 +94,20 @@ beforeAll(async () => {
   otherSeed = await pipe.upscale(decoded, runOptions({ scale: TINY_SCALE, seed: SEED + 1, steps: 1 }));
   pipe.dispose();
 
+  // The bundled model in Node (one wasm thread here; the page runs it on several).
+  bundledPng = await encodeImage(testImage(BUNDLED_SIDE, BUNDLED_SIDE), { format: 'png' });
+  const bundled = await YonosPipeline.fromPretrained(BUNDLED_X4);
+  bundledExpected = await bundled.upscale(await readImage(bundledPng), runOptions({ scale: 4, seed: SEED, steps: 1 }));
+  bundled.dispose();
+
   const site = process.env['YONOS_DEMO_DIST'] ?? join(work, 'site');
   if (process.env['YONOS_DEMO_DIST'] === undefined) await buildDemo(site, modelDir);
   // model/ is mounted explicitly, so a prebuilt site (YONOS_DEMO_DIST) gets the tiny model too.
-  server = await serveStatic({ '/': site, '/model/': modelDir });
+  // Served cross-origin isolated, as the demo's own servers do, so wasm runs threaded.
+  server = await serveStatic({ '/': site, '/model/': modelDir }, { headers: CROSS_ORIGIN_ISOLATION });
   mkdirSync(join(work, 'empty'));
   emptyServer = await serveStatic({ '/': site, '/model/': join(work, 'empty') });
+  bundledServer = await serveStatic({ '/': site, '/model/': BUNDLED_X4 }, { headers: CROSS_ORIGIN_ISOLATION });
   browser = await launchChromium();
   mkdirSync(REPORTS, { recursive: true });
 }, 600_000);
@@ -101,6 +116,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await emptyServer?.close();
+  await bundledServer?.close();
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
 });
 
@@ -149,6 +165,46 @@ describe('browser demo (headless Chromium)', () => {
     expect(outside).toEqual([]);
     await page.close();
   }, 300_000);
+
+  it('runs the bundled x4 model threaded like Node does (PSNR > 40 dB), cancels, downloads, with no failed request', async () => {
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? '?'})`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+    await page.goto(bundledServer.url);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+
+    const outcome = await runDemo(page, { png: bundledPng, fileName: 'cat.png', scale: 4, seed: SEED, steps: 1, input: 'picker', backend: 'wasm', timeout: 240_000 });
+    expect(outcome.dataset['backend']).toBe('wasm');
+    expect(outcome.dataset['crossOriginIsolated']).toBe('true');
+    expect(Number(outcome.dataset['threads'])).toBeGreaterThan(1);
+    expect([outcome.width, outcome.height]).toEqual([BUNDLED_SIDE * 4, BUNDLED_SIDE * 4]);
+    const psnr = psnrAgainstNode(outcome, bundledExpected);
+    console.info(`demo bundled x4, wasm ${outcome.dataset['threads']} threads: PSNR vs Node ${psnr.toFixed(2)} dB, run ${outcome.dataset['runMs']} ms`);
+    expect(psnr).toBeGreaterThan(MIN_PSNR);
+    expect(outcome.download.name).toBe('cat-x4.png');
+    const downloaded = await readImage(outcome.download.bytes);
+    expect([downloaded.width, downloaded.height]).toEqual([outcome.width, outcome.height]);
+    await page.screenshot({ path: join(REPORTS, 'demo-bundled.png'), fullPage: true });
+
+    // Cancel a long run (many steps yield to the page between steps): the page is ready again.
+    await page.fill('#steps', '50');
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="running"]');
+    await page.click('#cancel');
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 120_000 });
+    expect(await page.textContent('#status')).toBe('Cancelled.');
+
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 600_000);
 
   it('upscales on WebGPU (SwiftShader) like Node does, from a dropped file', async (ctx) => {
     const page = await browser.context.newPage();

@@ -4,6 +4,7 @@
  * `backend`, `runMs`, `outputSize`, `tensors` after a run) so that tests and users can see it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { getBackendInfo } from '@yonos/core';
 import { PipelineAbortedError } from '@yonos/sampler';
 import { BACKEND_CHOICES } from './backend.js';
 import type { BackendChoice } from './backend.js';
@@ -121,6 +122,10 @@ async function upscale(): Promise<void> {
       outputSize: `${result.output.width}x${result.output.height}`,
       // Live tensors after the run (the loaded model's weights): constant from run to run unless something leaks.
       tensors: String(tf.memory().numTensors),
+      // Threads of the wasm backend ('' on other backends): more than 1 only on a cross-origin
+      // isolated page (served with COOP/COEP headers, see the README).
+      threads: String(getBackendInfo().wasm?.threads ?? ''),
+      crossOriginIsolated: String(globalThis.crossOriginIsolated === true),
     });
     status(`Done: ${result.output.width}×${result.output.height} in ${(result.runMs / 1000).toFixed(2)} s on ${result.backend}.`);
     setState('done');

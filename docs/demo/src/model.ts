@@ -10,11 +10,7 @@ export interface ModelInfo {
   readonly url: string;
   /** Its parsed `model_index.json`. */
   readonly index: YonosModelIndex;
-  /** `'fp16'` when both the U-Net and the VAE have half-precision weights (half the download), else `undefined`. */
-  readonly variant: 'fp16' | undefined;
 }
-
-const FP16_FILES = ['unet/diffusion_pytorch_model.fp16.safetensors', 'vae/diffusion_pytorch_model.fp16.safetensors'];
 
 /**
  * Looks for a YONOS pipeline folder at `url` (the built site's `model/`) without loading weights.
@@ -36,8 +32,10 @@ export async function probeModel(url: URL): Promise<ModelInfo> {
     );
   }
   const index = parseModelIndex(text, store.location);
-  const fp16 = await Promise.all(FP16_FILES.map((f) => store.exists(f)));
-  return { url: store.location, index, variant: fp16.every(Boolean) ? 'fp16' : undefined };
+  // Only the files model_index.json implies are requested: probing for optional ones (an fp16
+  // variant) would log a failed request for every folder without them. A smaller download is
+  // a folder saved with float16 weights (`savePretrained(dir, { dtype: 'F16' })`), as the bundled model is.
+  return { url: store.location, index };
 }
 
 /**
@@ -46,5 +44,5 @@ export async function probeModel(url: URL): Promise<ModelInfo> {
  */
 export async function loadPipeline(info: ModelInfo): Promise<YonosPipeline> {
   registerModelClasses();
-  return YonosPipeline.fromPretrained(new UrlModelStore(info.url), info.variant !== undefined ? { variant: info.variant } : {});
+  return YonosPipeline.fromPretrained(new UrlModelStore(info.url));
 }

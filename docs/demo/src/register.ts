@@ -1,5 +1,5 @@
 import { registerPretrainedClass } from '@yonos/core';
-import { AutoencoderKL } from '@yonos/vae';
+import { AutoencoderKL, AutoencoderTiny } from '@yonos/vae';
 import { UNet2DConditionModel, UNet2DModel } from '@yonos/unet';
 
 /**
@@ -11,6 +11,7 @@ import { UNet2DConditionModel, UNet2DModel } from '@yonos/unet';
  */
 export function registerModelClasses(): void {
   registerPretrainedClass('@yonos/vae', AutoencoderKL);
+  registerPretrainedClass('@yonos/vae', AutoencoderTiny);
   registerPretrainedClass('@yonos/unet', UNet2DConditionModel);
   registerPretrainedClass('@yonos/unet', UNet2DModel);
 }

@@ -120,7 +120,7 @@ export class DemoSession {
     this.#unload();
     onStatus?.(`Starting ${name}...`);
     await startBackend(name, this.#wasmBase);
-    onStatus?.(`Loading the model${this.#model.variant === 'fp16' ? ' (fp16 weights)' : ''}...`);
+    onStatus?.('Loading the model...');
     this.#pipeline = await loadPipeline(this.#model);
     this.#backend = name;
   }

@@ -35,9 +35,10 @@ function fileIn(root: string, path: string): string | undefined {
 /**
  * Serves folders over HTTP on 127.0.0.1 (a secure context, so the page gets `navigator.gpu`):
  * `mounts` maps URL prefixes (`'/'`, `'/model/'`) to directories; the longest prefix wins.
- * GET and HEAD only, no caching.
+ * GET and HEAD only, no caching. `options.headers` are added to every file response (e.g.
+ * the demo's COOP/COEP headers).
  */
-export async function serveStatic(mounts: Readonly<Record<string, string>>): Promise<StaticServer> {
+export async function serveStatic(mounts: Readonly<Record<string, string>>, options: { readonly headers?: Readonly<Record<string, string>> } = {}): Promise<StaticServer> {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests: Array<{ path: string; status: number }> = [];
   const server: Server = createServer((req, res) => {
@@ -55,6 +56,7 @@ export async function serveStatic(mounts: Readonly<Record<string, string>>): Pro
       'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': String(statSync(file).size),
       'Cache-Control': 'no-store',
+      ...options.headers,
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

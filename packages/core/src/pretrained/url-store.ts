@@ -22,6 +22,9 @@ export class UrlModelStore implements ModelStore {
   async exists(path: string): Promise<boolean> {
     try {
       const res = await fetch(this.#url(path), { ...this.init, method: 'HEAD' });
+      // Read the (empty) body: a response left unread is reported by Chromium as an aborted
+      // request (net::ERR_ABORTED), which looks like a failed download in the console.
+      await res.arrayBuffer();
       return res.ok;
     } catch {
       return false;
