@@ -1,10 +1,12 @@
-export { PretrainedError } from './errors.js';
+export { ConfigMismatchError, PretrainedError, WeightDtypeError } from './errors.js';
+export type { ConfigKeyConflict, ConfigMismatchDetails, WeightDtypeProblem } from './errors.js';
 export type { ModelStore, WritableModelStore } from './store.js';
 export { joinStorePath } from './store.js';
 export { UrlModelStore } from './url-store.js';
 export { openModelStore, openWritableModelStore } from './open-store.js';
 export type { ModelLocation } from './open-store.js';
 export { loadWeights } from './weights.js';
+export { childIndices } from './shapes.js';
 export type { LoadWeightsOptions } from './weights.js';
 export {
   CONFIG_NAME,

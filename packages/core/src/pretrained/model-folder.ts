@@ -1,10 +1,14 @@
+import { YonosError } from '../errors.js';
+import { StateDictError } from '../nn/errors.js';
 import type { Module } from '../nn/module.js';
 import type { SafetensorsWriteOptions } from '../safetensors/encode.js';
-import { PretrainedError } from './errors.js';
+import { ConfigMismatchError, PretrainedError, WeightDtypeError } from './errors.js';
+import type { ConfigKeyConflict } from './errors.js';
 import { openModelStore, openWritableModelStore } from './open-store.js';
 import type { ModelLocation } from './open-store.js';
 import { joinStorePath } from './store.js';
 import { loadWeights } from './weights.js';
+import type { LoadWeightsOptions } from './weights.js';
 
 /** File name of a diffusers model config. */
 export const CONFIG_NAME = 'config.json';
@@ -26,6 +30,14 @@ export interface PretrainedModelClass<M extends PretrainedModel> {
   readonly className: string;
   /** Builds the model (shape-only, no weights) from a config with diffusers' keys. */
   fromConfig(config: ModelConfig): M;
+  /**
+   * Optional: the config values a state dict's shapes imply (for example `in_channels` from
+   * `conv_in.weight`, `block_out_channels` from each down block's first ResNet), read from PyTorch
+   * shapes by parameter name. When weights do not fit a folder's `config.json`,
+   * {@link loadPretrained} compares these with the config the model was built from and names
+   * the keys that disagree. Keys it cannot tell are left out; it must not throw.
+   */
+  configFromWeights?(shapes: ReadonlyMap<string, readonly number[]>): ModelConfig;
 }
 
 /** Options of {@link loadPretrained}. */
@@ -36,6 +48,12 @@ export interface LoadPretrainedOptions {
   readonly variant?: string;
   /** Reject missing and unexpected weights. Default `true`. */
   readonly strict?: boolean;
+  /**
+   * Load float parameters stored as integer or BOOL tensors by casting each value (see
+   * {@link LoadWeightsOptions.allowDtypeCast}). Default `false`: they are refused with a
+   * `WeightDtypeError` naming each tensor and its dtype.
+   */
+  readonly allowDtypeCast?: boolean;
 }
 
 /** Options of {@link savePretrained}. */
@@ -73,9 +91,16 @@ export async function readModelConfig(location: ModelLocation, subfolder?: strin
 /**
  * Loads a model from a diffusers model folder (`config.json` +
  * `diffusion_pytorch_model[.variant].safetensors`): builds it from the config, then streams
- * the weights in. The equivalent of diffusers' `Model.from_pretrained(location)`.
+ * the weights in. The equivalent of diffusers' `Model.from_pretrained(location)`. Keys the
+ * config lacks take the class's defaults (diffusers 0.25's), as in diffusers.
  * @throws PretrainedError if a file is missing or the config names another class.
- * @throws StateDictError if the weights do not match the config.
+ * @throws the class's config error (e.g. `VaeConfigError`), its message prefixed with the config
+ *   file, if `fromConfig` rejects the config.
+ * @throws {@link ConfigMismatchError} (a `StateDictError`) if the weights do not match the model
+ *   built from the config: it names the config file, the keys whose values disagree with the
+ *   weights (when the class has `configFromWeights`) and the keys that took defaults.
+ * @throws {@link WeightDtypeError} if a parameter is stored as an integer or BOOL tensor (unless
+ *   `allowDtypeCast`) or in a dtype tfjs cannot hold.
  */
 export async function loadPretrained<M extends PretrainedModel>(
   modelClass: PretrainedModelClass<M>,
@@ -96,17 +121,74 @@ export async function loadPretrained<M extends PretrainedModel>(
       `${store.location} has no ${weightsPath}${options.variant !== undefined ? ` (variant '${options.variant}')` : ''}; only .safetensors weights are supported.`,
     );
   }
-  const model = modelClass.fromConfig(config);
-  const reader = await store.openSafetensors(weightsPath);
+  const configFile = `${store.location}/${joinStorePath(options.subfolder, CONFIG_NAME)}`;
+  let model: M;
   try {
-    await loadWeights(model, reader, { strict: options.strict ?? true });
+    model = modelClass.fromConfig(config);
+  } catch (error) {
+    // The class's own config error (its type kept), said about the file it came from.
+    if (error instanceof YonosError) error.message = `${configFile}: ${error.message}`;
+    throw error;
+  }
+  const reader = await store.openSafetensors(weightsPath);
+  const load: LoadWeightsOptions = { strict: options.strict ?? true, ...(options.allowDtypeCast !== undefined ? { allowDtypeCast: options.allowDtypeCast } : {}) };
+  try {
+    await loadWeights(model, reader, load);
   } catch (error) {
     model.dispose();
+    const weightsFile = `${store.location}/${weightsPath}`;
+    if (error instanceof WeightDtypeError) throw new WeightDtypeError(error.problems, weightsFile);
+    if (error instanceof StateDictError) {
+      const shapes = new Map(reader.keys().map((name) => [name, reader.info(name).shape] as const));
+      throw new ConfigMismatchError(error, {
+        configFile,
+        weightsFile,
+        ...explainConfig(modelClass, config, model.config, shapes),
+      });
+    }
     throw error;
   } finally {
     await reader.close();
   }
   return model;
+}
+
+/**
+ * Whether the weights' value agrees with the config's: the same JSON value, or a single value
+ * against a per-level list whose every entry is that value (`layers_per_block: 2` and `[2, 2, 2]`).
+ */
+function agrees(weights: unknown, config: unknown): boolean {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  if (same(weights, config)) return true;
+  return !Array.isArray(weights) && Array.isArray(config) && config.length > 0 && config.every((v) => same(v, weights));
+}
+
+/**
+ * The keys of `built` (the model's full config) that `file` lacks, and the keys whose values
+ * the weights contradict, as far as the class's `configFromWeights` can tell.
+ */
+function explainConfig<M extends PretrainedModel>(
+  modelClass: PretrainedModelClass<M>,
+  file: ModelConfig,
+  built: ModelConfig,
+  shapes: ReadonlyMap<string, readonly number[]>,
+): { defaulted: Map<string, unknown>; conflicts: ConfigKeyConflict[] } {
+  const defaulted = new Map<string, unknown>();
+  for (const key of Object.keys(built).sort()) {
+    if (!key.startsWith('_') && !(key in file)) defaulted.set(key, built[key]);
+  }
+  let implied: ModelConfig = {};
+  try {
+    implied = modelClass.configFromWeights?.(shapes) ?? {};
+  } catch {
+    // The explanation is a courtesy: the state-dict error below says what is wrong regardless.
+  }
+  const conflicts: ConfigKeyConflict[] = [];
+  for (const [key, weights] of Object.entries(implied)) {
+    if (weights === undefined || agrees(weights, built[key])) continue;
+    conflicts.push({ key, config: built[key], weights, defaulted: !(key in file) });
+  }
+  return { defaulted, conflicts };
 }
 
 /**
