@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, getActivation } from '@yonos/core';
-import type { ActivationFn, ActivationName, Denoiser, LoadPretrainedOptions, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import type { ActivationFn, ActivationName, Denoiser, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import type { BlockContext } from './blocks/factory.js';
 import type { ResnetSettings, UNetDownBlock, UNetMidBlock, UNetUpBlock } from './blocks/types.js';
@@ -8,6 +8,7 @@ import { UNetMidBlock2D } from './blocks/unet-mid-block-2d.js';
 import { UNetMidBlock2DCrossAttn } from './blocks/unet-mid-block-2d-cross-attn.js';
 import { parseUNet2DConditionConfig, resolveUNet2DConditionConfig } from './config/unet-2d-condition.js';
 import type { UNet2DConditionConfig, UNet2DConditionConfigInput, UNet2DConditionPlan } from './config/unet-2d-condition.js';
+import { unetConfigFromWeights } from './config/from-weights.js';
 import { UnetInputError } from './errors.js';
 import { checkSample, runUNet } from './run-unet.js';
 import { embedTimesteps } from './timestep.js';
@@ -152,12 +153,23 @@ export class UNet2DConditionModel extends Module implements Denoiser {
    * (Node) or a URL; `subfolder: 'unet'` reads the U-Net of a pipeline folder; `variant: 'fp16'`
    * reads the fp16 file (converted to float32).
    * @throws PretrainedError (core) if a file is missing or the config names another class.
-   * @throws StateDictError (core), one error listing every missing, unexpected and mis-shaped
-   *   key, if the weights do not match the config.
+   * @throws ConfigMismatchError (core; a StateDictError listing every missing, unexpected and
+   *   mis-shaped key) if the weights do not match the config: it names `config.json`, the keys
+   *   that disagree with the weights and the keys that took defaults.
+   * @throws WeightDtypeError (core) for weights stored as integers (unless `allowDtypeCast`).
    * @throws `UnetConfigError` for an invalid or unsupported config.
    */
   static fromPretrained(location: ModelLocation, options: LoadPretrainedOptions = {}): Promise<UNet2DConditionModel> {
     return loadPretrained(UNet2DConditionModel, location, options);
+  }
+
+  /**
+   * The config values a state dict's PyTorch shapes imply (`in_channels`, `out_channels`,
+   * `block_out_channels`, `layers_per_block`, `cross_attention_dim`), by parameter name.
+   * {@link UNet2DConditionModel.fromPretrained} uses them to name the `config.json` keys that disagree with the weights.
+   */
+  static configFromWeights(shapes: ReadonlyMap<string, readonly number[]>): ModelConfig {
+    return unetConfigFromWeights(shapes, true);
   }
 
   /**

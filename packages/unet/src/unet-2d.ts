@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, silu } from '@yonos/core';
-import type { ActivationName, Denoiser, LoadPretrainedOptions, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import type { ActivationName, Denoiser, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import type { BlockContext } from './blocks/factory.js';
 import type { ResnetSettings, UNetDownBlock, UNetUpBlock } from './blocks/types.js';
 import { UNetMidBlock2D } from './blocks/unet-mid-block-2d.js';
 import { parseUNet2DConfig, resolveUNet2DConfig } from './config/unet-2d.js';
 import type { UNet2DConfig, UNet2DConfigInput, UNet2DPlan } from './config/unet-2d.js';
+import { unetConfigFromWeights } from './config/from-weights.js';
 import { UnetInputError } from './errors.js';
 import { checkSample, runUNet } from './run-unet.js';
 import { embedTimesteps } from './timestep.js';
@@ -111,12 +112,23 @@ export class UNet2DModel extends Module implements Denoiser {
    * (Node) or a URL; `subfolder: 'unet'` reads the U-Net of a pipeline folder; `variant: 'fp16'`
    * reads the fp16 file (converted to float32).
    * @throws PretrainedError (core) if a file is missing or the config names another class.
-   * @throws StateDictError (core), one error listing every missing, unexpected and mis-shaped
-   *   key, if the weights do not match the config.
+   * @throws ConfigMismatchError (core; a StateDictError listing every missing, unexpected and
+   *   mis-shaped key) if the weights do not match the config: it names `config.json`, the keys
+   *   that disagree with the weights and the keys that took defaults.
+   * @throws WeightDtypeError (core) for weights stored as integers (unless `allowDtypeCast`).
    * @throws `UnetConfigError` for an invalid or unsupported config.
    */
   static fromPretrained(location: ModelLocation, options: LoadPretrainedOptions = {}): Promise<UNet2DModel> {
     return loadPretrained(UNet2DModel, location, options);
+  }
+
+  /**
+   * The config values a state dict's PyTorch shapes imply (`in_channels`, `out_channels`,
+   * `block_out_channels`, `layers_per_block`), by parameter name.
+   * {@link UNet2DModel.fromPretrained} uses them to name the `config.json` keys that disagree with the weights.
+   */
+  static configFromWeights(shapes: ReadonlyMap<string, readonly number[]>): ModelConfig {
+    return unetConfigFromWeights(shapes);
   }
 
   /**

@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PretrainedError, StateDictError, createRng, float16BitsToFloat32, float32ToFloat16Bits, useBackend } from '@yonos/core';
+import { ConfigMismatchError, PretrainedError, StateDictError, createRng, float16BitsToFloat32, float32ToFloat16Bits, useBackend } from '@yonos/core';
 import { openSafetensorsFile } from '@yonos/core/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UNet2DConditionModel, UNet2DModel } from '../src/index.js';
@@ -173,6 +173,68 @@ describe('checkpoints that do not match the config', () => {
     expect(toK).toEqual({ name: 'down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight', expected: [32, 24], got: [32, 16] });
     expect(e.message).toMatch(/missing keys.*unexpected keys.*mis-shaped keys/s);
     expect(tf.memory().numTensors, 'a failed load must free what it allocated').toBe(before);
+  });
+
+  test('the error names config.json and the keys that disagree with the weights, defaulted or not', async () => {
+    // A config.json that lacks block_out_channels (as the bundled model's would): diffusers'
+    // default [224, 448, 672, 896] is used, as diffusers does, and the weights cannot load.
+    const levels = 4;
+    const saved = UNet2DModel.fromConfig({
+      block_out_channels: [8, 8, 16, 16],
+      down_block_types: Array(levels).fill('DownBlock2D'),
+      up_block_types: Array(levels).fill('UpBlock2D'),
+      layers_per_block: 1,
+      norm_num_groups: 8,
+      add_attention: false,
+    }).initialize(createRng(1));
+    const dir = join(tmp, 'defaulted-channels');
+    await saved.savePretrained(dir);
+    saved.dispose();
+    const { block_out_channels: _, ...config } = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const before = tf.memory().numTensors;
+    const e = (await UNet2DModel.fromPretrained(dir).catch((error: unknown) => error)) as ConfigMismatchError;
+    expect(e).toBeInstanceOf(ConfigMismatchError);
+    expect(e).toBeInstanceOf(StateDictError);
+    expect(e.configFile).toBe(join(dir, 'config.json'));
+    expect(e.conflicts).toEqual([{ key: 'block_out_channels', config: [224, 448, 672, 896], weights: [8, 8, 16, 16], defaulted: true }]);
+    expect([...e.defaulted.keys()]).toEqual(['block_out_channels']);
+    expect(e.message).toContain(`do not fit the model built from ${join(dir, 'config.json')}`);
+    expect(e.message).toContain(
+      'block_out_channels: the weights have [8,8,16,16], but config.json lacks the key, so the default [224,448,672,896] was used',
+    );
+    expect(tf.memory().numTensors).toBe(before);
+
+    // UNet2DModel: a stated layers_per_block that the weights contradict.
+    const src2 = join(FIXTURES, 'unet2d-tiny');
+    const dir2 = join(tmp, 'stated-layers');
+    const config2 = JSON.parse(readFileSync(join(src2, 'config.json'), 'utf8')) as Record<string, unknown>;
+    mkdirSync(dir2, { recursive: true });
+    writeFileSync(join(dir2, 'config.json'), JSON.stringify({ ...config2, layers_per_block: 2, in_channels: 4 }));
+    copyFileSync(join(src2, WEIGHTS), join(dir2, WEIGHTS));
+    const e2 = (await UNet2DModel.fromPretrained(dir2).catch((error: unknown) => error)) as ConfigMismatchError;
+    expect(e2).toBeInstanceOf(ConfigMismatchError);
+    expect(e2.conflicts).toEqual([
+      { key: 'in_channels', config: 4, weights: 6, defaulted: false },
+      { key: 'layers_per_block', config: 2, weights: 1, defaulted: false },
+    ]);
+    expect(e2.defaulted.size).toBe(0);
+    expect(e2.message).toContain('layers_per_block: the weights have 1, config.json says 2');
+  });
+
+  test('configFromWeights reads the fixtures\' configs back from their weights', async () => {
+    for (const name of ['unet-sd2-tiny', 'unet-sd1-tiny', 'unet2d-tiny', 'sd-x4-upscaler-tiny/unet'] as const) {
+      const dir = join(FIXTURES, name);
+      const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+      const reader = await openSafetensorsFile(join(dir, WEIGHTS));
+      const shapes = new Map(reader.keys().map((k) => [k, reader.info(k).shape] as const));
+      await reader.close();
+      const cls = config['_class_name'] === 'UNet2DModel' ? UNet2DModel : UNet2DConditionModel;
+      const implied = cls.configFromWeights(shapes);
+      const keys = ['in_channels', 'out_channels', 'block_out_channels', 'layers_per_block', ...(cls === UNet2DConditionModel ? ['cross_attention_dim'] : [])];
+      expect(Object.keys(implied).sort(), name).toEqual(keys.sort());
+      for (const key of keys) expect(implied[key], `${name} ${key}`).toEqual(config[key]);
+    }
   });
 
   test('a folder of another class is refused by name', async () => {
