@@ -1,4 +1,4 @@
-import { disposeModelImage, fromImageData, toImageData } from '@yonos/core';
+import { BackendUnavailableError, disposeModelImage, fromImageData, toImageData } from '@yonos/core';
 import type { BackendName, ImageDataLike, ModelImage, ProgressCallback } from '@yonos/core';
 import type { YonosPipeline, YonosRunOptions } from '@yonos/sampler';
 import { backendCandidates, isBackendFailure, startBackend } from './backend.js';
@@ -95,7 +95,7 @@ export class DemoSession {
     const failures: string[] = [];
     for (const name of backendCandidates(request.backend)) {
       try {
-        await this.#prepare(name, request.onStatus);
+        await this.#prepare(name, request.onStatus, request.backend === 'auto');
         request.onStatus?.(`Upscaling on ${name}...`);
         const start = performance.now();
         const output = await this.#run(request);
@@ -115,11 +115,15 @@ export class DemoSession {
     this.#unload();
   }
 
-  async #prepare(name: BackendName, onStatus: ((message: string) => void) | undefined): Promise<void> {
+  async #prepare(name: BackendName, onStatus: ((message: string) => void) | undefined, skipSoftware: boolean): Promise<void> {
     if (this.#backend === name && this.#pipeline !== undefined) return;
     this.#unload();
     onStatus?.(`Starting ${name}...`);
-    await startBackend(name, this.#wasmBase);
+    const info = await startBackend(name, this.#wasmBase);
+    if (skipSoftware && info.softwareAdapter !== undefined) {
+      // A GPU backend on SwiftShader or llvmpipe computes on the CPU, far slower than wasm.
+      throw new BackendUnavailableError(name, `it runs on a software rasterizer (${info.softwareAdapter}), not a GPU`);
+    }
     onStatus?.('Loading the model...');
     this.#pipeline = await loadPipeline(this.#model);
     this.#backend = name;

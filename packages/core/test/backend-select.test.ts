@@ -14,6 +14,7 @@ import {
   polyfilledKernels,
   registerGradients,
   registerTrainingKernels,
+  softwareAdapterName,
   unregisterTrainingKernels,
   useBackend,
 } from '../src/backend/index.js';
@@ -91,6 +92,38 @@ describe('useBackend', () => {
     expect(info.adapter?.description.length ?? 0).toBeGreaterThan(0);
     expect(info.polyfilledKernels).toEqual(expect.arrayContaining(['Sin', 'Cos', 'ResizeNearestNeighborGrad']));
     console.log('webgpu adapter:', JSON.stringify(info.adapter));
+    // Dawn on SwiftShader (machines without a GPU driver) is reported as a software rasterizer.
+    expect(info.softwareAdapter).toBe(softwareAdapterName(info.adapter));
+    if (info.adapter?.architecture === 'swiftshader') {
+      expect(info.softwareAdapter).toBe('SwiftShader');
+      expect((await listBackends()).find((s) => s.name === 'webgpu')?.softwareAdapter).toBe('SwiftShader');
+    }
+  });
+
+  test('Dawn starts without "XDG_RUNTIME_DIR is invalid" on stderr when the variable is unset', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = "import { useBackend } from './src/index.ts'; const i = await useBackend('webgpu').catch((e) => ({ name: 'none: ' + e.message })); console.log('BACKEND', i.name);";
+    const env = { ...process.env };
+    delete env['XDG_RUNTIME_DIR'];
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', '--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url).pathname,
+      env,
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/BACKEND /);
+    expect(run.stderr).not.toMatch(/XDG_RUNTIME_DIR/);
+  });
+});
+
+describe('softwareAdapterName', () => {
+  test('names SwiftShader, llvmpipe and lavapipe; a real GPU is undefined', () => {
+    expect(softwareAdapterName({ vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader driver 5.0.0' })).toBe('SwiftShader');
+    expect(softwareAdapterName({ vendor: 'Mesa', architecture: '', device: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe('llvmpipe');
+    expect(softwareAdapterName({ vendor: 'mesa', architecture: '', device: '', description: 'Vulkan 1.3 lavapipe' })).toBe('lavapipe');
+    expect(softwareAdapterName({ vendor: 'Google Inc. (Google)', architecture: '', device: '', description: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)' })).toBe('SwiftShader');
+    expect(softwareAdapterName({ vendor: 'nvidia', architecture: 'hopper', device: '0x2330', description: 'NVIDIA H100 80GB HBM3' })).toBeUndefined();
+    expect(softwareAdapterName(undefined)).toBeUndefined();
   });
 });
 

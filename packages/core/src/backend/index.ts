@@ -15,6 +15,7 @@ export type {
 export { BackendUnavailableError, GradientRegistrationError, ThreadCountError, UnknownBackendError } from './errors.js';
 export { MAX_THREADS, parseThreadCount } from './threads.js';
 export { currentPlatform } from './environment.js';
+export { softwareAdapterName } from './software-adapter.js';
 export { availableBackends, defaultBackendOrder, getBackendInfo, listBackends, useBackend } from './use-backend.js';
 export { registerGradients } from './gradients.js';
 export {

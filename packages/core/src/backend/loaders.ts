@@ -90,6 +90,8 @@ export async function loadBackendPackage(name: BackendName, options: UseBackendO
         throw unavailable(name, "WebGL needs a browser (an HTML canvas or OffscreenCanvas); in Node use 'wasm' or 'webgpu'");
       }
       await importOrExplain(name, () => import('@tensorflow/tfjs-backend-webgl'));
+      const renderer = info.adapter ?? probeWebGLRenderer();
+      if (renderer !== undefined) info = { ...info, adapter: renderer };
       break;
     }
     case 'tensorflow': {
@@ -154,6 +156,29 @@ async function importOrExplain<T>(name: BackendName, load: () => Promise<T>): Pr
     return await load();
   } catch (err) {
     throw unavailable(name, `its package could not be loaded (is it installed?): ${message(err)}`, err);
+  }
+}
+
+interface WebGLLike {
+  getExtension(name: string): { UNMASKED_RENDERER_WEBGL: number; UNMASKED_VENDOR_WEBGL: number } | null;
+  getParameter(p: number): unknown;
+  readonly RENDERER: number;
+  readonly VENDOR: number;
+}
+
+/** The WebGL renderer (e.g. "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device ...))"), to tell a software one. */
+function probeWebGLRenderer(): GpuAdapterDescription | undefined {
+  try {
+    const g = globalThis as { document?: { createElement(tag: string): { getContext(kind: string): unknown } }; OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): unknown } };
+    const canvas = g.OffscreenCanvas !== undefined ? new g.OffscreenCanvas(1, 1) : g.document?.createElement('canvas');
+    const gl = (canvas?.getContext('webgl2') ?? canvas?.getContext('webgl')) as WebGLLike | null | undefined;
+    if (gl === null || gl === undefined) return undefined;
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(debug !== null ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+    const vendor = String(gl.getParameter(debug !== null ? debug.UNMASKED_VENDOR_WEBGL : gl.VENDOR) ?? '');
+    return { vendor, architecture: '', device: '', description: renderer };
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,9 +3,10 @@
  * `webgpu` npm package, and loading tfjs-core's gradients in plain Node.
  * @packageDocumentation
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { register } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BackendUnavailableError } from './errors.js';
 import type { NodeBackendSupport } from './node-support.js';
 import { parseThreadCount } from './threads.js';
@@ -41,6 +42,13 @@ async function installDawn(dawnOptions: readonly string[]): Promise<void> {
   if (g.navigator?.gpu !== undefined) return;
   if (process.env['VK_ICD_FILENAMES'] === undefined && existsSync(SWIFTSHADER_ICD)) {
     process.env['VK_ICD_FILENAMES'] = SWIFTSHADER_ICD;
+  }
+  // Without it Dawn's Vulkan loader prints "XDG_RUNTIME_DIR is invalid or not set" on every
+  // start (headless machines, containers, root shells); a private folder of our own answers it.
+  if (process.env['XDG_RUNTIME_DIR'] === undefined || !existsSync(process.env['XDG_RUNTIME_DIR'])) {
+    const dir = join(tmpdir(), `yonos-runtime-${process.getuid?.() ?? 0}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env['XDG_RUNTIME_DIR'] = dir;
   }
   let dawn: { create(options: string[]): unknown; globals: object };
   try {

@@ -27,8 +27,13 @@ export interface BackendInfo {
   readonly platform: Platform;
   /** Kernels YONOS registered for this backend so it can train (see {@link registerTrainingKernels}). */
   readonly polyfilledKernels: readonly string[];
-  /** For `webgpu`: the adapter, when the browser or Dawn tells. */
+  /** For `webgpu` (and `webgl`, its renderer string as `description`): the adapter, when the browser or Dawn tells. */
   readonly adapter?: GpuAdapterDescription;
+  /**
+   * For `webgpu` / `webgl`: the software rasterizer they run on (`'SwiftShader'`, `'llvmpipe'`, ...)
+   * when there is no usable GPU; they then compute on the CPU, far slower than `wasm`.
+   */
+  readonly softwareAdapter?: string;
   /** For `wasm`: the SIMD and thread configuration it runs with. */
   readonly wasm?: {
     /** Whether the runtime supports wasm SIMD, so the SIMD build of the binary runs. */
@@ -48,6 +53,8 @@ export interface BackendStatus {
   readonly reason?: string;
   /** `wasm`, when available: the threads it computes with in this process. */
   readonly threads?: number;
+  /** `webgpu` / `webgl`, when available: the software rasterizer they would run on (see {@link BackendInfo.softwareAdapter}). */
+  readonly softwareAdapter?: string;
 }
 
 /** Options of {@link useBackend}. */

@@ -4,6 +4,7 @@ import { BackendUnavailableError, UnknownBackendError } from './errors.js';
 import { registerGradients } from './gradients.js';
 import { polyfilledKernels, registerTrainingKernels } from './kernels/training-kernels.js';
 import { initializeBackend, loadBackendPackage, loadedBackend } from './loaders.js';
+import { softwareAdapterName } from './software-adapter.js';
 import { BACKEND_NAMES } from './types.js';
 import type { BackendInfo, BackendName, BackendStatus, UseBackendOptions } from './types.js';
 
@@ -66,6 +67,14 @@ export function useBackend(name?: BackendName, options: UseBackendOptions = {}):
     const reasons: string[] = [];
     for (const candidate of defaultBackendOrder()) {
       try {
+        if (candidate === 'webgpu' || candidate === 'webgl') {
+          await prepare(candidate, options);
+          const software = softwareAdapterName(loadedBackend(candidate)?.adapter);
+          if (software !== undefined) {
+            reasons.push(`${candidate}: skipped, it runs on a software rasterizer (${software}), far slower than wasm`);
+            continue;
+          }
+        }
         return await activate(candidate, options);
       } catch (err) {
         if (!(err instanceof BackendUnavailableError)) throw err;
@@ -88,7 +97,13 @@ export function listBackends(options: UseBackendOptions = {}): Promise<BackendSt
       try {
         await prepare(name, options);
         const wasm = name === 'wasm' ? loadedBackend('wasm')?.wasm : undefined;
-        statuses.push(wasm !== undefined ? { name, available: true, threads: wasm.getThreadsCount() } : { name, available: true });
+        const software = softwareAdapterName(loadedBackend(name)?.adapter);
+        statuses.push({
+          name,
+          available: true,
+          ...(wasm !== undefined ? { threads: wasm.getThreadsCount() } : {}),
+          ...(software !== undefined ? { softwareAdapter: software } : {}),
+        });
       } catch (err) {
         if (!(err instanceof BackendUnavailableError)) throw err;
         statuses.push({ name, available: false, reason: err.reason });
@@ -122,11 +137,13 @@ function describeActiveBackend(): BackendInfo {
   const wasm = name === 'wasm' && loaded?.wasm !== undefined
     ? { simd: wasmSimd(), threads: loaded.wasm.getThreadsCount() }
     : undefined;
+  const software = name === 'webgpu' || name === 'webgl' ? softwareAdapterName(loaded?.adapter) : undefined;
   return {
     name: name as BackendName,
     platform: currentPlatform(),
     polyfilledKernels: polyfilledKernels(name),
-    ...(name === 'webgpu' && loaded?.adapter !== undefined ? { adapter: loaded.adapter } : {}),
+    ...((name === 'webgpu' || name === 'webgl') && loaded?.adapter !== undefined ? { adapter: loaded.adapter } : {}),
+    ...(software !== undefined ? { softwareAdapter: software } : {}),
     ...(wasm !== undefined ? { wasm } : {}),
   };
 }

@@ -18,7 +18,7 @@ const b = rng.fork('b').normal([3, 160, 80]) as tf.Tensor3D;
 const hash = createHash('sha256');
 const results = tf.tidy(() => {
   const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(block.forward(x))) as tf.Scalar, block.trainableVariables());
-  const inputGrad = tf.grad((input: tf.Tensor4D) => tf.sum(block.forward(input)))(x);
+  const inputGrad = tf.grad((input: tf.Tensor) => tf.sum(block.forward(input as tf.Tensor4D)))(x);
   const mm = tf.matMul(a, b);
   const sliced = tf.slice(mm, [1, 5, 7], [2, 40, 50]);
   return [value, inputGrad, mm, sliced, ...Object.keys(grads).sort().map((k) => grads[k]!)];

@@ -1,6 +1,7 @@
 import { BACKEND_NAMES, parseThreadCount, useBackend } from '@yonos/core';
 import type { BackendInfo, BackendName, UseBackendOptions } from '@yonos/core';
 import type { Command } from 'commander';
+import { type CliIO, writeLine } from './io.js';
 
 /** The options every command accepts (declared on the root command). */
 export interface GlobalOptions {
@@ -22,11 +23,22 @@ export function globalOptions(command: Command): GlobalOptions {
 
 /**
  * Starts the backend `--backend` names (through core's `useBackend`, which also makes it able
- * to train). Commands that compute call this; `--help` and `info` never start one.
+ * to train). Commands that compute call this; `--help` and `info` never start one. With `io`,
+ * a GPU backend on a software rasterizer (SwiftShader, llvmpipe) gets a warning on stderr.
  * @throws `BackendUnavailableError` saying why the backend cannot run here and what to install.
  */
-export function activateBackend(command: Command): Promise<BackendInfo> {
-  return useBackend(globalOptions(command).backend, backendOptions(command));
+export async function activateBackend(command: Command, io?: CliIO): Promise<BackendInfo> {
+  const info = await useBackend(globalOptions(command).backend, backendOptions(command));
+  if (info.softwareAdapter !== undefined && io !== undefined) writeLine(io.stderr, softwareAdapterWarning(info));
+  return info;
+}
+
+/** The warning for a GPU backend asked for by name that runs on a software rasterizer. */
+export function softwareAdapterWarning(info: BackendInfo): string {
+  return (
+    `warning: ${info.name} runs on a software rasterizer (${info.softwareAdapter ?? 'unknown'}), not a GPU: ` +
+    'it computes on the CPU, 60-300x slower than --backend wasm here.'
+  );
 }
 
 /**

@@ -76,7 +76,8 @@ function printInfo(report: InfoReport, context: CliContext): void {
   writeLine(out, `Backends (default: ${report.defaultBackend ?? 'none available'}; choose with --backend <name>):`);
   for (const b of report.backends) {
     const threads = b.threads !== undefined ? `, ${b.threads} thread${b.threads === 1 ? '' : 's'} (--threads <n> or YONOS_THREADS)` : '';
-    writeLine(out, `  ${pad(b.name, 12)}${b.available ? `available${threads}` : `unavailable: ${b.reason ?? 'unknown reason'}`}`);
+    const software = b.softwareAdapter !== undefined ? `, on a software rasterizer (${b.softwareAdapter}): far slower than wasm, never chosen automatically` : '';
+    writeLine(out, `  ${pad(b.name, 12)}${b.available ? `available${threads}${software}` : `unavailable: ${b.reason ?? 'unknown reason'}`}`);
   }
   const root = report.modelRoot;
   if (report.bundledScales.length === 0) {
