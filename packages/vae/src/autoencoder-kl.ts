@@ -8,6 +8,7 @@ import { Encoder } from './encoder.js';
 import { checkImageLike } from './check-input.js';
 import { VaeInputError } from './errors.js';
 import { DiagonalGaussianDistribution } from './posterior.js';
+import { autoencoderKLConfigFromWeights } from './config-from-weights.js';
 
 /** Options of {@link AutoencoderKL.forward}. */
 export interface AutoencoderKLForwardOptions {
@@ -109,12 +110,22 @@ export class AutoencoderKL extends Module implements LatentCodec {
    * `diffusion_pytorch_model[.variant].safetensors` (PyTorch layouts; `variant: 'fp16'` reads
    * the fp16 file and converts to float32). `location` is a directory (Node) or a URL.
    * @throws PretrainedError if a file is missing or the config names another class.
-   * @throws StateDictError (one, listing every missing, unexpected and mis-shaped key) if the
-   *   weights do not match the config.
+   * @throws ConfigMismatchError (core; a StateDictError listing every missing, unexpected and
+   *   mis-shaped key) if the weights do not match the config: it names `config.json`, the keys
+   *   that disagree with the weights and the keys that took defaults.
+   * @throws WeightDtypeError (core) for weights stored as integers (unless `allowDtypeCast`).
    * @throws {@link VaeConfigError} for an invalid config.
    */
   static fromPretrained(location: ModelLocation, options: LoadPretrainedOptions = {}): Promise<AutoencoderKL> {
     return loadPretrained(AutoencoderKL, location, options);
+  }
+
+  /**
+   * The config values a state dict's PyTorch shapes imply (see `autoencoderKLConfigFromWeights`), by parameter name.
+   * {@link AutoencoderKL.fromPretrained} uses them to name the `config.json` keys that disagree with the weights.
+   */
+  static configFromWeights(shapes: ReadonlyMap<string, readonly number[]>): ModelConfig {
+    return autoencoderKLConfigFromWeights(shapes);
   }
 
   /**

@@ -10,6 +10,7 @@ import { DecoderTiny } from './tiny-decoder.js';
 import { EncoderTiny } from './tiny-encoder.js';
 import { AUTOENCODER_TINY_INIT_SCHEMES, applyPoolingInit } from './tiny-init.js';
 import type { AutoencoderTinyInitScheme } from './tiny-init.js';
+import { autoencoderTinyConfigFromWeights } from './config-from-weights.js';
 
 /** Options of {@link AutoencoderTiny.initialize}. */
 export interface AutoencoderTinyInitializeOptions extends InitializeOptions {
@@ -49,7 +50,10 @@ export class AutoencoderTiny extends Module implements LatentCodec {
   readonly downsampleFactor: number;
   /** `scaling_factor`. */
   readonly scalingFactor: number;
-  /** `shift_factor`. */
+  /**
+   * `shift_factor`, 0 when the config has none: what pipelines subtract from latents before
+   * scaling. diffusers 0.25 ignores the key, so its pipelines would not subtract a non-zero value.
+   */
   readonly shiftFactor: number;
 
   /**
@@ -73,13 +77,13 @@ export class AutoencoderTiny extends Module implements LatentCodec {
       block_out_channels: c.decoder_block_out_channels,
       upsampling_scaling_factor: c.upsampling_scaling_factor,
       act_fn: c.act_fn,
-      upsample_fn: c.upsample_fn,
+      upsample_fn: 'nearest',
     });
     this.config = c;
     this.latentChannels = c.latent_channels;
     this.downsampleFactor = 2 ** (c.encoder_block_out_channels.length - 1);
     this.scalingFactor = c.scaling_factor;
-    this.shiftFactor = c.shift_factor;
+    this.shiftFactor = c.shift_factor ?? 0;
   }
 
   /**
@@ -95,11 +99,22 @@ export class AutoencoderTiny extends Module implements LatentCodec {
    * Loads a diffusers model folder (`config.json` + `diffusion_pytorch_model[.variant].safetensors`),
    * e.g. `madebyollin/taesd`. `location` is a directory (Node) or a URL.
    * @throws PretrainedError if a file is missing or the config names another class.
-   * @throws StateDictError listing every missing, unexpected and mis-shaped key.
+   * @throws ConfigMismatchError (core; a StateDictError listing every missing, unexpected and
+   *   mis-shaped key) if the weights do not match the config: it names `config.json`, the keys
+   *   that disagree with the weights and the keys that took defaults.
+   * @throws WeightDtypeError (core) for weights stored as integers (unless `allowDtypeCast`).
    * @throws {@link VaeConfigError} for an invalid config.
    */
   static fromPretrained(location: ModelLocation, options: LoadPretrainedOptions = {}): Promise<AutoencoderTiny> {
     return loadPretrained(AutoencoderTiny, location, options);
+  }
+
+  /**
+   * The config values a state dict's PyTorch shapes imply (see `autoencoderTinyConfigFromWeights`), by parameter name.
+   * {@link AutoencoderTiny.fromPretrained} uses them to name the `config.json` keys that disagree with the weights.
+   */
+  static configFromWeights(shapes: ReadonlyMap<string, readonly number[]>): ModelConfig {
+    return autoencoderTinyConfigFromWeights(shapes);
   }
 
   /** Saves as diffusers' `save_pretrained` does: `config.json` and the weights in PyTorch layouts. */

@@ -93,7 +93,6 @@ export function checkPoolingInit(c: AutoencoderTinyConfig): void {
   if (c.encoder_block_out_channels[0]! < k) problems.push(`encoder_block_out_channels must be at least in_channels (${k})`);
   if (c.decoder_block_out_channels[0]! < k) problems.push(`decoder_block_out_channels must be at least in_channels (${k})`);
   if (c.act_fn !== 'relu') problems.push(`act_fn must be "relu" (the decoder's first activation must pass non-negative values through), got "${c.act_fn}"`);
-  if (c.upsample_fn === 'bilinear') problems.push('upsample_fn must be "nearest" (the init reproduces nearest-neighbour upsampling)');
   if (problems.length > 0) {
     throw new VaeConfigError(`The "pooling" init cannot be built for this AutoencoderTiny config: ${problems.join('; ')}. Fix the config or use the "default" init.`);
   }

@@ -73,7 +73,7 @@ export class Activation extends Module {
   }
 }
 
-/** PyTorch's `nn.Upsample(scale_factor, mode)` with an integer scale, on NHWC tensors. */
+/** PyTorch's `nn.Upsample(scale_factor, mode)` with an integer scale and a nearest mode, on NHWC tensors. */
 export class Upsample extends Module {
   /** Integer scale factor. */
   readonly scale_factor: number;
@@ -82,7 +82,7 @@ export class Upsample extends Module {
 
   /**
    * @param scale_factor Positive integer.
-   * @param mode `nearest` / `nearest-exact` (identical for an integer scale) or `bilinear` (`align_corners=False`).
+   * @param mode `nearest` / `nearest-exact` (identical for an integer scale).
    */
   constructor(scale_factor: number, mode: (typeof TINY_UPSAMPLE_MODES)[number]) {
     super();
@@ -97,7 +97,7 @@ export class Upsample extends Module {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     const size: [number, number] = [x.shape[1] * this.scale_factor, x.shape[2] * this.scale_factor];
     // With out = s * in, tfjs's legacy nearest rule floor(dst * in / out) is PyTorch's nearest
-    // (and nearest-exact) pick, and half-pixel bilinear is PyTorch's align_corners=False.
-    return this.mode === 'bilinear' ? tf.image.resizeBilinear(x, size, false, true) : tf.image.resizeNearestNeighbor(x, size, false, false);
+    // (and nearest-exact) pick.
+    return tf.image.resizeNearestNeighbor(x, size, false, false);
   }
 }

@@ -2,11 +2,11 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PretrainedError, StateDictError, parseSafetensorsHeader, useBackend } from '@yonos/core';
+import { ConfigMismatchError, PretrainedError, StateDictError, parseSafetensorsHeader, useBackend } from '@yonos/core';
 import { openSafetensorsFile, readSafetensorsFile, writeSafetensorsFile } from '@yonos/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AutoencoderKL } from '../src/index.js';
-import { PARITY_TOL, VAE_TINY, disposeIo, loadTinyIo, loadTinyWithStateDict, relError, tinyConfig } from './helpers.js';
+import { AutoencoderKL, AutoencoderTiny, VaeConfigError } from '../src/index.js';
+import { DIFFUSERS_FIXTURES, PARITY_TOL, VAE_TINY, disposeIo, loadTinyIo, loadTinyWithStateDict, relError, tinyConfig } from './helpers.js';
 import type { TinyIo } from './helpers.js';
 
 const WEIGHTS = 'diffusion_pytorch_model.safetensors';
@@ -176,5 +176,94 @@ describe('AutoencoderKL.fromPretrained / savePretrained (diffusers folder layout
     expect(error2.unexpected).toContain('encoder.down_blocks.0.resnets.1.conv1.weight');
     expect(error2.unexpected).toContain('decoder.up_blocks.2.resnets.2.norm2.bias');
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('config.json that does not fit the weights', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await useBackend('cpu');
+    dir = await mkdtemp(join(tmpdir(), 'yonos-vae-config-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A copy of vae-tiny whose config.json is `config`. */
+  async function folderWith(name: string, config: Record<string, unknown>): Promise<string> {
+    const out = join(dir, name);
+    await mkdir(out, { recursive: true });
+    await copyFile(join(VAE_TINY, WEIGHTS), join(out, WEIGHTS));
+    await writeFile(join(out, 'config.json'), JSON.stringify(config));
+    return out;
+  }
+
+  it('names config.json, the keys it lacks and the ones the weights contradict', async () => {
+    // A config.json without block_out_channels and the block types: diffusers' one-level
+    // default ([64]) is used, as in diffusers, and the three-level weights cannot load.
+    const { block_out_channels: _b, down_block_types: _d, up_block_types: _u, ...config } = tinyConfig();
+    const out = await folderWith('defaulted', { ...config, latent_channels: 8 });
+    const before = tf.memory().numTensors;
+    const e = (await AutoencoderKL.fromPretrained(out).catch((x: unknown) => x)) as ConfigMismatchError;
+    expect(e).toBeInstanceOf(ConfigMismatchError);
+    expect(e).toBeInstanceOf(StateDictError);
+    expect(e.configFile).toBe(join(out, 'config.json'));
+    expect(e.conflicts).toEqual([
+      { key: 'block_out_channels', config: [64], weights: [16, 32, 32], defaulted: true },
+      { key: 'latent_channels', config: 8, weights: 4, defaulted: false },
+    ]);
+    expect([...e.defaulted]).toEqual([
+      ['block_out_channels', [64]],
+      ['down_block_types', ['DownEncoderBlock2D']],
+      ['up_block_types', ['UpDecoderBlock2D']],
+    ]);
+    expect(e.message).toContain(`The weights in ${join(out, WEIGHTS)} do not fit the model built from ${e.configFile}.`);
+    expect(e.message).toContain('block_out_channels: the weights have [16,32,32], but config.json lacks the key, so the default [64] was used');
+    expect(e.message).toContain('latent_channels: the weights have 4, config.json says 8');
+    expect(e.message).toContain(
+      `${e.configFile} lacks these keys, so the defaults were used: block_out_channels = [64], down_block_types = ["DownEncoderBlock2D"], up_block_types = ["UpDecoderBlock2D"].`,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a config the class rejects is reported with the config file', async () => {
+    const { block_out_channels: _b, ...config } = tinyConfig();
+    const out = await folderWith('rejected', config);
+    const e = (await AutoencoderKL.fromPretrained(out).catch((x: unknown) => x)) as VaeConfigError;
+    expect(e).toBeInstanceOf(VaeConfigError);
+    expect(e.message.startsWith(`${join(out, 'config.json')}: Invalid AutoencoderKL config.`)).toBe(true);
+    expect(e.message).toContain('down_block_types: has 3 entries but block_out_channels has 1');
+  });
+
+  it('configFromWeights reads the fixtures\' configs back from their weights', async () => {
+    const cases = [
+      { cls: AutoencoderKL, folder: VAE_TINY, keys: ['in_channels', 'block_out_channels', 'layers_per_block', 'latent_channels', 'out_channels'] },
+      { cls: AutoencoderKL, folder: join(DIFFUSERS_FIXTURES, 'sd-x4-upscaler-tiny', 'vae'), keys: ['in_channels', 'block_out_channels', 'layers_per_block', 'latent_channels', 'out_channels'] },
+      {
+        cls: AutoencoderTiny,
+        folder: join(DIFFUSERS_FIXTURES, 'vae-tiny-taesd'),
+        keys: ['in_channels', 'latent_channels', 'out_channels', 'encoder_block_out_channels', 'num_encoder_blocks', 'decoder_block_out_channels', 'num_decoder_blocks'],
+      },
+    ];
+    for (const { cls, folder, keys } of cases) {
+      const config = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+      const reader = await openSafetensorsFile(join(folder, WEIGHTS));
+      const shapes = new Map(reader.keys().map((k) => [k, reader.info(k).shape] as const));
+      await reader.close();
+      const implied = cls.configFromWeights(shapes);
+      expect(Object.keys(implied).sort(), folder).toEqual([...keys].sort());
+      for (const key of keys) expect(implied[key], `${folder} ${key}`).toEqual(config[key]);
+    }
+    // TAESD's default layout (four levels, [1, 3, 3, 3] / [3, 3, 3, 1] blocks), from names alone.
+    const taesd = AutoencoderTiny.configFromWeights(AutoencoderTiny.fromConfig({}).expectedShapes());
+    expect(taesd).toEqual({
+      in_channels: 3,
+      latent_channels: 4,
+      out_channels: 3,
+      encoder_block_out_channels: [64, 64, 64, 64],
+      num_encoder_blocks: [1, 3, 3, 3],
+      decoder_block_out_channels: [64, 64, 64, 64],
+      num_decoder_blocks: [3, 3, 3, 1],
+    });
   });
 });
