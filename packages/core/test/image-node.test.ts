@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/index.js';
 import { disposeModelImage, ImageDecodeError, ImageEncodeError } from '../src/image/index.js';
 import type { RawImage } from '../src/image/index.js';
-import { encodeImage, readImage, readImageTensors, writeImage } from '../src/image/node.js';
+import sharp from 'sharp';
+import { encodeImage, readImage, readImageInfo, readImageTensors, writeImage } from '../src/image/node.js';
 import { psnrHost } from '../src/metrics/index.js';
 import { LAYOUTS, makeRaw } from './raw-images.js';
 
@@ -85,6 +86,28 @@ describe('readImage / encodeImage / writeImage', () => {
     expect(readFileSync(join(dir, 'a.PNG')).subarray(1, 4).toString()).toBe('PNG');
     await expect(writeImage(join(dir, 'a.bmp'), raw)).rejects.toThrow(/\.png, \.jpg/);
     await expect(encodeImage(raw, { format: 'gif' as 'png' })).rejects.toThrow(ImageEncodeError);
+  });
+});
+
+describe('readImageInfo', () => {
+  it('gives the format, the size of one frame and the frame count, from the header only', async () => {
+    const png = join(dir, 'info.png');
+    await writeImage(png, makeRaw(3, 8, 12, 7));
+    expect(await readImageInfo(png)).toEqual({ format: 'png', width: 12, height: 7, frames: 1 });
+    // A 3-frame animated GIF and WebP of 8x6 frames: readImage decodes the first frame only.
+    const stacked = Buffer.from(Array.from({ length: 8 * 18 * 3 }, (_, i) => (i * 37) & 255));
+    const raw = { raw: { width: 8, height: 18, channels: 3 as const, pageHeight: 6 } };
+    const gif = await sharp(stacked, raw).gif({ delay: [100, 100, 100] }).toBuffer();
+    const webp = await sharp(stacked, raw).webp({ delay: [100, 100, 100], lossless: true }).toBuffer();
+    expect(await readImageInfo(gif)).toEqual({ format: 'gif', width: 8, height: 6, frames: 3 });
+    expect(await readImageInfo(webp)).toEqual({ format: 'webp', width: 8, height: 6, frames: 3 });
+    const first = await readImage(webp);
+    expect([first.width, first.height]).toEqual([8, 6]);
+    expect(Array.from(first.data.subarray(0, 6))).toEqual(Array.from(stacked.subarray(0, 6)));
+    const garbage = join(dir, 'info-garbage.png');
+    writeFileSync(garbage, 'not an image');
+    await expect(readImageInfo(garbage)).rejects.toThrow(ImageDecodeError);
+    await expect(readImageInfo(garbage)).rejects.toThrow(/info-garbage\.png/);
   });
 });
 

@@ -10,9 +10,15 @@ import { encodeImage, readImage, writeImage } from '@yonos/core/node';
 import { YonosPipeline } from '@yonos/sampler';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { AutoencoderKL } from '@yonos/vae';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { CliIO } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
+import { nodeOutputFiles } from '../src/cli/upscale/output-files.js';
+import type { OutputFiles } from '../src/cli/upscale/output-files.js';
+import type { UpscaleEvent } from '../src/cli/upscale/progress.js';
 import { registerPretrainedClasses } from '../src/register.js';
-import { testImage, yonos, yonosWith } from './helpers.js';
+import { Capture, testImage, yonos, yonosWith } from './helpers.js';
 import { copyPipeline } from './tiny-pipeline.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/diffusers');
@@ -261,11 +267,182 @@ describe('yonos upscale', () => {
     expect(tf.memory().numTensors).toBe(tensors);
   });
 
+  /** Three inputs upscaled in one uninterrupted run, made once: what interrupted and stopped batches must end as. */
+  let referenceDir: string | undefined;
+  const three = (): string[] => [join(input, 'photo.jpg'), join(input, 'pic.webp'), join(input, 'rgba.png')];
+  async function reference(): Promise<Map<string, Buffer>> {
+    if (referenceDir === undefined) {
+      referenceDir = join(root, 'reference');
+      expect((await yonos('upscale', ...three(), '-o', referenceDir, '--model', model)).code).toBe(0);
+    }
+    return bytesOf(referenceDir);
+  }
+
+  /** An error as `node:fs` throws it. */
+  const fsError = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: simulated`), { code });
+
+  it('keeps an existing output and skips its input (so a rerun continues); --overwrite replaces it', async () => {
+    const out = join(root, 'existing');
+    const photo = join(input, 'photo.jpg');
+    const pic = join(input, 'pic.webp');
+    expect((await yonos('upscale', photo, '-o', out, '--model', model)).code).toBe(0);
+    const fresh = await readFile(join(out, 'photo_x4.jpg'));
+    await writeFile(join(out, 'photo_x4.jpg'), 'an older output');
+
+    const again = await yonos('upscale', photo, pic, '-o', out, '--model', model);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('note: 1 output exists already and is kept, so its input is not upscaled again (pass --overwrite to replace them): photo_x4.jpg.\n');
+    expect(again.stderr).not.toMatch(/photo\.jpg -> /);
+    expect(again.stdout).toMatch(/^Upscaled 1 image x4 into .*existing: steps 1, seed 0, backend wasm, model .*model\.$/m);
+    expect(again.stdout).toMatch(/^Kept 1 output that existed already \(pass --overwrite to replace them\): photo_x4\.jpg\.$/m);
+    expect(await readFile(join(out, 'photo_x4.jpg'), 'utf8')).toBe('an older output');
+    expect(await files(out)).toEqual(['photo_x4.jpg', 'pic_x4.webp']);
+
+    // Everything there already: the model is not even loaded.
+    const load = vi.spyOn(YonosPipeline, 'fromPretrained');
+    try {
+      const nothing = await yonos('upscale', photo, pic, '-o', out, '--model', model);
+      expect(nothing.code).toBe(0);
+      expect(nothing.stdout).toMatch(/^Upscaled 0 images x4 into .*existing\.\nKept 2 outputs that existed already/);
+      expect(load).not.toHaveBeenCalled();
+    } finally {
+      load.mockRestore();
+    }
+
+    const over = await yonos('upscale', photo, pic, '-o', out, '--model', model, '--overwrite');
+    expect(over.code).toBe(0);
+    expect(over.stdout).toMatch(/^Upscaled 2 images x4 /);
+    expect(over.stdout + over.stderr).not.toMatch(/kept/i);
+    expect((await readFile(join(out, 'photo_x4.jpg'))).equals(fresh)).toBe(true);
+  });
+
+  it('Ctrl-C after an image, then the suggested rerun finishes the rest: the same bytes as one run; --progress json events', async () => {
+    const expected = await reference();
+    const out = join(root, 'resumed');
+    // SIGINT as soon as the first image is written, as a user pressing Ctrl-C then.
+    const stdout = new Capture();
+    const write = stdout.write.bind(stdout);
+    stdout.write = (chunk: string) => {
+      const result = write(chunk);
+      if (chunk.includes('"event":"written"')) process.emit('SIGINT');
+      return result;
+    };
+    const stderr = new Capture();
+    const io: CliIO = { stdout, stderr };
+    const code = await runCli(['upscale', ...three(), '-o', out, '--model', model, '--progress', 'json'], io);
+    expect(code).toBe(1);
+    expect(stderr.text).toMatch(
+      /^error: Interrupted \(Ctrl-C\) at '.*pic\.webp': 1 of 3 images written\. Rerun the same command to upscale the remaining 2: the 1 written are kept and skipped, and the result is the same as one uninterrupted run\.$/m,
+    );
+    // stdout holds the events only; the summary went to stderr.
+    const events = stdout.text.trim().split('\n').map((line) => JSON.parse(line) as UpscaleEvent);
+    expect(events.map((e) => e.event).filter((e) => e !== 'progress')).toEqual(['start', 'image', 'written', 'done']);
+    expect(events[0]).toMatchObject({ event: 'start', images: 3, kept: 0, scale: 4, out });
+    const progress = events.filter((e) => e.event === 'progress');
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.at(-1)).toMatchObject({ index: 0, stage: 'decode', finished: 0, images: 3 });
+    const written = events.find((e) => e.event === 'written');
+    expect(written).toMatchObject({ index: 0, finished: 1, input: join(input, 'photo.jpg'), output: join(out, 'photo_x4.jpg'), width: 32, height: 32, frames: 1, alphaDropped: false });
+    expect(written).toHaveProperty('eta', expect.any(Number));
+    expect(events.at(-1)).toMatchObject({ event: 'done', written: 1, kept: 0, failed: [], interrupted: true, stopped: null });
+    expect(stderr.text).toMatch(/^Upscaled 1 image x4 into /m);
+
+    const rerun = await yonos('upscale', ...three(), '-o', out, '--model', model);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toMatch(/^Upscaled 2 images x4 /);
+    expect(rerun.stdout).toMatch(/^Kept 1 output that existed already .*: photo_x4\.jpg\.$/m);
+    expect(await bytesOf(out)).toEqual(expected);
+  });
+
+  it('a full disk (ENOSPC) stops the batch: the images written stay whole, the message names what is missing and why', async () => {
+    const expected = await reference();
+    const out = join(root, 'disk-full');
+    let imageWrites = 0;
+    const full: OutputFiles = {
+      ...nodeOutputFiles,
+      writeFile: async (path, data) => {
+        // The folder check's probe passes; the second image's temporary file fills the disk.
+        if (path.endsWith('.tmp') && ++imageWrites > 1) {
+          await nodeOutputFiles.writeFile(path, data.subarray(0, 16));
+          throw fsError('ENOSPC');
+        }
+        return nodeOutputFiles.writeFile(path, data);
+      },
+    };
+    const run = await yonosWith({ outputFiles: full }, 'upscale', ...three(), '-o', out, '--model', model);
+    expect(run.code).toBe(1);
+    // The third image was not attempted.
+    expect(imageWrites).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('warning: '))).toEqual([
+      expect.stringMatching(/^warning: skipped '.*pic\.webp': Cannot write '.*disk-full\/pic_x4\.webp': the disk is full \(ENOSPC\)\. Stopping: the other images could not be written either\.$/),
+    ]);
+    expect(lines.at(-1)).toMatch(
+      /^error: Stopped: cannot write '.*disk-full\/pic_x4\.webp': the disk is full \(ENOSPC\)\. 1 of 3 images were written and are complete; not written: .*pic\.webp, .*rgba\.png\. Free some space on the disk that holds '.*disk-full' \(or pass an --out on another disk\), then: Rerun the same command to upscale the remaining 2: the 1 written are kept and skipped/,
+    );
+    expect(run.stderr).not.toMatch(/unexpected|Fix or remove/);
+    expect(run.stdout).toMatch(/^Upscaled 1 image x4 /);
+    // The finished image is intact; no temporary file is left behind.
+    expect(await files(out)).toEqual(['photo_x4.jpg']);
+    expect((await readFile(join(out, 'photo_x4.jpg'))).equals(expected.get('photo_x4.jpg')!)).toBe(true);
+
+    const rerun = await yonos('upscale', ...three(), '-o', out, '--model', model);
+    expect(rerun.code).toBe(0);
+    expect(await bytesOf(out)).toEqual(expected);
+  });
+
+  it('checks the output folder before the model loads: under a file, not creatable, not writable are clear errors', async () => {
+    const photo = join(input, 'photo.jpg');
+    const load = vi.spyOn(YonosPipeline, 'fromPretrained');
+    try {
+      const underFile = await yonos('upscale', photo, '-o', join(photo, 'out'), '--model', model);
+      expect(underFile.code).toBe(1);
+      expect(underFile.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^error: The output folder '.*photo\.jpg\/out' cannot be created: '.*in\/photo\.jpg' is a file, not a folder\. Pass an --out that is a folder or a new path\.$/),
+      ]);
+      const noCreate = await yonosWith({ outputFiles: { ...nodeOutputFiles, mkdir: () => Promise.reject(fsError('EACCES')) } }, 'upscale', photo, '-o', join(root, 'no-create'), '--model', model);
+      expect(noCreate.code).toBe(1);
+      expect(noCreate.stderr.trim()).toMatch(/^error: The output folder '.*no-create' cannot be created: permission denied \(EACCES\)\. Pass an --out in a folder you can write to\.$/);
+      const noWrite = await yonosWith({ outputFiles: { ...nodeOutputFiles, writeFile: () => Promise.reject(fsError('EACCES')) } }, 'upscale', photo, '-o', join(root, 'no-write'), '--model', model);
+      expect(noWrite.code).toBe(1);
+      expect(noWrite.stderr.trim()).toMatch(/^error: Cannot write in the output folder '.*no-write': permission denied \(EACCES\)\. Pass an --out you can write to, or change its permissions\.$/);
+      expect(load).not.toHaveBeenCalled();
+    } finally {
+      load.mockRestore();
+    }
+  });
+
+  it('names the GIFs and other files of a folder it does not read; an animation gives its first frame, and says so', async () => {
+    const dir = join(root, 'animated');
+    await mkdir(dir);
+    // Three 8x6 frames stacked: an animated GIF and an animated WebP.
+    const frames = Buffer.from(Array.from({ length: 8 * 18 * 3 }, (_, i) => (i * 37) & 255));
+    const raw = { raw: { width: 8, height: 18, channels: 3 as const, pageHeight: 6 } };
+    await sharp(frames, raw).gif({ delay: [100, 100, 100] }).toFile(join(dir, 'anim.gif'));
+    await sharp(frames, raw).webp({ delay: [100, 100, 100], lossless: true }).toFile(join(dir, 'moving.webp'));
+    await writeImage(join(dir, 'still.png'), testImage(6, 5, 5));
+    await writeFile(join(dir, 'readme.txt'), 'not an image');
+
+    const folder = await yonos('upscale', dir, '-o', join(root, 'animated-out'), '--model', model);
+    expect(folder.code).toBe(0);
+    expect(await files(join(root, 'animated-out'))).toEqual(['moving_x4.webp', 'still_x4.png']);
+    expect(folder.stderr).toMatch(/^.*moving\.webp -> .*moving_x4\.webp \(32x24\) \(first of 3 frames only: animations are not upscaled\)$/m);
+    expect(folder.stdout).toMatch(/^Used only the first frame of 1 animated image: .*moving\.webp\.$/m);
+    expect(folder.stdout).toMatch(/^Ignored 2 files in the input folders and patterns that are not PNG, JPEG or WebP: .*animated\/anim\.gif, .*animated\/readme\.txt\.$/m);
+
+    const gif = await yonos('upscale', join(dir, 'anim.gif'), '-o', join(root, 'gif-out'), '--model', model);
+    expect(gif.code).toBe(0);
+    expect(gif.stdout).toMatch(/^Used only the first frame of 1 animated image: .*anim\.gif\.$/m);
+    expect(gif.stdout).not.toMatch(/Ignored/);
+    const image = await readImage(join(root, 'gif-out', 'anim_x4.png'));
+    expect([image.width, image.height]).toEqual([32, 24]);
+  });
+
   it('prints help with every option, and the global ones', async () => {
     const help = await yonos('upscale', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: yonos upscale [options] <inputs...>');
-    for (const option of ['--out', '--scale', '--steps', '--tile', '--seed', '--model', '--format', '--quality', '--backend']) {
+    for (const option of ['--out', '--scale', '--steps', '--tile', '--seed', '--model', '--format', '--quality', '--overwrite', '--progress', '--backend']) {
       expect(help.stdout).toContain(option);
     }
     expect((await yonos('--help')).stdout).toMatch(/upscale \[options\] <inputs\.\.\.>/);

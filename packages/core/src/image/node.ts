@@ -75,6 +75,44 @@ export async function readImage(source: string | Uint8Array): Promise<RawImage> 
   }
 }
 
+/** What {@link readImageInfo} finds in an image file's header. */
+export interface ImageInfo {
+  /** sharp's name of the format: `'png'`, `'jpeg'`, `'webp'`, `'gif'`, `'tiff'`... */
+  readonly format: string;
+  /** Width of one frame, in pixels. */
+  readonly width: number;
+  /** Height of one frame, in pixels (not the height of all frames stacked). */
+  readonly height: number;
+  /**
+   * Frames (pages) in the file: more than 1 for an animated GIF or WebP, or a multi-page TIFF.
+   * {@link readImage} decodes only the first.
+   */
+  readonly frames: number;
+}
+
+/**
+ * Reads an image's format, size and frame count from its header, without decoding the pixels
+ * (cheap enough to run over a whole folder before processing it).
+ *
+ * @param source - a file path or the encoded bytes.
+ * @throws {@link ImageDecodeError} if the file cannot be read or is not an image sharp knows.
+ */
+export async function readImageInfo(source: string | Uint8Array): Promise<ImageInfo> {
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(source).metadata();
+  } catch (cause) {
+    throw new ImageDecodeError(`Cannot read the header of image ${describe(source)}: ${(cause as Error).message}. Pass an uncorrupted PNG, JPEG or WebP file.`, { cause });
+  }
+  if (meta.format === undefined || meta.width === undefined || meta.height === undefined) {
+    throw new ImageDecodeError(`Cannot read the size of image ${describe(source)}. Pass an uncorrupted PNG, JPEG or WebP file.`);
+  }
+  const frames = meta.pages ?? 1;
+  // sharp reports the height of one frame; older versions gave all frames stacked with `pageHeight` set.
+  const height = meta.pageHeight !== undefined && frames > 1 && meta.height === meta.pageHeight * frames ? meta.pageHeight : meta.height;
+  return { format: meta.format, width: meta.width, height, frames };
+}
+
 /** Native-endian u16 pixels (sharp's raw output) copied to an aligned array. */
 function copyUint16(bytes: Uint8Array): Uint16Array {
   const out = new Uint16Array(bytes.length / 2);

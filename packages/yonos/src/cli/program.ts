@@ -8,6 +8,8 @@ import { registerTrainCommand } from './commands/train.js';
 import { registerUpscaleCommand } from './commands/upscale.js';
 import { describeError, oneLine } from './errors.js';
 import { type CliIO, processIO, writeLine } from './io.js';
+import { nodeOutputFiles } from './upscale/output-files.js';
+import type { OutputFiles } from './upscale/output-files.js';
 import { packageVersions } from './versions.js';
 
 /** What every command gets from the root: where to write, and how to start the backend. */
@@ -17,12 +19,16 @@ export interface CliContext {
   readonly activateBackend: typeof activateBackend;
   /** The bundled model's root folder (`model/` of the package: the card and `x<N>/` pipeline folders). */
   readonly bundledModelRoot: string;
+  /** How `yonos upscale` writes its outputs (`node:fs`, or a test's stand-in). */
+  readonly outputFiles: OutputFiles;
 }
 
 /** Options of {@link createProgram} and {@link runCli}. */
 export interface CliOptions {
   /** Where the bundled model is, default `bundledModelRoot()` (another folder of the same layout for tests). */
   readonly bundledModelRoot?: string;
+  /** How `yonos upscale` writes its outputs, default `node:fs` (tests simulate a full disk or a read-only folder). */
+  readonly outputFiles?: OutputFiles;
 }
 
 /**
@@ -45,7 +51,12 @@ export function createProgram(io: CliIO, options: CliOptions = {}): Command {
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => write(`${oneLine(text)}\n`),
     });
-  const context: CliContext = { io, activateBackend, bundledModelRoot: options.bundledModelRoot ?? bundledModelRoot() };
+  const context: CliContext = {
+    io,
+    activateBackend,
+    bundledModelRoot: options.bundledModelRoot ?? bundledModelRoot(),
+    outputFiles: options.outputFiles ?? nodeOutputFiles,
+  };
   registerInfoCommand(program, context);
   registerDegradeCommand(program, context);
   registerTrainCommand(program, context);

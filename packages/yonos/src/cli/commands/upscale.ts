@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { YonosPipeline } from '@yonos/sampler';
 import { type Command, Option } from 'commander';
 import { registerPretrainedClasses } from '../../register.js';
@@ -10,15 +10,54 @@ import { displayPath, runBatch } from '../upscale/batch.js';
 import type { BatchResult } from '../upscale/batch.js';
 import { collectInputs } from '../upscale/inputs.js';
 import { UpscaleInterruptedError, watchInterrupt } from '../upscale/interrupt.js';
+import { jobWork, measureJobs } from '../upscale/measure.js';
 import { chooseScale, readModelIndex, resolveModelDir } from '../upscale/model.js';
 import { parseUpscaleOptions } from '../upscale/options.js';
 import type { UpscaleOptions } from '../upscale/options.js';
+import { BatchStoppedError, prepareOutputFolder } from '../upscale/output-files.js';
+import type { OutputWriteError } from '../upscale/output-files.js';
 import { checkOutputFolder, OUTPUT_FORMATS, planOutputs } from '../upscale/output-plan.js';
-import { createUpscaleProgress } from '../upscale/progress.js';
+import type { UpscaleJob } from '../upscale/output-plan.js';
+import { createUpscaleProgress, PROGRESS_MODES } from '../upscale/progress.js';
+import type { BatchOutcome } from '../upscale/progress.js';
 import { tileOptions } from '../upscale/tile.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `a, b, c and 4 more`. */
+function nameList(names: readonly string[], max = 10): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+/**
+ * How to finish a batch that ended early, given that a rerun keeps existing outputs unless
+ * `--overwrite` is given: the sentence after "written." in the interrupt and stop messages.
+ */
+export function rerunAdvice(overwrite: boolean, written: number, notDone: readonly UpscaleJob[]): string {
+  const n = notDone.length;
+  if (!overwrite) {
+    return written > 0
+      ? `Rerun the same command to upscale the remaining ${n}: the ${written} written are kept and skipped, and the result is the same as one uninterrupted run.`
+      : `Rerun the same command to upscale the remaining ${n}.`;
+  }
+  const old = notDone.filter((job) => job.replaces === true);
+  if (old.length === 0) {
+    return `Rerun without --overwrite to upscale only the remaining ${n} (the ${written} written now are kept), or with --overwrite to redo everything.`;
+  }
+  return (
+    `Rerun the same command (with --overwrite) to redo every image; without --overwrite only the ${n - old.length} remaining with no output would be upscaled, ` +
+    `and ${plural(old.length, 'old output')} not replaced yet would stay as they are (${nameList(old.map((job) => basename(job.output)))}).`
+  );
+}
+
+/** What to do about a write error that stopped the batch. */
+function fixFor(error: OutputWriteError, out: string): string {
+  return error.code === 'ENOSPC' || error.code === 'EDQUOT'
+    ? `Free some space on the disk that holds '${out}' (or pass an --out on another disk)`
+    : `Make '${out}' writable (or pass an --out you can write to)`;
 }
 
 /** Runs `yonos upscale` once its arguments are parsed. */
@@ -34,47 +73,103 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
     throw new CliUsageError(`No image to upscale in ${args.map((a) => `'${a}'`).join(', ')}: pass PNG, JPEG or WebP files, folders that hold them, or patterns such as 'photos/*.png'.`);
   }
   await checkOutputFolder(options.out, listing.folders);
-  const jobs = await planOutputs(listing.images, { outDir: options.out, scale, ...(options.format !== undefined ? { format: options.format } : {}) });
-  await mkdir(options.out, { recursive: true });
+  await prepareOutputFolder(options.out, context.outputFiles);
+  const jobs = await planOutputs(listing.images, {
+    outDir: options.out,
+    scale,
+    overwrite: options.overwrite,
+    ...(options.format !== undefined ? { format: options.format } : {}),
+  });
+  const kept = jobs.filter((job) => job.kept === true);
+  const todo = await measureJobs(jobs.filter((job) => job.kept !== true));
+  const out = displayPath(options.out);
+  // With --progress json, stdout carries the events only, so the summary goes to stderr.
+  const summary = options.progress === 'json' ? io.stderr : io.stdout;
+  const progress = createUpscaleProgress({
+    mode: options.progress,
+    stderr: io.stderr,
+    stdout: io.stdout,
+    label: `upscale x${scale}`,
+    work: jobWork(todo),
+    kept,
+    scale,
+    out: resolve(options.out),
+  });
 
-  const backend = await context.activateBackend(command);
-  registerPretrainedClasses();
-  const pipeline = await YonosPipeline.fromPretrained(modelDir);
-  let result: BatchResult;
+  let result: BatchResult = { written: [], failed: [], firstFrameOnly: [], notDone: [] };
+  let ran = '.';
   try {
-    const tile = tileOptions(options.tile, pipeline);
-    const progress = createUpscaleProgress(io.stderr, jobs.length, `upscale x${scale}`);
-    const interrupt = watchInterrupt(() => progress.log('Interrupted: stopping the current image (press Ctrl-C again to kill).'));
-    try {
-      result = await runBatch(pipeline, jobs, {
-        settings: { scale, steps: options.steps, seed: options.seed, quality: options.quality, ...(tile !== undefined ? { tile } : {}) },
-        progress,
-        signal: interrupt.signal,
-        verbose,
-      });
-    } finally {
-      interrupt.dispose();
-      progress.stop();
+    if (todo.length > 0) {
+      const backend = await context.activateBackend(command);
+      registerPretrainedClasses();
+      const pipeline = await YonosPipeline.fromPretrained(modelDir);
+      try {
+        const tile = tileOptions(options.tile, pipeline);
+        const interrupt = watchInterrupt(() => progress.log('Interrupted: stopping the current image (press Ctrl-C again to kill).'));
+        try {
+          result = await runBatch(pipeline, todo, {
+            settings: { scale, steps: options.steps, seed: options.seed, quality: options.quality, ...(tile !== undefined ? { tile } : {}) },
+            progress,
+            signal: interrupt.signal,
+            verbose,
+            files: context.outputFiles,
+          });
+        } finally {
+          interrupt.dispose();
+        }
+      } finally {
+        pipeline.dispose();
+      }
+      ran = `: steps ${options.steps}, seed ${options.seed}, backend ${backend.name}, model ${displayPath(modelDir)}.`;
     }
   } finally {
-    pipeline.dispose();
+    progress.stop();
   }
 
   const written = result.written.length;
-  writeLine(
-    io.stdout,
-    `Upscaled ${plural(written, 'image')} x${scale} into ${displayPath(options.out)}: ` +
-      `steps ${options.steps}, seed ${options.seed}, backend ${backend.name}, model ${displayPath(modelDir)}.`,
-  );
   const failed = [...listing.unmatched.map((u) => u.argument), ...result.failed];
+  const outcome: BatchOutcome = {
+    written,
+    kept: kept.length,
+    failed,
+    ignored: listing.unsupported,
+    interrupted: result.interruptedAt !== undefined,
+    stopped: result.stopped?.reason ?? null,
+  };
+  progress.finish(outcome);
+
+  writeLine(summary, `Upscaled ${plural(written, 'image')} x${scale} into ${out}${ran}`);
+  if (kept.length > 0) {
+    writeLine(summary, `Kept ${plural(kept.length, 'output')} that existed already (pass --overwrite to replace them): ${nameList(kept.map((job) => basename(job.output)))}.`);
+  }
+  if (result.firstFrameOnly.length > 0) {
+    writeLine(summary, `Used only the first frame of ${plural(result.firstFrameOnly.length, 'animated image')}: ${nameList(result.firstFrameOnly)}.`);
+  }
+  if (listing.unsupported.length > 0) {
+    const n = listing.unsupported.length;
+    writeLine(
+      summary,
+      `Ignored ${plural(n, 'file')} in the input folders and patterns that ${n === 1 ? 'is' : 'are'} not PNG, JPEG or WebP: ${nameList(listing.unsupported.map(displayPath))}.`,
+    );
+  }
+
   const failures = failed.length > 0 ? ` ${plural(failed.length, 'input')} failed (${failed.join(', ')}; reasons above).` : '';
+  const notDone = result.notDone.map((job) => displayPath(job.input));
+  if (result.stopped !== undefined) {
+    throw new BatchStoppedError(
+      `Stopped: cannot write '${displayPath(result.stopped.path)}': ${result.stopped.reason}. ${written} of ${todo.length} images were written and are complete; ` +
+        `not written: ${nameList(notDone)}.${failures} ${fixFor(result.stopped, out)}, then: ${rerunAdvice(options.overwrite, written, result.notDone)}`,
+    );
+  }
   if (result.interruptedAt !== undefined) {
+    const before = kept.length > 0 ? ` (and ${plural(kept.length, 'output')} kept from before)` : '';
     throw new UpscaleInterruptedError(
-      `Interrupted (Ctrl-C) at '${result.interruptedAt}': ${written} of ${jobs.length} images written.${failures} Rerun the same command to redo the rest (outputs are reproduced exactly).`,
+      `Interrupted (Ctrl-C) at '${result.interruptedAt}': ${written} of ${todo.length} images written${before}.${failures} ${rerunAdvice(options.overwrite, written, result.notDone)}`,
     );
   }
   if (failed.length > 0) {
-    throw new PartialFailureError(`${failed.length} of ${jobs.length + listing.unmatched.length} inputs failed (${failed.join(', ')}; reasons above). Fix or remove them and rerun: the other images are reproduced exactly.`);
+    const rerun = options.overwrite ? 'rerun without --overwrite: the images written are then kept and skipped' : 'rerun the same command: the images written are kept and skipped';
+    throw new PartialFailureError(`${failed.length} of ${jobs.length + listing.unmatched.length} inputs failed (${failed.join(', ')}; reasons above). Fix or remove them and ${rerun}.`);
   }
 }
 
@@ -84,7 +179,10 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
  * images with a YONOS pipeline folder (default: the model bundled with the package for the
  * scale, `model/x<scale>/`, x4 unless `--scale` says otherwise) into
  * `<out>/<name>_x<scale>.<ext>`. Alpha, gray and 16-bit depth are kept; a bad file is reported
- * and skipped; inputs are never overwritten; Ctrl-C stops cleanly.
+ * and skipped; inputs are never overwritten; an output that exists already is kept (its input
+ * skipped, so a rerun continues an interrupted batch) unless `--overwrite` is given; the output
+ * folder is checked before the model loads; a full disk stops the batch with the written
+ * images intact; Ctrl-C stops cleanly. `--progress json` prints one JSON object per event.
  */
 export function registerUpscaleCommand(program: Command, context: CliContext): Command {
   return program
@@ -99,6 +197,12 @@ export function registerUpscaleCommand(program: Command, context: CliContext): C
     .option('-m, --model <folder>', 'YonosPipeline folder (model_index.json, unet/, vae/, scheduler/) (default: the bundled model for --scale, model/x<scale>/ in the yonos package)')
     .addOption(new Option('-f, --format <format>', "output format (default: the input's)").choices([...OUTPUT_FORMATS]))
     .option('-q, --quality <n>', 'JPEG and WebP quality, 1-100', '95')
+    .option('--overwrite', 'replace outputs that exist already (default: keep them and skip their inputs, so a rerun continues where the last one stopped)')
+    .addOption(
+      new Option('--progress <mode>', 'auto: bars on a terminal, else lines; lines: a line per image and a status line with the ETA every few seconds; json: one JSON object per event on stdout')
+        .choices([...PROGRESS_MODES])
+        .default('auto'),
+    )
     .configureHelp({ showGlobalOptions: true })
     .action(async (inputs: string[], raw: Record<string, unknown>, command: Command) => {
       await runUpscale(inputs, parseUpscaleOptions(raw), command, context);

@@ -11,6 +11,8 @@ export interface ImageListing {
   readonly images: readonly string[];
   /** Entries skipped because they are not image files (other extensions, sub-folders). */
   readonly ignored: number;
+  /** Absolute paths of the skipped files (not sub-folders) whose name does not start with a dot, sorted. */
+  readonly otherFiles: readonly string[];
 }
 
 /**
@@ -27,14 +29,19 @@ export async function listImages(folder: string): Promise<ImageListing> {
     throw new CliUsageError(`Cannot read the input folder '${folder}' (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): pass an existing folder of PNG, JPEG or WebP images.`, { cause });
   }
   const images: string[] = [];
+  const otherFiles: string[] = [];
   let ignored = 0;
   for (const entry of entries) {
-    if ((entry.isFile() || entry.isSymbolicLink()) && IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) {
+    const file = entry.isFile() || entry.isSymbolicLink();
+    if (file && IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase())) {
       images.push(join(dir, entry.name));
     } else {
       ignored++;
+      if (file && !entry.name.startsWith('.')) otherFiles.push(join(dir, entry.name));
     }
   }
-  images.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return { images, ignored };
+  const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  images.sort(byName);
+  otherFiles.sort(byName);
+  return { images, ignored, otherFiles };
 }

@@ -19,6 +19,12 @@ export interface InputListing {
   readonly unmatched: readonly UnmatchedInput[];
   /** Entries of folders and pattern matches skipped because they are not PNG, JPEG or WebP files. */
   readonly ignored: number;
+  /**
+   * Absolute paths of the files among those entries (GIF, TIFF, text...; not sub-folders or
+   * hidden files), each once, for the summary to name. Such a file is upscaled only when named
+   * on its own.
+   */
+  readonly unsupported: readonly string[];
 }
 
 /** Whether a file name has one of the image extensions (`.png`, `.jpg`, `.jpeg`, `.webp`, any case). */
@@ -38,6 +44,7 @@ export async function collectInputs(args: readonly string[]): Promise<InputListi
   const seen = new Set<string>();
   const folders: string[] = [];
   const unmatched: UnmatchedInput[] = [];
+  const unsupported = new Set<string>();
   let ignored = 0;
   const add = (paths: readonly string[]): void => {
     for (const path of paths) {
@@ -60,6 +67,7 @@ export async function collectInputs(args: readonly string[]): Promise<InputListi
       const matches = await expandGlob(argument);
       const found = matches.filter(isImageName);
       ignored += matches.length - found.length;
+      for (const match of matches) if (!isImageName(match)) unsupported.add(match);
       if (found.length === 0) {
         unmatched.push({ argument, reason: `the pattern matched no PNG, JPEG or WebP file${matches.length > 0 ? ` (${matches.length} other files)` : ''}` });
       }
@@ -68,6 +76,7 @@ export async function collectInputs(args: readonly string[]): Promise<InputListi
       folders.push(path);
       const listing = await listImages(path);
       ignored += listing.ignored;
+      for (const file of listing.otherFiles) unsupported.add(file);
       if (listing.images.length === 0) {
         unmatched.push({ argument, reason: `the folder holds no PNG, JPEG or WebP image${listing.ignored > 0 ? ` (${listing.ignored} other entries)` : ''}` });
       }
@@ -78,5 +87,6 @@ export async function collectInputs(args: readonly string[]): Promise<InputListi
       unmatched.push({ argument, reason: kind === 'missing' ? 'no such file or folder' : 'not a file or folder' });
     }
   }
-  return { images, folders, unmatched, ignored };
+  // A file also named on its own is upscaled, not unsupported.
+  return { images, folders, unmatched, ignored, unsupported: [...unsupported].filter((path) => !seen.has(path)) };
 }

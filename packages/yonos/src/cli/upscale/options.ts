@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CliUsageError } from '../errors.js';
 import { OUTPUT_FORMATS } from './output-plan.js';
+import { PROGRESS_MODES } from './progress.js';
 
 const wholeNumber = (name: string, min: number, max: number) =>
   z.coerce
@@ -18,6 +19,8 @@ const optionsSchema = z.object({
   model: z.string().min(1, { error: '--model needs a folder' }).optional(),
   format: z.enum(OUTPUT_FORMATS).optional(),
   quality: wholeNumber('--quality', 1, 100),
+  overwrite: z.boolean().default(false),
+  progress: z.enum(PROGRESS_MODES, { error: `--progress must be one of ${PROGRESS_MODES.join(', ')}` }).default('auto'),
 });
 
 /** The validated options of `yonos upscale`. */

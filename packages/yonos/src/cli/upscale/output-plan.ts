@@ -1,5 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import type { ImageFormat } from '@yonos/core/node';
+import type { ImageFormat, ImageInfo } from '@yonos/core/node';
 import { CliUsageError } from '../errors.js';
 import { canonicalPath } from './real-path.js';
 
@@ -18,6 +19,12 @@ export interface UpscaleJob {
   readonly format: ImageFormat;
   /** Set when this image must not be written (it would overwrite an input or another output): why, and what to do. */
   readonly problem?: string;
+  /** The output exists already and `--overwrite` was not given: it is kept, and the image is not upscaled again. */
+  readonly kept?: true;
+  /** The output exists already and `--overwrite` replaces it. */
+  readonly replaces?: true;
+  /** The input's header (size, frames), when it was read before the batch (see `measureJobs`). */
+  readonly info?: ImageInfo;
 }
 
 /** Settings of {@link planOutputs}. */
@@ -28,6 +35,8 @@ export interface OutputSettings {
   readonly scale: number;
   /** `--format`; absent: each output keeps its input's format (PNG for other inputs). */
   readonly format?: ImageFormat;
+  /** `--overwrite`: replace outputs that exist already (default: keep them and skip their inputs). */
+  readonly overwrite?: boolean;
 }
 
 /**
@@ -45,10 +54,21 @@ export function outputFor(input: string, settings: OutputSettings): { output: st
   return { output: join(resolve(settings.outDir), `${stem}_x${settings.scale}${outExt}`), format };
 }
 
+/** What is at an output path now: nothing, a file, or something else (a folder). */
+async function existing(path: string): Promise<'none' | 'file' | 'other'> {
+  try {
+    return (await stat(path)).isFile() ? 'file' : 'other';
+  } catch {
+    return 'none';
+  }
+}
+
 /**
  * Plans every output and marks the images that cannot be written safely: an output that is
- * one of the inputs (so it would be overwritten), or that an earlier input already claims
- * (`a.png` in two folders). Paths are compared after resolving symlinks.
+ * one of the inputs (so it would be overwritten), that an earlier input already claims
+ * (`a.png` in two folders), or that is a folder. An output that exists already is
+ * {@link UpscaleJob.kept} (so a rerun continues where the last run stopped), or
+ * {@link UpscaleJob.replaces} it with `overwrite`. Paths are compared after resolving symlinks.
  */
 export async function planOutputs(inputs: readonly string[], settings: OutputSettings): Promise<UpscaleJob[]> {
   const byPath = new Map<string, string>();
@@ -61,14 +81,18 @@ export async function planOutputs(inputs: readonly string[], settings: OutputSet
     const overwritten = byPath.get(key);
     const owner = claimed.get(key);
     let problem: string | undefined;
+    let state: { kept?: true; replaces?: true } = {};
     if (overwritten !== undefined) {
       problem = `its output '${output}' is the input '${overwritten}', which is never overwritten: pass a different --out`;
     } else if (owner !== undefined) {
       problem = `its output '${basename(output)}' is already taken by '${owner}': rename one of them, or upscale them into different --out folders`;
     } else {
       claimed.set(key, input);
+      const there = await existing(output);
+      if (there === 'other') problem = `its output '${output}' exists and is not a file: move it away, or pass a different --out`;
+      else if (there === 'file') state = settings.overwrite === true ? { replaces: true } : { kept: true };
     }
-    jobs.push({ input, output, format, ...(problem !== undefined ? { problem } : {}) });
+    jobs.push({ input, output, format, ...(problem !== undefined ? { problem } : state) });
   }
   return jobs;
 }

@@ -1,7 +1,8 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import type { ProgressEvent } from '@yonos/core';
 import { encodeImage, readImage } from '@yonos/core/node';
 import type { YonosPipeline, YonosTileOptions, YonosTiling } from '@yonos/sampler';
+import { nodeOutputFiles, writeAtomically } from './output-files.js';
+import type { OutputFiles } from './output-files.js';
 import type { UpscaleJob } from './output-plan.js';
 
 /** How each image of a run is upscaled and written. */
@@ -29,6 +30,8 @@ export interface UpscaledFile {
   readonly channels: number;
   /** True when the image had alpha and was written as JPEG, which cannot hold it. */
   readonly droppedAlpha: boolean;
+  /** Frames of the input (from `job.info`, else 1); only the first is upscaled. */
+  readonly frames: number;
 }
 
 /** Model evaluations of one run with `tiling`: encode tiles, U-Net tiles for every step, decode tiles. */
@@ -43,31 +46,22 @@ function imageProgress(tiling: YonosTiling, steps: number, callback: ImageProgre
   return (event) => callback(Math.min(total, (offset[event.stage] ?? 0) + event.completed), total, event.stage);
 }
 
-/** Writes through a temporary file and a rename, so an interrupted run never leaves a truncated image. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-}
-
 /**
  * Upscales one image file (PNG, JPEG, WebP; 8 or 16 bits; gray, RGB, with or without alpha)
  * and writes `job.output` in `job.format`. Gray stays gray, 16-bit PNG stays 16-bit, alpha is
  * upscaled with the same bicubic and kept (dropped only for JPEG output, which cannot hold
- * it). Leak-free: the pipeline frees its tensors, also when aborted.
+ * it). An animated input gives its first frame. The file is written through a temporary file
+ * and a rename (see `writeAtomically`), so an existing output stays whole until it is
+ * replaced. Leak-free: the pipeline frees its tensors, also when aborted.
  * @throws `ImageDecodeError` for an unreadable file, `PipelineAbortedError` when `signal`
- *   aborts (nothing is written), `ImageEncodeError` when the output cannot be encoded.
+ *   aborts (nothing is written), `ImageEncodeError` when the output cannot be encoded,
+ *   `OutputWriteError` when it cannot be written (see its `stopsBatch`).
  */
 export async function upscaleFile(
   pipeline: YonosPipeline,
   job: UpscaleJob,
   settings: UpscaleSettings,
-  control: { readonly onProgress?: ImageProgressCallback; readonly signal?: AbortSignal } = {},
+  control: { readonly onProgress?: ImageProgressCallback; readonly signal?: AbortSignal; readonly files?: OutputFiles } = {},
 ): Promise<UpscaledFile> {
   const raw = await readImage(job.input);
   const run = { scale: settings.scale, steps: settings.steps, seed: settings.seed, ...(settings.tile !== undefined ? { tile: settings.tile } : {}) };
@@ -86,6 +80,6 @@ export async function upscaleFile(
   const hasAlpha = out.channels === 2 || out.channels === 4;
   const droppedAlpha = hasAlpha && job.format === 'jpeg';
   const bytes = await encodeImage(out, { format: job.format, quality: settings.quality, dropAlpha: droppedAlpha });
-  await writeAtomically(job.output, bytes);
-  return { width: out.width, height: out.height, channels: droppedAlpha ? out.channels - 1 : out.channels, droppedAlpha };
+  await writeAtomically(job.output, bytes, control.files ?? nodeOutputFiles);
+  return { width: out.width, height: out.height, channels: droppedAlpha ? out.channels - 1 : out.channels, droppedAlpha, frames: job.info?.frames ?? 1 };
 }
