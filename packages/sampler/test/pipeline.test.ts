@@ -180,6 +180,33 @@ describe('YonosPipeline composition', () => {
     tf.dispose([lr, gray, wrong]);
     pipe.dispose();
   });
+
+  it('rejects pixel values outside [-1, 1], NaN and empty images, naming the range found', async () => {
+    const pipe = new YonosPipeline({ vae: makeCodec(), unet: makeDenoiser() });
+    const lr = testImage(1, 8, 8);
+    // 0-255 pixels, as a user who skipped the conversion passes them: these used to come out white.
+    const bytes = tf.tidy(() => tf.round(tf.mul(tf.add(lr, 1), 127.5))) as tf.Tensor4D;
+    const [lo, hi] = [tf.min(bytes).dataSync()[0]!, tf.max(bytes).dataSync()[0]!];
+    const nan = tf.tidy(() => tf.where(tf.greater(lr, 0.5), tf.fill(lr.shape, NaN), lr)) as tf.Tensor4D;
+    const below = tf.fill([1, 8, 8, 3], -1.5) as tf.Tensor4D;
+    const empty = tf.zeros([1, 0, 8, 3]) as tf.Tensor4D;
+    // A conversion's rounding just past 1 is accepted.
+    const rounded = tf.tidy(() => tf.mul(tf.ones([1, 8, 8, 3]), 1 + 2e-7)) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const error = (await pipe.run(bytes).catch((e: unknown) => e)) as PipelineInputError;
+    expect(error).toBeInstanceOf(PipelineInputError);
+    expect(error.message).toContain(`YonosPipeline.run expects pixel values in [-1, 1] (-1 black, 1 white), but they range from ${lo} to ${hi}.`);
+    expect(error.message).toContain('x / 127.5 - 1');
+    await expect(pipe.upscale(bytes)).rejects.toThrow(`range from ${lo} to ${hi}`);
+    await expect(pipe.run(below)).rejects.toThrow('range from -1.5 to -1.5.');
+    await expect(pipe.run(nan)).rejects.toThrow(/\d+ value\(s\) are NaN or infinite/);
+    await expect(pipe.run(empty)).rejects.toThrow(/empty image \[1, 0, 8, 3\]/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(await pipe.run(rounded));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([lr, bytes, nan, below, empty, rounded]);
+    pipe.dispose();
+  });
 });
 
 describe('YonosPipeline.upscale', () => {

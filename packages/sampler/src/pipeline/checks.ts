@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Denoiser, LatentCodec, NoiseScheduler } from '@yonos/core';
 import { PipelineInputError } from './errors.js';
 
@@ -64,6 +64,46 @@ export function checkImage(x: tf.Tensor, channels: number, where: string): asser
   if (x.rank !== 4 || x.shape[3] !== channels || x.dtype !== 'float32') {
     throw new PipelineInputError(
       `${where} expects an NHWC float32 image [N, H, W, ${channels}] in [-1, 1]; got ${x.dtype} [${x.shape.join(', ')}].`,
+    );
+  }
+}
+
+/**
+ * How far values of an input image may stray outside `[-1, 1]` and still be accepted: float
+ * rounding of a conversion such as `x * (2 / 255) - 1` (a few float32 ulps at 1), nothing more.
+ */
+export const IMAGE_RANGE_SLACK = 1e-5;
+
+/**
+ * Checks the values of an image the pipeline documents as `[-1, 1]`: all finite and within
+ * `[-1, 1]` (up to {@link IMAGE_RANGE_SLACK}). One reduction and one asynchronous read of three
+ * numbers. Values in `[0, 1]` pass (they are in range) and come out darker: map them with
+ * `x * 2 - 1` yourself.
+ * @param x NHWC float32 image, not disposed.
+ * @throws PipelineInputError for an empty image, a NaN or infinite value, or a value outside
+ *   `[-1, 1]`; the message gives the range found and how to convert 0-255 and `[0, 1]` pixels.
+ */
+export async function checkImageRange(x: tf.Tensor, where: string): Promise<void> {
+  if (x.size === 0) {
+    throw new PipelineInputError(`${where} got an empty image [${x.shape.join(', ')}]; give it at least one pixel.`);
+  }
+  const stats = tf.tidy(() => tf.stack([tf.min(x), tf.max(x), tf.sum(tf.cast(tf.logicalNot(tf.isFinite(x)), 'float32'))]));
+  let min: number;
+  let max: number;
+  let nonFinite: number;
+  try {
+    [min, max, nonFinite] = Array.from(await stats.data()) as [number, number, number];
+  } finally {
+    stats.dispose();
+  }
+  if (nonFinite > 0) {
+    throw new PipelineInputError(`${where} expects finite pixel values in [-1, 1], but ${nonFinite} value(s) are NaN or infinite; fix the image.`);
+  }
+  if (min < -1 - IMAGE_RANGE_SLACK || max > 1 + IMAGE_RANGE_SLACK) {
+    throw new PipelineInputError(
+      `${where} expects pixel values in [-1, 1] (-1 black, 1 white), but they range from ${min} to ${max}. ` +
+        'Map 0-255 pixels with x / 127.5 - 1 and [0, 1] values with x * 2 - 1 first (or pass a RawImage to upscale(), which converts), ' +
+        'and clamp values that over- or undershoot, e.g. after a bicubic resize, with tf.clipByValue(x, -1, 1).',
     );
   }
 }

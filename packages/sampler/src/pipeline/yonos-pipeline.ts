@@ -16,6 +16,7 @@ import {
   asScheduler,
   checkCompatible,
   checkImage,
+  checkImageRange,
   checkPositive,
   checkPositiveInteger,
 } from './checks.js';
@@ -283,9 +284,11 @@ export class YonosPipeline {
 
   /**
    * Super-resolves a batch of images.
-   * @param lr NHWC `[N, H, W, 3]`, float32 in `[-1, 1]`. Not disposed.
+   * @param lr NHWC `[N, H, W, 3]`, float32 in `[-1, 1]` (-1 black, 1 white; map 0-255 pixels with
+   *   `x / 127.5 - 1`). Not disposed.
    * @returns NHWC `[N, ceil(H * scale), ceil(W * scale), 3]`, float32 in `[-1, 1]`; caller owns it.
-   * @throws PipelineInputError for bad inputs or options; PipelineAbortedError when aborted.
+   * @throws PipelineInputError for bad inputs or options (values outside `[-1, 1]`, NaN or
+   *   infinity among them: the message gives the range found); PipelineAbortedError when aborted.
    */
   run(lr: tf.Tensor4D, options: YonosRunOptions = {}): Promise<tf.Tensor4D> {
     const task = this.#queue.then(() => this.#run(lr, options));
@@ -366,6 +369,7 @@ export class YonosPipeline {
 
   async #run(lr: tf.Tensor4D, options: YonosRunOptions): Promise<tf.Tensor4D> {
     checkImage(lr, 3, 'YonosPipeline.run');
+    await checkImageRange(lr, 'YonosPipeline.run');
     const scale = options.scale ?? this.scaleFactor;
     checkPositive(scale, 'scale');
     const steps = options.steps ?? 1;
