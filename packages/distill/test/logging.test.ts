@@ -78,5 +78,9 @@ describe('progress', () => {
     log({ stage: 'validate', completed: 1, total: 1, detail: { psnr: 30.123456 } });
     expect(plain.map((l) => l.trim().split(' ')[1])).toEqual(['2/5', '4/5', '5/5', 'psnr']);
     expect(plain.at(-1)).toBe('validate psnr 30.123\n');
+    // Step numbers are integers: `step 30`, not `step 30.000`.
+    log({ stage: 'checkpoint', completed: 1, total: 1, detail: { step: 30, path: 'runs/x/checkpoint-00000030' } });
+    log({ stage: 'validate', completed: 1, total: 1, detail: { step: 4, psnr: 27, ssim: 0.5 } });
+    expect(plain.slice(-2)).toEqual(['checkpoint step 30 path runs/x/checkpoint-00000030\n', 'validate step 4 psnr 27 ssim 0.50000\n']);
   });
 });

@@ -1,6 +1,7 @@
 // `yonos train` on cpu with tiny real models (AutoencoderKL, UNet2DConditionModel, DDIMScheduler):
 // config validation, every stage end to end, --max-steps and --resume auto (bit-identical to an
 // uninterrupted run), refusing checkpoints that do not belong to the run, and no leaked tensors.
+import { existsSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -46,7 +47,7 @@ describe('yonos train: command line and configs', () => {
   it('lists the stages in its help and refuses an unknown stage', async () => {
     const help = await yonos('train', '--help');
     expect(help.code).toBe(0);
-    for (const word of ['vae', 'sr', 'distill', 'decoder', '--config', '--max-steps', '--resume']) expect(help.stdout).toContain(word);
+    for (const word of ['vae', 'sr', 'distill', 'decoder', '--config', '--max-steps', '--resume', '--output', '--checkpoint-dir']) expect(help.stdout).toContain(word);
     const bad = await yonos('train', 'gan', '--config', 'x.json');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: command-argument value 'gan' is invalid for argument 'stage'\. Allowed choices are vae, sr, distill, decoder/);
@@ -245,6 +246,40 @@ describe('yonos train: stages', () => {
     expect(moved.every((n) => n.startsWith('decoder.') || n.startsWith('post_quant_conv.'))).toBe(true);
     expect(moved.length).toBe([...before.keys()].filter((n) => n.startsWith('decoder.') || n.startsWith('post_quant_conv.')).length);
     expect(changed(await weights(join(dir, 'runs/distill/final/x8'), 'unet'), await weights(join(dir, 'runs/decoder/final'), 'unet'))).toEqual([]);
+  });
+
+  it('--output and --checkpoint-dir: one config trains into two folders, the same model; steps print as integers', async () => {
+    const config = await writeConfig(dir, 'sr-twice', srConfig('runs/sr-twice', { steps: 2, validation: { every: 2, max_images: 1, max_size: 32, samples: 0 } }));
+    for (const name of ['one', 'two']) {
+      const run = await yonos('train', 'sr', '--config', config, '--output', join(dir, 'twice', name, 'model'), '--checkpoint-dir', join(dir, 'twice', name, 'ckpt'), '--backend', 'cpu');
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^sr x2: trained to step 2, .*; wrote .*twice/${name}/model$`, 'm'));
+      expect(run.stderr).toMatch(/^yonos train sr: .*sr-twice\.json on cpu \(output .*model, checkpoints .*ckpt\)$/m);
+      expect(run.stderr).toMatch(/^checkpoint step 2 path .*ckpt\/checkpoint-00000002$/m);
+      expect(run.stderr).toMatch(/^validate step 2 psnr \d/m);
+      expect(run.stderr).not.toMatch(/step \d+\.\d/);
+    }
+    expect(existsSync(join(dir, 'runs/sr-twice'))).toBe(false);
+    expect(await readdir(join(dir, 'twice/one/ckpt'))).toContain('metrics.jsonl');
+    expect(changed(await weights(join(dir, 'twice/one/model'), 'unet'), await weights(join(dir, 'twice/two/model'), 'unet'))).toEqual([]);
+  });
+
+  it('a missing training folder or model folder is reported before any work, with the command that makes it', async () => {
+    await writeConfig(dir, 'vae-later', { ...common('runs/vae-later', 2), models: { vae: { config: TINY_VAE } } });
+    const base = srConfig('runs/sr-missing');
+    const config = await writeConfig(dir, 'sr-missing', {
+      ...base,
+      models: { vae: { pretrained: 'runs/vae-later/final' }, unet: { config: TINY_UNET } },
+      data: { ...(base['data'] as object), train: 'data/train' },
+    });
+    const run = await yonos('train', 'sr', '--config', config, '--backend', 'cpu');
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^error: 2 folders the config of .*sr-missing\.json reads are missing\. /);
+    expect(lines.at(-1)).toMatch(/models\.vae\.pretrained: the model folder .*runs\/vae-later\/final does not exist\. It is written by an earlier stage: run `yonos train vae --config .*vae-later\.json` first/);
+    expect(lines.at(-1)).toMatch(/data\.train: the training images folder .*data\/train does not exist\. In the YONOS repository, `npx tsx --conditions=source scripts\/data\/gather-training-set\.ts` makes it/);
+    expect(run.stderr).not.toMatch(/unexpected|Cannot list/);
+    expect(existsSync(join(dir, 'runs/sr-missing'))).toBe(false);
   });
 
   it('frees every tensor it makes', async () => {

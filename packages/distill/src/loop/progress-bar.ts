@@ -28,6 +28,11 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** A number of a stage event's detail: integers (steps, counts) as they are, others to 5 significant digits. */
+export function formatDetailNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(5);
+}
+
 function num(detail: ProgressEvent['detail'], key: string): number | undefined {
   const v = detail?.[key];
   return typeof v === 'number' ? v : undefined;
@@ -52,7 +57,8 @@ export function formatProgressLine(event: ProgressEvent, width = 24): string {
 /**
  * A {@link ProgressCallback} that draws the `'train'` stage as a bar with steps/s, ETA, loss
  * and learning rate: redrawn in place on a terminal, one line every `lineEvery` steps
- * otherwise (logs stay readable). Other stages print one line when they complete.
+ * otherwise (logs stay readable). Other stages print one line when they complete
+ * (`checkpoint step 30 path ...`, `validate step 30 psnr 27.412`: see {@link formatDetailNumber}).
  */
 export function createProgressBar(options: ProgressBarOptions = {}): ProgressCallback {
   const stream = options.stream ?? process.stderr;
@@ -64,7 +70,7 @@ export function createProgressBar(options: ProgressBarOptions = {}): ProgressCal
     try {
       if (event.stage !== 'train') {
         if (event.completed === event.total) {
-          const detail = Object.entries(event.detail ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toPrecision(5) : v}`);
+          const detail = Object.entries(event.detail ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? formatDetailNumber(v) : v}`);
           stream.write(`${drawn && tty ? '\n' : ''}${event.stage} ${detail.join(' ')}\n`);
           drawn = false;
         }

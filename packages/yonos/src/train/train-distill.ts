@@ -10,6 +10,7 @@ import { openTrainBatches } from './data.js';
 import { resolveChannelWeights } from './channel-weights.js';
 import { createDegradation } from './degradation.js';
 import { TrainSetupError } from './errors.js';
+import { checkStageInputs } from './folders.js';
 import { checkCompatible, cloneModel, loadScheduler, loadUnet, loadVae } from './models.js';
 import type { TrainVae } from './models.js';
 import type { TrainUnet } from './models.js';
@@ -41,6 +42,7 @@ async function teacherFolder(config: DistillTrainConfig, options: TrainRunOption
     options.reporter.log(`sr x2 (teacher): already trained (${latest.path}); using ${srConfig.output}`);
     return { pretrained: srConfig.output };
   }
+  await checkStageInputs(srConfig, teacher.sr_config);
   const summary = await trainSr(srConfig, { ...options, resume: resumeFlagFor(srConfig.checkpoint.dir, options.resume) });
   summaries.push(summary);
   if (summary.output === undefined) {

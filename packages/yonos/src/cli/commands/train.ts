@@ -2,7 +2,7 @@ import { createProgressBar, TRAIN_STAGES } from '@yonos/distill';
 import type { TrainStageName } from '@yonos/distill';
 import { type Command, Argument } from 'commander';
 import { z } from 'zod';
-import { readStageConfig, trainStage } from '../../train/index.js';
+import { overrideStageFolders, readStageConfig, trainStage } from '../../train/index.js';
 import type { TrainedModelSummary, TrainReporter } from '../../train/index.js';
 import { CliUsageError, TrainInterruptedError } from '../errors.js';
 import { writeLine } from '../io.js';
@@ -16,6 +16,8 @@ const optionsSchema = z.object({
     .positive({ error: '--max-steps must be at least 1' })
     .optional(),
   resume: z.string().min(1, { error: '--resume needs "auto" or a checkpoint folder' }).optional(),
+  output: z.string().min(1, { error: '--output needs a folder' }).optional(),
+  checkpointDir: z.string().min(1, { error: '--checkpoint-dir needs a folder' }).optional(),
 });
 
 /** The validated options of `yonos train`. */
@@ -43,7 +45,10 @@ function describe(s: TrainedModelSummary): string {
 async function runTrain(stage: TrainStageName, options: TrainOptions, command: Command, context: CliContext): Promise<void> {
   const { io } = context;
   // The config is checked before the backend starts, so a typo fails at once.
-  const config = await readStageConfig(stage, options.config);
+  const config = overrideStageFolders(await readStageConfig(stage, options.config), {
+    ...(options.output !== undefined ? { output: options.output } : {}),
+    ...(options.checkpointDir !== undefined ? { checkpointDir: options.checkpointDir } : {}),
+  });
   const backend = await context.activateBackend(command);
   const bar = createProgressBar({ stream: io.stderr, lineEvery: 10 });
   const reporter: TrainReporter = { progress: bar, log: (line) => writeLine(io.stderr, line) };
@@ -56,7 +61,11 @@ async function runTrain(stage: TrainStageName, options: TrainOptions, command: C
   process.once('SIGINT', onSignal);
   let summaries: TrainedModelSummary[];
   try {
-    reporter.log(`yonos train ${stage}: ${options.config} on ${backend.name}`);
+    const folders = [
+      ...(options.output !== undefined ? [`output ${config.config.output}`] : []),
+      ...(options.checkpointDir !== undefined ? [`checkpoints ${config.config.checkpoint.dir}`] : []),
+    ];
+    reporter.log(`yonos train ${stage}: ${options.config} on ${backend.name}${folders.length > 0 ? ` (${folders.join(', ')})` : ''}`);
     summaries = await trainStage(config, {
       reporter,
       signal: stop.signal,
@@ -73,10 +82,13 @@ async function runTrain(stage: TrainStageName, options: TrainOptions, command: C
 
 /**
  * Adds `yonos train <vae|sr|distill|decoder> --config <file.json> [--max-steps N]
- * [--resume auto|<checkpoint-dir>]`: one YONOS training stage from a validated JSON config
- * (see `examples/configs/`), with checkpoints, exact resume and the trained model written as a
- * diffusers folder. Without `--resume`, a checkpoint folder that already holds checkpoints is
- * refused; `--resume auto` continues from the latest one.
+ * [--resume auto|<checkpoint-dir>] [--output <dir>] [--checkpoint-dir <dir>]`: one YONOS
+ * training stage from a validated JSON config (see `examples/configs/`), with checkpoints, exact
+ * resume and the trained model written as a diffusers folder. `--output` and `--checkpoint-dir`
+ * replace the config's `output` and `checkpoint.dir`, so one config can train into several
+ * folders. Without `--resume`, a checkpoint folder that already holds checkpoints is refused;
+ * `--resume auto` continues from the latest one. Missing data or model folders are reported with
+ * the command that makes them, before any work.
  */
 export function registerTrainCommand(program: Command, context: CliContext): Command {
   return program
@@ -86,6 +98,8 @@ export function registerTrainCommand(program: Command, context: CliContext): Com
     .requiredOption('-c, --config <file>', 'the JSON config of the stage (see examples/configs/)')
     .option('--max-steps <n>', 'stop after N steps (at most the config\'s; the LR schedule keeps the config\'s length)')
     .option('--resume <auto|dir>', '"auto": continue from the latest checkpoint in checkpoint.dir; or a checkpoint folder')
+    .option('--output <dir>', "write the trained model here instead of the config's \"output\" (distill: the folder of x4/, x8/...)")
+    .option('--checkpoint-dir <dir>', "write checkpoints, samples and metrics here instead of the config's \"checkpoint.dir\"")
     .action(async (stage: TrainStageName, raw: Record<string, unknown>, command: Command) => {
       await runTrain(stage, parseTrainOptions(raw), command, context);
     });
