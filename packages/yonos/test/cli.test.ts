@@ -42,10 +42,10 @@ describe('yonos command', () => {
     expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('reports usage errors in one line with a hint, exit code 1', async () => {
+  it('reports usage errors in one line with a hint, exit code 2', async () => {
     for (const args of [['--frobnicate'], ['--backend', 'gpu9000', 'info'], ['degrade', 'folder'], ['nonsense']]) {
       const run = await yonos(...args);
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(2);
       const lines = run.stderr.trim().split('\n');
       expect(lines[0]).toMatch(/^error: /);
       expect(lines[1]).toBe('(run with --help for usage)');
@@ -56,7 +56,7 @@ describe('yonos command', () => {
   it('--threads takes a whole number from 1 to 256 on every command', async () => {
     for (const bad of ['0', 'two', '1.5', '999']) {
       const run = await yonos('--threads', bad, 'info');
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(2);
       expect(run.stderr.trim()).toBe(`error: --threads must be a whole number of threads from 1 to 256, got '${bad}'.`);
     }
     const run = await yonos('--threads', '1', 'info', '--json');
@@ -66,7 +66,7 @@ describe('yonos command', () => {
 
   it('without a command, shows the help on stderr and fails', async () => {
     const run = await yonos();
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('Usage: yonos');
   });
 

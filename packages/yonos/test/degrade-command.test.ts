@@ -116,14 +116,14 @@ describe('yonos degrade', () => {
     const before = await readFile(join(hrInput, 'x.png'));
     for (const out of [dataset, join(dataset, '.'), join(hrInput, '..')]) {
       const run = await yonos('degrade', hrInput, '--out', out, '--backend', 'cpu');
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^error: The output folder '.*hr' contains the input folder .*: pass a different --out/);
     }
     // Also through a symlink to the dataset folder.
     await symlink(dataset, join(root, 'link'));
-    expect((await yonos('degrade', hrInput, '--out', join(root, 'link'))).code).toBe(1);
+    expect((await yonos('degrade', hrInput, '--out', join(root, 'link'))).code).toBe(2);
     // An input folder whose name matches lr_x<scale> is guarded too.
-    expect((await yonos('degrade', hrInput, '--out', join(hrInput, '..'), '--scale', '2')).code).toBe(1);
+    expect((await yonos('degrade', hrInput, '--out', join(hrInput, '..'), '--scale', '2')).code).toBe(2);
     expect((await readFile(join(hrInput, 'x.png'))).equals(before)).toBe(true);
     expect(await files(hrInput)).toEqual(['x.png']);
     expect(await files(dataset)).toEqual(['hr']);
@@ -144,7 +144,7 @@ describe('yonos degrade', () => {
     ] as const) {
       const out = join(root, 'never');
       const run = await yonos('degrade', input, '--out', out, ...args);
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(2);
       expect(run.stderr.split('\n')[0]).toMatch(message);
       await expect(readdir(out)).rejects.toThrow();
     }

@@ -128,7 +128,7 @@ describe('yonos eval', () => {
     const missing = await yonos('eval', '--hr', join(root, 'nope'), '--sr', sr, '--scale', '4');
     expect(missing.stderr).toMatch(/^error: Cannot read the input folder '.*nope'/);
     const usage = await yonos('eval', '--hr', hr, '--sr', sr);
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("required option '-s, --scale <n>' not specified");
     expect((await yonos('eval', '--hr', hr, '--sr', sr, '--scale', 'x4')).stderr).toMatch(/^error: --scale must be a number \(got "x4"\)\./);
   });

@@ -160,7 +160,7 @@ describe('yonos upscale', () => {
     const before = await bytesOf(dir);
     // The whole folder as input and as output: refused before anything runs.
     const same = await yonos('upscale', dir, '-o', dir, '--model', model);
-    expect(same.code).toBe(1);
+    expect(same.code).toBe(2);
     expect(same.stderr).toMatch(/^error: The output folder '.*clash' is the input folder .*: pass a different --out/);
     // Files: a.png would write clash/a_x4.png, which is an input; other/a_x4.png and clash/a_x4.png both make a_x4_x4.png.
     const run = await yonos('upscale', join(dir, 'a.png'), join(dir, 'a_x4.png'), join(other, 'a_x4.png'), '-o', dir, '--model', model);
@@ -189,7 +189,7 @@ describe('yonos upscale', () => {
   it('tiles with --tile (output pixels) and explains sizes it cannot use', async () => {
     const photo = join(input, 'photo.jpg');
     const bad = await yonos('upscale', photo, '-o', join(root, 'tile-bad'), '--model', model, '--tile', '20');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: --tile 20 is not a multiple of 16 \(this model's VAE factor 4 x latent multiple 4\): pass 16 or 32, or 0 to turn tiling off\.$/m);
     const tiled = await yonos('upscale', photo, '-o', join(root, 'tiled'), '--model', model, '--tile', '16', '-f', 'png');
     const whole = await yonos('upscale', photo, '-o', join(root, 'whole'), '--model', model, '--tile', '0', '-f', 'png');
@@ -204,14 +204,14 @@ describe('yonos upscale', () => {
   it('refuses a --scale the model was not trained for, and a --model that is not a pipeline folder', async () => {
     const out = join(root, 'never');
     const scale = await yonos('upscale', input, '-o', out, '--model', model, '--scale', '8');
-    expect(scale.code).toBe(1);
+    expect(scale.code).toBe(2);
     expect(scale.stderr).toMatch(/^error: --scale 8 does not match the model, which upscales x4 \(.*\): pass --scale 4, or --model a folder trained for x8\.$/m);
     const folder = await yonos('upscale', input, '-o', out, '--model', input);
     expect(folder.stderr).toMatch(/^error: --model '.*in' has no model_index\.json: pass a YonosPipeline folder/);
     const steps = await yonos('upscale', input, '-o', out, '--model', model, '--steps', '0');
     expect(steps.stderr).toMatch(/^error: --steps must be at least 1 \(got "0"\)\./);
     const nothing = await yonos('upscale', join(root, 'nope', '*.png'), join(root, 'missing.png'), '-o', out, '--model', model);
-    expect(nothing.code).toBe(1);
+    expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/warning: skipped '.*nope\/\*\.png': the pattern matched no PNG, JPEG or WebP file/);
     expect(nothing.stderr).toMatch(/warning: skipped '.*missing\.png': no such file or folder/);
     expect(nothing.stderr).toMatch(/error: No image to upscale in/);

@@ -1,3 +1,4 @@
+import { ThreadCountError } from '@yonos/core';
 import { Command, CommanderError, Option } from 'commander';
 import { bundledModelRoot } from '../bundled-model.js';
 import { activateBackend, BACKEND_CHOICES } from './backend.js';
@@ -6,11 +7,14 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerUpscaleCommand } from './commands/upscale.js';
-import { describeError, oneLine } from './errors.js';
+import { CliUsageError, describeError, oneLine } from './errors.js';
 import { type CliIO, processIO, writeLine } from './io.js';
 import { nodeOutputFiles } from './upscale/output-files.js';
 import type { OutputFiles } from './upscale/output-files.js';
 import { packageVersions } from './versions.js';
+
+/** The exit code of a usage error (as most Unix tools; 1 is any other failure). */
+export const USAGE_EXIT_CODE = 2;
 
 /** What every command gets from the root: where to write, and how to start the backend. */
 export interface CliContext {
@@ -53,7 +57,8 @@ export function createProgram(io: CliIO, options: CliOptions = {}): Command {
     });
   const context: CliContext = {
     io,
-    activateBackend,
+    // Commands start the backend through this, so a software GPU warning reaches the user's stderr.
+    activateBackend: (command, output = io) => activateBackend(command, output),
     bundledModelRoot: options.bundledModelRoot ?? bundledModelRoot(),
     outputFiles: options.outputFiles ?? nodeOutputFiles,
   };
@@ -67,9 +72,11 @@ export function createProgram(io: CliIO, options: CliOptions = {}): Command {
 
 /**
  * Runs the `yonos` command with `argv` (the arguments after the program name) and returns
- * the exit code: 0 on success (and for `--help` / `--version`), 1 on any error. Errors are
- * printed to `io.stderr` as one line saying what to do; YONOS's own errors show their
- * message, anything else adds a hint to rerun with `--verbose` (which prints the stack).
+ * the exit code: 0 on success (and for `--help` / `--version`), 2 for a usage error (an
+ * unknown command or option, a missing argument, a bad option value: {@link CliUsageError},
+ * `ThreadCountError`), 1 for any other error. Errors are printed to `io.stderr` as one line
+ * saying what to do; YONOS's own errors show their message, anything else adds a hint to
+ * rerun with `--verbose` (which prints the stack).
  */
 export async function runCli(argv: readonly string[], io: CliIO = processIO(), options: CliOptions = {}): Promise<number> {
   const program = createProgram(io, options);
@@ -79,9 +86,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO(), o
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander printed its message (or the help / version) already.
-      return err.exitCode;
+      return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
     }
     writeLine(io.stderr, describeError(err, program.opts<{ verbose?: boolean }>().verbose === true || argv.includes('--verbose')));
-    return 1;
+    return err instanceof CliUsageError || err instanceof ThreadCountError ? USAGE_EXIT_CODE : 1;
   }
 }
