@@ -8,6 +8,8 @@ export { UNet2DConditionModel } from './unet-2d-condition.js';
 export { UNet2DModel } from './unet-2d.js';
 export { UnetConfigError, UnetInputError } from './errors.js';
 export type { TimestepInput } from './timestep.js';
+export { DEFAULT_NUM_TRAIN_TIMESTEPS } from './input-checks.js';
+export type { UNetInputValidation } from './input-checks.js';
 export * from './config/index.js';
 export { Transformer2DModel } from './transformer-2d.js';
 export type { Transformer2DOptions } from './transformer-2d.js';

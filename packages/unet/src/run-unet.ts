@@ -21,7 +21,7 @@ export interface UNetSkeleton {
 }
 
 /**
- * Throws unless `sample` is NHWC float with `inChannels` channels.
+ * Throws unless `sample` is a non-empty NHWC float tensor with `inChannels` channels.
  * @throws {@link UnetInputError}
  */
 export function checkSample(sample: tf.Tensor, inChannels: number, where: string): void {
@@ -33,6 +33,9 @@ export function checkSample(sample: tf.Tensor, inChannels: number, where: string
   }
   if (sample.dtype !== 'float32') {
     throw new UnetInputError(`${where} expects a float32 sample, got ${sample.dtype}; cast it with tf.cast(x, 'float32').`);
+  }
+  if (sample.size === 0) {
+    throw new UnetInputError(`${where} got an empty sample [${sample.shape.join(', ')}]; N, H and W must be at least 1.`);
   }
 }
 

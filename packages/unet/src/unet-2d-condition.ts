@@ -10,6 +10,8 @@ import { parseUNet2DConditionConfig, resolveUNet2DConditionConfig } from './conf
 import type { UNet2DConditionConfig, UNet2DConditionConfigInput, UNet2DConditionPlan } from './config/unet-2d-condition.js';
 import { unetConfigFromWeights } from './config/from-weights.js';
 import { UnetInputError } from './errors.js';
+import { DEFAULT_NUM_TRAIN_TIMESTEPS, checkInputValues } from './input-checks.js';
+import type { UNetInputValidation } from './input-checks.js';
 import { checkSample, runUNet } from './run-unet.js';
 import { embedTimesteps } from './timestep.js';
 import type { TimestepInput } from './timestep.js';
@@ -41,6 +43,21 @@ export class UNet2DConditionModel extends Module implements Denoiser {
   readonly inChannels: number;
   /** {@link Denoiser}: output channels (`out_channels`). */
   readonly outChannels: number;
+  /**
+   * Timesteps must lie in `[0, numTrainTimesteps)`: `forward` refuses others with a
+   * `UnetInputError`. 1000 unless set (diffusers' scheduler default, every Stable
+   * Diffusion schedule; diffusers' U-Net config has no such key). Set it to your scheduler's
+   * `num_train_timesteps` when that differs.
+   */
+  numTrainTimesteps = DEFAULT_NUM_TRAIN_TIMESTEPS;
+  /**
+   * Whether `forward` checks the values of its inputs (NaN or infinity in the sample, a timestep
+   * tensor outside `[0, numTrainTimesteps)`), at the cost of one reduction and one synchronous
+   * read of at most 4 numbers per call. Default `'auto'`: on the cpu, wasm and tensorflow
+   * backends, not on webgl/webgpu (see `UNetInputValidation`). Shapes, empty samples and number
+   * timesteps are always checked.
+   */
+  validateInputs: UNetInputValidation = 'auto';
   /** {@link Denoiser}: context width when a block uses cross-attention; otherwise `undefined`. */
   readonly crossAttentionDim?: number;
 
@@ -188,12 +205,15 @@ export class UNet2DConditionModel extends Module implements Denoiser {
    * @param sample NHWC `[N, H, W, in_channels]`, float32 (YONOS: noisy latent and LR latent
    *   concatenated along channels). Any H, W >= 1; sizes that are not multiples of
    *   `2^(levels-1)` are handled as diffusers does (upsampling to the skip sizes).
-   * @param timestep One number for the batch, or a `[N]` / `[1]` / scalar tensor (int32 or float32).
+   * @param timestep One number for the batch, or a `[N]` / `[1]` / scalar tensor (int32 or float32);
+   *   in `[0, numTrainTimesteps)`.
    * @param encoderHiddenStates Context `[N, L, cross_attention_dim]` (or `[1, L, ...]`, shared by
    *   the batch). Required when {@link UNet2DConditionModel.crossAttentionDim} is set; without
    *   text, pass a fixed null context (e.g. the empty-prompt embedding, or zeros `[1, 1, dim]`).
    * @returns NHWC `[N, H, W, out_channels]`, float32; a new tensor.
-   * @throws {@link UnetInputError} for a mis-shaped sample, timestep or context.
+   * @throws {@link UnetInputError} for a mis-shaped or empty sample, a mis-shaped timestep or
+   *   context, a timestep outside `[0, numTrainTimesteps)`, or (see
+   *   {@link UNet2DConditionModel.validateInputs}) NaN or infinity in the sample.
    * @throws `UninitializedParameterError` (from core) before `initialize` or `loadStateDict`.
    */
   forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D): tf.Tensor4D {
@@ -201,6 +221,7 @@ export class UNet2DConditionModel extends Module implements Denoiser {
     checkSample(sample, this.inChannels, where);
     const n = sample.shape[0];
     const context = this.checkContext(encoderHiddenStates, n);
+    checkInputValues(where, sample, timestep, this.numTrainTimesteps, this.validateInputs);
     return tf.tidy(() => {
       let temb = this.time_embedding.forward(embedTimesteps(this.time_proj, timestep, n, where));
       if (this.#timeEmbedAct !== null) temb = this.#timeEmbedAct(temb) as tf.Tensor2D;

@@ -9,6 +9,8 @@ import { parseUNet2DConfig, resolveUNet2DConfig } from './config/unet-2d.js';
 import type { UNet2DConfig, UNet2DConfigInput, UNet2DPlan } from './config/unet-2d.js';
 import { unetConfigFromWeights } from './config/from-weights.js';
 import { UnetInputError } from './errors.js';
+import { DEFAULT_NUM_TRAIN_TIMESTEPS, checkInputValues } from './input-checks.js';
+import type { UNetInputValidation } from './input-checks.js';
 import { checkSample, runUNet } from './run-unet.js';
 import { embedTimesteps } from './timestep.js';
 import type { TimestepInput } from './timestep.js';
@@ -32,6 +34,21 @@ export class UNet2DModel extends Module implements Denoiser {
   readonly inChannels: number;
   /** {@link Denoiser}: output channels. */
   readonly outChannels: number;
+  /**
+   * Timesteps must lie in `[0, numTrainTimesteps)`: `forward` refuses others with a
+   * `UnetInputError`. The config's `num_train_timesteps` when set, else 1000 (diffusers'
+   * scheduler default, every Stable Diffusion schedule). Set it to your scheduler's
+   * `num_train_timesteps` when that differs.
+   */
+  numTrainTimesteps: number;
+  /**
+   * Whether `forward` checks the values of its inputs (NaN or infinity in the sample, a timestep
+   * tensor outside `[0, numTrainTimesteps)`), at the cost of one reduction and one synchronous
+   * read of at most 4 numbers per call. Default `'auto'`: on the cpu, wasm and tensorflow
+   * backends, not on webgl/webgpu (see `UNetInputValidation`). Shapes, empty samples and number
+   * timesteps are always checked.
+   */
+  validateInputs: UNetInputValidation = 'auto';
 
   /** `Conv2d(in_channels, block_out_channels[0], 3, padding 1)`. */
   readonly conv_in: Conv2d;
@@ -62,6 +79,7 @@ export class UNet2DModel extends Module implements Denoiser {
     this.plan = plan;
     this.inChannels = c.in_channels;
     this.outChannels = c.out_channels;
+    this.numTrainTimesteps = c.num_train_timesteps ?? DEFAULT_NUM_TRAIN_TIMESTEPS;
     const channels0 = c.block_out_channels[0]!;
 
     this.conv_in = new Conv2d(c.in_channels, channels0, 3, { padding: 1 });
@@ -146,10 +164,12 @@ export class UNet2DModel extends Module implements Denoiser {
    * One evaluation, as diffusers' `forward(sample, timestep).sample`.
    * @param sample NHWC `[N, H, W, in_channels]`, float32; H and W multiples of `2^(levels-1)`.
    * @param timestep One number for the batch (rounded toward zero, as diffusers makes it a
-   *   `long`), or a `[N]` / `[1]` / scalar tensor.
+   *   `long`), or a `[N]` / `[1]` / scalar tensor; in `[0, numTrainTimesteps)`.
    * @param encoderHiddenStates Must be omitted: this network has no cross-attention.
    * @returns NHWC `[N, H, W, out_channels]`, float32; a new tensor.
-   * @throws {@link UnetInputError} for a mis-shaped sample or timestep, or a context.
+   * @throws {@link UnetInputError} for a mis-shaped or empty sample, a mis-shaped timestep, a
+   *   timestep outside `[0, numTrainTimesteps)`, a context, or (see
+   *   {@link UNet2DModel.validateInputs}) NaN or infinity in the sample.
    */
   forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D): tf.Tensor4D {
     const where = UNet2DModel.className;
@@ -163,6 +183,7 @@ export class UNet2DModel extends Module implements Denoiser {
         `${where}: height and width must be multiples of ${factor} (2^(levels-1)), got ${sample.shape[1]}x${sample.shape[2]}; pad the sample.`,
       );
     }
+    checkInputValues(where, sample, timestep, this.numTrainTimesteps, this.validateInputs);
     const n = sample.shape[0];
     return tf.tidy(() => {
       const temb = this.time_embedding.forward(embedTimesteps(this.time_proj, timestep, n, where, true));

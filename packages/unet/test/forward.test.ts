@@ -132,6 +132,75 @@ describe('samples', () => {
   });
 });
 
+describe('input values', () => {
+  test('empty samples are refused', () => {
+    const shapes: Array<[number, number, number, number]> = [
+      [0, 16, 16, 8],
+      [2, 0, 16, 8],
+      [2, 16, 0, 8],
+    ];
+    for (const shape of shapes) {
+      const x = tf.zeros(shape) as tf.Tensor4D;
+      expect(() => cond.forward(x, 1, sd2.context)).toThrow(`UNet2DConditionModel got an empty sample [${shape.join(', ')}]`);
+      x.dispose();
+    }
+    const empty = tf.zeros([2, 0, 0, 6]) as tf.Tensor4D;
+    expect(() => uncond.forward(empty, 1)).toThrow(/empty sample \[2, 0, 0, 6\]/);
+    empty.dispose();
+  });
+
+  test('timesteps outside [0, numTrainTimesteps) are refused, numbers and tensors, without leaks', () => {
+    expect([cond.numTrainTimesteps, uncond.numTrainTimesteps]).toEqual([1000, 1000]);
+    expect(() => cond.forward(sd2.sample, -1, sd2.context)).toThrow('UNet2DConditionModel: timestep -1 is, outside [0, 1000)');
+    expect(() => cond.forward(sd2.sample, 1000, sd2.context)).toThrow(/timestep 1000 is, outside \[0, 1000\).*set the model's numTrainTimesteps/);
+    expect(() => uncond.forward(plain.sample, 1000)).toThrow(UnetInputError);
+    expect(() => uncond.forward(plain.sample, -0.5)).toThrow(/timestep -0.5 is/);
+    const late = tf.tensor1d([5, 1000], 'int32');
+    const negative = tf.tensor1d([-3], 'float32');
+    const nan = tf.tensor1d([5, Number.NaN], 'float32');
+    const before = tf.memory().numTensors;
+    expect(() => cond.forward(sd2.sample, late, sd2.context)).toThrow('UNet2DConditionModel: timesteps range from 5 to 1000, outside [0, 1000)');
+    expect(() => uncond.forward(plain.sample, negative)).toThrow('UNet2DModel: timestep -3 is, outside [0, 1000)');
+    expect(() => cond.forward(sd2.sample, nan, sd2.context)).toThrow(/timestep tensor contains NaN/);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([late, negative, nan]);
+
+    // The bound follows numTrainTimesteps, and UNet2DModel's config key sets it.
+    const longer = UNet2DModel.fromConfig({ ...plain.config, num_train_timesteps: 2000 }).loadStateDict(plain.weights);
+    expect(longer.numTrainTimesteps).toBe(2000);
+    tf.dispose(longer.forward(plain.sample, 1500));
+    longer.numTrainTimesteps = 1000;
+    expect(() => longer.forward(plain.sample, 1500)).toThrow(/outside \[0, 1000\)/);
+    longer.dispose();
+  });
+
+  test('a sample with NaN or infinity is refused; validateInputs: false skips the value checks', async () => {
+    const mask = tf.tidy(() => tf.equal(tf.reshape(tf.range(0, plain.sample.size), plain.sample.shape), 37));
+    const before = tf.memory().numTensors;
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const x = tf.tidy(() => tf.where(mask, tf.fill(plain.sample.shape, bad), plain.sample)) as tf.Tensor4D;
+      expect(() => uncond.forward(x, 10)).toThrow('UNet2DModel: the sample contains NaN or infinite values');
+      const y = tf.tidy(() => tf.slice(tf.concat([x, x], 3), [0, 0, 0, 0], [2, 16, 16, 8])) as tf.Tensor4D;
+      expect(() => cond.forward(y, 10, sd2.context)).toThrow('UNet2DConditionModel: the sample contains NaN or infinite values');
+      tf.dispose([x, y]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+
+    const x = tf.tidy(() => tf.where(mask, tf.fill(plain.sample.shape, Number.NaN), plain.sample)) as tf.Tensor4D;
+    const late = tf.tensor1d([1000, 1000], 'int32');
+    uncond.validateInputs = false;
+    try {
+      const out = uncond.forward(x, late);
+      expect(Array.from(await out.data()).some(Number.isNaN)).toBe(true);
+      out.dispose();
+      expect(() => uncond.forward(x, 1000)).toThrow(/timestep 1000 is/);
+    } finally {
+      uncond.validateInputs = 'auto';
+    }
+    tf.dispose([x, late, mask]);
+  });
+});
+
 describe('less common config options build and run', () => {
   test.each([
     [{ mid_block_type: null }, []],
