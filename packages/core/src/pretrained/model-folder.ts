@@ -8,7 +8,6 @@ import { openModelStore, openWritableModelStore } from './open-store.js';
 import type { ModelLocation } from './open-store.js';
 import { joinStorePath } from './store.js';
 import { loadWeights } from './weights.js';
-import type { LoadWeightsOptions } from './weights.js';
 
 /** File name of a diffusers model config. */
 export const CONFIG_NAME = 'config.json';
@@ -50,7 +49,7 @@ export interface LoadPretrainedOptions {
   readonly strict?: boolean;
   /**
    * Load float parameters stored as integer or BOOL tensors by casting each value (see
-   * {@link LoadWeightsOptions.allowDtypeCast}). Default `false`: they are refused with a
+   * `loadWeights`). Default `false`: they are refused with a
    * `WeightDtypeError` naming each tensor and its dtype.
    */
   readonly allowDtypeCast?: boolean;
@@ -131,9 +130,8 @@ export async function loadPretrained<M extends PretrainedModel>(
     throw error;
   }
   const reader = await store.openSafetensors(weightsPath);
-  const load: LoadWeightsOptions = { strict: options.strict ?? true, ...(options.allowDtypeCast !== undefined ? { allowDtypeCast: options.allowDtypeCast } : {}) };
   try {
-    await loadWeights(model, reader, load);
+    await loadWeights(model, reader, { strict: options.strict ?? true, allowDtypeCast: options.allowDtypeCast === true });
   } catch (error) {
     model.dispose();
     const weightsFile = `${store.location}/${weightsPath}`;
