@@ -49,7 +49,7 @@ describe('yonos train: command line and configs', () => {
     expect(help.code).toBe(0);
     for (const word of ['vae', 'sr', 'distill', 'decoder', '--config', '--max-steps', '--resume', '--output', '--checkpoint-dir']) expect(help.stdout).toContain(word);
     const bad = await yonos('train', 'gan', '--config', 'x.json');
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: command-argument value 'gan' is invalid for argument 'stage'\. Allowed choices are vae, sr, distill, decoder/);
   });
 
