@@ -19,4 +19,6 @@ export { FeedForward } from './feed-forward.js';
 export * from './blocks/index.js';
 export { unetFlops } from './flops.js';
 export type { UNetFlops, UNetFlopsInput } from './flops.js';
+export { unetMemory } from './memory.js';
+export type { UNetMemoryInput } from './memory.js';
 import './register.js';

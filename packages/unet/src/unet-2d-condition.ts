@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, getActivation } from '@yonos/core';
 import type { ActivationFn, ActivationName, Denoiser, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import type { DenoiserMemory, DenoiserMemoryOptions, SpatialShape } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import type { BlockContext } from './blocks/factory.js';
 import type { ResnetSettings, UNetDownBlock, UNetMidBlock, UNetUpBlock } from './blocks/types.js';
@@ -12,6 +13,7 @@ import { unetConfigFromWeights } from './config/from-weights.js';
 import { UnetInputError } from './errors.js';
 import { DEFAULT_NUM_TRAIN_TIMESTEPS, checkInputValues } from './input-checks.js';
 import type { UNetInputValidation } from './input-checks.js';
+import { unetMemory } from './memory.js';
 import { checkSample, runUNet } from './run-unet.js';
 import { embedTimesteps } from './timestep.js';
 import type { TimestepInput } from './timestep.js';
@@ -259,5 +261,18 @@ export class UNet2DConditionModel extends Module implements Denoiser {
       );
     }
     return context;
+  }
+
+  /**
+   * Peak tensor memory of one {@link UNet2DConditionModel.forward} on a sample `[N, h, w, in_channels]`,
+   * in bytes (see `unetMemory`; `Denoiser.estimateMemory` of `@yonos/core` says what counts).
+   * Needs no weights.
+   * @param sample `[N, h, w]` of the sample.
+   * @param options `contextLength`: tokens of the cross-attention context (default 77);
+   *   `backend`: the backend it runs on (retained bytes only on wasm; default as on wasm).
+   */
+  estimateMemory(sample: SpatialShape, options: DenoiserMemoryOptions = {}): DenoiserMemory {
+    const [batch, height, width] = sample;
+    return unetMemory(this, { batch, height, width, ...options });
   }
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, silu } from '@yonos/core';
 import type { ActivationName, Denoiser, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import type { DenoiserMemory, DenoiserMemoryOptions, SpatialShape } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import type { BlockContext } from './blocks/factory.js';
 import type { ResnetSettings, UNetDownBlock, UNetUpBlock } from './blocks/types.js';
@@ -11,6 +12,7 @@ import { unetConfigFromWeights } from './config/from-weights.js';
 import { UnetInputError } from './errors.js';
 import { DEFAULT_NUM_TRAIN_TIMESTEPS, checkInputValues } from './input-checks.js';
 import type { UNetInputValidation } from './input-checks.js';
+import { unetMemory } from './memory.js';
 import { checkSample, runUNet } from './run-unet.js';
 import { embedTimesteps } from './timestep.js';
 import type { TimestepInput } from './timestep.js';
@@ -197,5 +199,18 @@ export class UNet2DModel extends Module implements Denoiser {
       );
       return this.conv_out.forward(silu(this.conv_norm_out.forward(h)) as tf.Tensor4D);
     });
+  }
+
+  /**
+   * Peak tensor memory of one {@link UNet2DModel.forward} on a sample `[N, h, w, in_channels]`,
+   * in bytes (see `unetMemory`; `Denoiser.estimateMemory` of `@yonos/core` says what counts).
+   * Needs no weights.
+   * @param sample `[N, h, w]` of the sample.
+   * @param options `contextLength`: tokens of the cross-attention context (default 77);
+   *   `backend`: the backend it runs on (retained bytes only on wasm; default as on wasm).
+   */
+  estimateMemory(sample: SpatialShape, options: DenoiserMemoryOptions = {}): DenoiserMemory {
+    const [batch, height, width] = sample;
+    return unetMemory(this, { batch, height, width, ...options });
   }
 }

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, Module, loadPretrained, savePretrained } from '@yonos/core';
 import type { LatentCodec, LoadPretrainedOptions, ModelConfig, ModelLocation, Rng, SavePretrainedOptions } from '@yonos/core';
+import type { LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 import { parseAutoencoderKLConfig } from './config.js';
+import { autoencoderKLMemory } from './memory.js';
 import type { AutoencoderKLConfig, AutoencoderKLConfigInput } from './config.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
@@ -172,6 +174,17 @@ export class AutoencoderKL extends Module implements LatentCodec {
       return this.decoder.forward(z);
     });
   }
+  /**
+   * Peak tensor memory of {@link AutoencoderKL.encode} of an image `[N, H, W, in_channels]`
+   * and of {@link AutoencoderKL.decode} of its latent, in bytes (see `autoencoderKLMemory`;
+   * `LatentCodec.estimateMemory` of `@yonos/core` says what counts). Needs no weights.
+   * @param image `[N, H, W]` of the image.
+   * @param options `backend`: the backend it runs on (retained bytes only on wasm; default as on wasm).
+   */
+  estimateMemory(image: SpatialShape, options: MemoryEstimateOptions = {}): LatentCodecMemory {
+    return autoencoderKLMemory(this, image, options);
+  }
+
 
   /**
    * Encode then decode (diffusers' `forward`): decodes the posterior's mode, or a draw from

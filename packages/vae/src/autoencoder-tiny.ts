@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, loadPretrained, savePretrained } from '@yonos/core';
 import type { InitializeOptions, LatentCodec, LoadPretrainedOptions, ModelConfig, ModelLocation, Rng, SavePretrainedOptions } from '@yonos/core';
+import type { LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 import { DeterministicPosterior } from './deterministic-posterior.js';
+import { autoencoderTinyMemory } from './memory.js';
 import { checkImageLike } from './check-input.js';
 import { VaeConfigError } from './errors.js';
 import { parseAutoencoderTinyConfig } from './tiny-config.js';
@@ -164,6 +166,17 @@ export class AutoencoderTiny extends Module implements LatentCodec {
   decode(latent: tf.Tensor4D): tf.Tensor4D {
     checkImageLike('AutoencoderTiny.decode', latent, this.latentChannels, 'latent');
     return this.decoder.forward(latent);
+  }
+
+  /**
+   * Peak tensor memory of {@link AutoencoderTiny.encode} of an image `[N, H, W, in_channels]`
+   * and of {@link AutoencoderTiny.decode} of its latent, in bytes (see `autoencoderTinyMemory`;
+   * `LatentCodec.estimateMemory` of `@yonos/core` says what counts). Needs no weights.
+   * @param image `[N, H, W]` of the image.
+   * @param options `backend`: the backend it runs on (retained bytes only on wasm; default as on wasm).
+   */
+  estimateMemory(image: SpatialShape, options: MemoryEstimateOptions = {}): LatentCodecMemory {
+    return autoencoderTinyMemory(this, image, options);
   }
 
   /**

@@ -22,6 +22,7 @@ export type { DecoderOptions } from './decoder.js';
 export { DownEncoderBlock2D, UNetMidBlock2D, UpDecoderBlock2D } from './blocks.js';
 export type { DownEncoderBlock2DOptions, UNetMidBlock2DOptions, UpDecoderBlock2DOptions, VaeBlockOptions } from './blocks.js';
 export { autoencoderKLFlops } from './flops.js';
+export { autoencoderKLMemory, autoencoderTinyMemory } from './memory.js';
 export type { AutoencoderKLFlops } from './flops.js';
 export { AutoencoderTiny } from './autoencoder-tiny.js';
 export type { AutoencoderTinyInitializeOptions } from './autoencoder-tiny.js';

@@ -1,4 +1,22 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MemoryEstimateOptions, SpatialShape } from './latent-codec.js';
+
+/** Options of {@link Denoiser.estimateMemory}. */
+export interface DenoiserMemoryOptions extends MemoryEstimateOptions {
+  /** Tokens of the cross-attention context (`L` of `encoderHiddenStates`). Default 77. */
+  readonly contextLength?: number;
+}
+
+/** Memory of one denoiser evaluation at one size, in bytes ({@link Denoiser.estimateMemory}). */
+export interface DenoiserMemory {
+  /** Peak tensor memory of {@link Denoiser.forward}, its output included. */
+  readonly forward: number;
+  /**
+   * Bytes the backend keeps after `forward`, outside tensors, until the model is disposed
+   * (see `LatentCodecMemory.encodeRetained`). 0 when omitted.
+   */
+  readonly forwardRetained?: number;
+}
 
 /**
  * A noise-prediction network (for example `UNet2DConditionModel` from `@yonos/unet`).
@@ -22,4 +40,13 @@ export interface Denoiser {
    * @returns NHWC `[N, h, w, outChannels]`, float32.
    */
   forward(sample: tf.Tensor4D, timestep: number | tf.Tensor1D, encoderHiddenStates?: tf.Tensor3D): tf.Tensor4D;
+  /**
+   * Optional: the peak tensor memory of one {@link Denoiser.forward} on a sample
+   * `[N, h, w, inChannels]`, in bytes: what `tf.memory().numBytes` rises to during the call
+   * above its value at the call (the output counts; the sample, the context and the weights
+   * do not), plus what the backend keeps after it. Pipelines size their tiles with it; a
+   * denoiser without it gets a conservative guess.
+   * @param sample `[N, h, w]` of the sample.
+   */
+  estimateMemory?(sample: SpatialShape, options?: DenoiserMemoryOptions): DenoiserMemory;
 }

@@ -1,5 +1,5 @@
-export type { LatentCodec, LatentPosterior } from './latent-codec.js';
-export type { Denoiser } from './denoiser.js';
+export type { LatentCodec, LatentCodecMemory, LatentPosterior, MemoryEstimateOptions, SpatialShape } from './latent-codec.js';
+export type { Denoiser, DenoiserMemory, DenoiserMemoryOptions } from './denoiser.js';
 export type { NoiseScheduler, PredictionType, SchedulerStepOutput } from './scheduler.js';
 export type { Degradation } from './degradation.js';
 export type { ProgressCallback, ProgressEvent } from './progress.js';

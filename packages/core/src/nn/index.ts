@@ -40,3 +40,18 @@ export { ResnetBlock2D } from './resnet.js';
 export type { ResnetBlock2DOptions } from './resnet.js';
 export { getTimestepEmbedding, Timesteps, TimestepEmbedding } from './embeddings.js';
 export type { TimestepEmbeddingOptions, TimestepEmbeddingModuleOptions, TimestepsInput } from './embeddings.js';
+export {
+  MemoryTally,
+  activationMemory,
+  attentionMemory,
+  conv2dMemory,
+  conv2dOutputSize,
+  downsample2DMemory,
+  groupNormMemory,
+  layerNormMemory,
+  linearMemory,
+  resnetBlock2DMemory,
+  tensorMemory,
+  upsample2DMemory,
+} from './memory.js';
+export type { MemoryCost } from './memory.js';

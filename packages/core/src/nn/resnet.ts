@@ -62,6 +62,8 @@ export class ResnetBlock2D extends Module {
   readonly time_embedding_norm: 'default' | 'scale_shift';
   /** Whether the time embedding skips the activation. */
   readonly skip_time_act: boolean;
+  /** The activation's diffusers name (`non_linearity`, default `'swish'`). */
+  readonly non_linearity: ActivationName;
   /** `GroupNorm(groups, in_channels, eps)`. */
   readonly norm1: GroupNorm;
   /** `Conv2d(in, out, 3, padding 1)`. */
@@ -102,7 +104,8 @@ export class ResnetBlock2D extends Module {
     }
     if (o.up === true && o.down === true) throw new NnArgumentError('ResnetBlock2D: up and down are exclusive.');
     this.skip_time_act = o.skip_time_act ?? false;
-    this.#act = getActivation(o.non_linearity ?? 'swish');
+    this.non_linearity = o.non_linearity ?? 'swish';
+    this.#act = getActivation(this.non_linearity);
 
     this.norm1 = new GroupNorm(groups, o.in_channels, { eps });
     this.conv1 = new Conv2d(o.in_channels, outChannels, 3, { padding: 1 });
