@@ -2,14 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LatentCodec } from '@yonos/core';
+import { AutoencoderKL } from '@yonos/vae';
 import {
   PipelineInputError,
+  PipelineMemoryError,
+  TileAccumulator,
   TiledLatentCodec,
   YonosPipeline,
+  blendTiles,
   blendTilesSync,
-  estimateCodecBytes,
-  estimateDenoiserBytes,
+  estimateCodecMemory,
   planTiles,
+  tileRegions,
   tileStarts,
 } from '../src/index.js';
 import type { TilePlan } from '../src/index.js';
@@ -64,6 +68,102 @@ describe('tile planning', () => {
     expect(tf.memory().numTensors).toBe(before + 1);
     expect(await maxDiff(out, image)).toBeLessThan(1e-6);
     tf.dispose([out, image]);
+  });
+});
+
+/** Runs `fn` and reports the most `tf.memory().numBytes` rose above its start meanwhile. */
+async function trackPeak<T>(fn: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
+  const start = engine.state.numBytes;
+  let peak = 0;
+  const original = engine.trackTensor;
+  engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
+    original.apply(this, args);
+    peak = Math.max(peak, this.state.numBytes - start);
+  };
+  try {
+    return { result: await fn(), peak };
+  } finally {
+    engine.trackTensor = original;
+  }
+}
+
+/**
+ * The blend as the pipeline computed it before its memory-lean accumulator: every weighted tile
+ * zero-padded to its row strip and summed, every strip padded to the canvas and summed, in order.
+ */
+function paddedSum(plan: TilePlan, produce: (r: ReturnType<typeof tileRegions>[number]) => tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { rows, cols, height, width } = plan.output;
+    let canvas: tf.Tensor4D | undefined;
+    rows.forEach((rt, row) => {
+      let strip: tf.Tensor4D | undefined;
+      cols.forEach((ct, col) => {
+        const out = produce(tileRegions(plan).find((r) => r.row === row && r.col === col)!);
+        const weighted = tf.mul(tf.mul(out, tf.tensor4d(rt.weights, [1, rt.size, 1, 1])), tf.tensor4d(ct.weights, [1, 1, ct.size, 1]));
+        const padded = tf.pad(weighted, [[0, 0], [0, 0], [ct.start, width - ct.start - ct.size], [0, 0]]) as tf.Tensor4D;
+        strip = strip === undefined ? padded : (tf.add(strip, padded) as tf.Tensor4D);
+      });
+      const padded = tf.pad(strip!, [[0, 0], [rt.start, height - rt.start - rt.size], [0, 0], [0, 0]]) as tf.Tensor4D;
+      canvas = canvas === undefined ? padded : (tf.add(canvas, padded) as tf.Tensor4D);
+    });
+    return canvas!;
+  });
+}
+
+describe('tile blending', () => {
+  it('sums exactly what padding and adding every weighted tile sums (the seams are unchanged), holding one canvas and a few strips', async () => {
+    for (const [h, w, tile, overlap, scale] of [
+      [29, 37, 10, 0.25, 1],
+      [113, 40, 64, 0.25, 2], // three tiles overlap at the end of the rows
+      [50, 50, 16, 0.5, 3],
+      [20, 90, 8, 0, 1],
+      [40, 100, 33, 0.3, 1],
+    ] as const) {
+      const plan = planTiles({ height: h, width: w, tile, overlap, outputScale: scale });
+      const produce = (r: { index: number; height: number; width: number }) =>
+        tf.randomNormal([2, r.height * scale, r.width * scale, 3], 0, 1, 'float32', r.index + 7) as tf.Tensor4D;
+      const reference = paddedSum(plan, produce);
+      const before = tf.memory().numTensors;
+      const { result: blended, peak } = await trackPeak(() => blendTiles(plan, produce));
+      expect(tf.memory().numTensors).toBe(before + 1);
+      // The bound the run estimate uses (estimateRunMemory's tile loop): the canvas, two strips
+      // and a tile held, plus a tile's evaluation (here its output) or 7 tiles of weighting and
+      // merging, or up to 5 strips while a strip is merged, or 2 canvases at the end.
+      const bytes = (rows: number, cols: number) => 2 * rows * cols * 3 * 4;
+      const [whole, strip, one] = [bytes(h * scale, w * scale), bytes(plan.output.rows[0]!.size, w * scale), bytes(plan.output.rows[0]!.size, plan.output.cols[0]!.size)];
+      const state = whole + 2 * strip + one;
+      expect(peak).toBeLessThanOrEqual(Math.max(state + one, state + 8 * one, whole + 5 * strip, 2 * whole));
+      expect(await maxDiff(blended, reference)).toBe(0);
+      tf.dispose([blended, reference]);
+    }
+  });
+
+  it('returns the single tile of a one-tile plan as it is: no weighting or padding copies, hooks once', async () => {
+    const plan = planTiles({ height: 12, width: 9, tile: 16, overlap: 0.25, outputScale: 2 });
+    const tile = tf.randomNormal([1, 24, 18, 3]) as tf.Tensor4D;
+    const calls: string[] = [];
+    const engine = tf.engine() as unknown as { state: { numBytes: number } };
+    const start = engine.state.numBytes;
+    const out = await blendTiles(plan, () => tf.clone(tile), { beforeTile: () => void calls.push('before'), afterTile: () => void calls.push('after') });
+    expect(engine.state.numBytes - start).toBe(tile.size * 4); // the clone, nothing else
+    expect(calls).toEqual(['before', 'after']);
+    expect(await maxDiff(out, tile)).toBe(0);
+    expect(() => blendTilesSync(plan, () => tf.zeros([1, 4, 4, 3]) as tf.Tensor4D)).toThrow(/the tile is 24x18/);
+    tf.dispose([out, tile]);
+  });
+
+  it('keeps TileAccumulator usable on its own: out-of-order rows are refused, dispose frees partial sums', () => {
+    const plan = planTiles({ height: 20, width: 20, tile: 8, overlap: 0.25 });
+    const before = tf.memory().numTensors;
+    const acc = new TileAccumulator(plan.output);
+    const ones = tf.ones([1, 8, 8, 1]) as tf.Tensor4D;
+    acc.add(1, 0, ones);
+    acc.add(1, 1, ones);
+    expect(() => acc.add(0, 0, ones)).toThrow(PipelineInputError);
+    acc.dispose();
+    ones.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
@@ -137,6 +237,23 @@ describe('TiledLatentCodec', () => {
     whole.dispose();
     parts.dispose();
     tf.dispose([decodedWhole, decodedTiles, image]);
+    vae.dispose();
+  });
+
+  it('blends the posterior mean alone (encodeMeanAsync) exactly as encodeAsync blends it, without leaks', async () => {
+    const vae = makeCodec({ mode: 'conv' });
+    const image = testImage(1, 64, 96);
+    for (const tileSampleSize of [32, 96]) {
+      const tiled = new TiledLatentCodec(vae, { tileSampleSize });
+      const before = tf.memory().numTensors;
+      const posterior = await tiled.encodeAsync(image);
+      const mean = await tiled.encodeMeanAsync(image);
+      expect(await maxDiff(mean, posterior.mean)).toBe(0);
+      posterior.dispose();
+      mean.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    image.dispose();
     vae.dispose();
   });
 
@@ -238,31 +355,84 @@ describe('YonosPipeline tiling', () => {
     pipe.dispose();
   });
 
-  it('chooses tiles from the memory budget: smaller budgets give more, smaller tiles', () => {
+  it('chooses tiles from the memory budget: smaller budgets give more, smaller tiles, each plan within its budget', () => {
     const pipe = new YonosPipeline({ vae: makeCodec(), unet: makeDenoiser() });
     const roomy = pipe.tiling(256, 256, { tile: { memoryBudgetMB: 1e6 } });
     expect(roomy).toMatchObject({ vaeTiles: 1, latentTiles: 1, vaeTileSize: 1024, latentTileSize: 256 });
-    const tight = pipe.tiling(256, 256, { tile: { memoryBudgetMB: 64 } });
-    const tighter = pipe.tiling(256, 256, { tile: { memoryBudgetMB: 16 } });
+    const tight = pipe.tiling(256, 256, { tile: { memoryBudgetMB: 512 } });
+    const tighter = pipe.tiling(256, 256, { tile: { memoryBudgetMB: 128 } });
     expect(tight.vaeTiles).toBeGreaterThan(1);
     expect(tighter.vaeTileSize).toBeLessThan(tight.vaeTileSize);
+    expect(tighter.vaeTiles).toBeGreaterThan(tight.vaeTiles);
     expect(tighter.latentTileSize).toBeLessThanOrEqual(tight.latentTileSize);
-    for (const t of [tight, tighter]) {
-      const budget = (t === tight ? 64 : 16) * 2 ** 20;
-      expect(estimateCodecBytes(pipe.vae as LatentCodec, t.vaeTileSize, t.vaeTileSize)).toBeLessThanOrEqual(budget);
-      expect(estimateDenoiserBytes(pipe.unet, t.latentTileSize, t.latentTileSize)).toBeLessThanOrEqual(budget);
+    for (const [t, mb] of [
+      [tight, 512],
+      [tighter, 128],
+    ] as const) {
+      expect(t.memoryBudgetBytes).toBe(mb * 2 ** 20);
+      expect(t.estimatedPeakBytes).toBeLessThanOrEqual(t.memoryBudgetBytes);
+      expect(t.estimatedPeakBytes).toBe(Math.max(...Object.values(t.estimatedStageBytes)));
       expect(t.vaeTileSize % 4).toBe(0);
       expect(t.latentTileSize % 2).toBe(0);
     }
     expect(pipe.tiling(256, 256, { tile: false })).toMatchObject({ vaeTiles: 1, latentTiles: 1 });
-    // A batch of 4 shares the budget.
-    expect(pipe.tiling(256, 256, { tile: { memoryBudgetMB: 64 }, batch: 4 }).vaeTileSize).toBeLessThan(tight.vaeTileSize);
+    // A batch of 4 needs 4 times the memory: smaller tiles for the same budget.
+    expect(pipe.tiling(256, 256, { tile: { memoryBudgetMB: 512 }, batch: 4 }).vaeTileSize).toBeLessThan(tight.vaeTileSize);
     pipe.dispose();
   });
 
-  it('estimates the SD VAE decode at 2048 px far above 1 GiB untiled, within budget tiled', () => {
+  it('takes the smallest tile that needs no more tiles than the largest that fits (no near-whole second tiles)', () => {
+    const pipe = new YonosPipeline({ vae: makeCodec(), unet: makeDenoiser() });
+    for (const mb of [64, 128, 512]) {
+      const t = pipe.tiling(256, 256, { tile: { memoryBudgetMB: mb } });
+      const f = 4;
+      const count = (tile: number, length: number) => tileStarts(length, Math.min(tile, length), 0.25).length ** 2;
+      // One step smaller would need more tiles.
+      if (t.vaeTiles > 1) expect(count((t.vaeTileSize - f) / f, t.latentHeight)).toBeGreaterThan(t.vaeTiles);
+      if (t.latentTiles > 1) expect(count(t.latentTileSize - 2, t.latentHeight)).toBeGreaterThan(t.latentTiles);
+    }
+    pipe.dispose();
+  });
+
+  it('refuses a run whose budget even the smallest tiles cannot meet, before allocating anything; explicit tiles run', async () => {
+    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'local' }), unet: makeDenoiser({ kernel_size: 1 }) });
+    const lr = testImage(1, 64, 64);
+    const tile = { memoryBudgetMB: 2 }; // the 256 x 256 output alone is 0.75 MiB; a few copies exceed 2 MiB
+    const plan = pipe.tiling(64, 64, { tile });
+    expect(plan.estimatedPeakBytes).toBeGreaterThan(plan.memoryBudgetBytes);
+    const before = tf.memory().numTensors;
+    const error = await pipe.run(lr, { tile }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineMemoryError);
+    expect(error).toBeInstanceOf(PipelineInputError);
+    const e = error as PipelineMemoryError;
+    expect(e.requiredMB).toBe(Math.ceil(plan.estimatedPeakBytes / 2 ** 20));
+    expect(e.budgetMB).toBe(2);
+    expect(e.message).toMatch(new RegExp(`needs an estimated ${e.requiredMB} MiB .* memory budget of 2 MiB; raise tile\\.memoryBudgetMB to at least ${e.requiredMB}`));
+    expect(tf.memory().numTensors).toBe(before);
+    // Given tile sizes (or tile: false), the run is the caller's choice and goes ahead.
+    tf.dispose(await pipe.run(lr, { tile: { ...tile, vaeTileSize: 32, latentTileSize: 8 } }));
+    tf.dispose(await pipe.run(lr, { tile: false }));
+    expect(tf.memory().numTensors).toBe(before);
+    lr.dispose();
+    pipe.dispose();
+  });
+
+  it('guesses the SD VAE (no estimateMemory, no config) above its own estimate: 32 GiB of attention at 2048 px', () => {
     const sdVae = { latentChannels: 4, downsampleFactor: 8, scalingFactor: 0.18215, shiftFactor: 0 } as LatentCodec;
-    expect(estimateCodecBytes(sdVae, 2048, 2048)).toBeGreaterThan(2 ** 34); // the 65536-token mid-block attention alone is 32 GiB
-    expect(estimateCodecBytes(sdVae, 512, 512)).toBeLessThan(2 ** 31);
+    expect(estimateCodecMemory(sdVae, [1, 2048, 2048]).decode).toBeGreaterThan(2 ** 35); // the 65536-token mid-block attention alone is 32 GiB
+    const exact = AutoencoderKL.fromConfig({
+      block_out_channels: [128, 256, 512, 512],
+      down_block_types: Array<string>(4).fill('DownEncoderBlock2D'),
+      up_block_types: Array<string>(4).fill('UpDecoderBlock2D'),
+      layers_per_block: 2,
+    });
+    for (const side of [256, 512, 1024]) {
+      const own = exact.estimateMemory([1, side, side]);
+      const guess = estimateCodecMemory(sdVae, [1, side, side]);
+      expect(guess.encode).toBeGreaterThanOrEqual(own.encode);
+      expect(guess.decode).toBeGreaterThanOrEqual(own.decode);
+      expect(guess.decode).toBeLessThan(2.5 * own.decode);
+      expect(guess.decodeRetained!).toBeGreaterThanOrEqual(own.decodeRetained!);
+    }
   });
 });

@@ -12,8 +12,13 @@ export interface DenoiseLatentsArgs {
   readonly unet: Denoiser;
   /** Already `setTimesteps`-ed. */
   readonly scheduler: NoiseScheduler;
-  /** `z_T`, NHWC `[N, h, w, C]` (diffusion scale). Not disposed. */
+  /** `z_T`, NHWC `[N, h, w, C]` (diffusion scale). Not disposed, unless `consumeLatents`. */
   readonly latents: tf.Tensor4D;
+  /**
+   * Take `latents` over instead of copying it: it is disposed once the first step has
+   * replaced it (or on an error), which saves a latent-sized tensor. Default `false`.
+   */
+  readonly consumeLatents?: boolean;
   /** `z_lr = scalingFactor * (mean - shiftFactor)` of the upsampled LR image, `[N, h, w, C]`. Not disposed. */
   readonly condition: tf.Tensor4D;
   /** `[N, L, D]` cross-attention context, or `undefined` for denoisers without cross-attention. Not disposed. */
@@ -36,9 +41,9 @@ export interface DenoiseLatentsArgs {
  */
 export async function denoiseLatents(args: DenoiseLatentsArgs): Promise<tf.Tensor4D> {
   const { unet, scheduler, latents, condition, context, plan, onProgress, signal } = args;
-  const timesteps = [...scheduler.timesteps];
-  let z: tf.Tensor4D = tf.clone(latents);
+  let z: tf.Tensor4D = args.consumeLatents === true ? latents : tf.clone(latents);
   try {
+    const timesteps = [...scheduler.timesteps];
     for (const [i, t] of timesteps.entries()) {
       const evaluate = (r: TileRegion): tf.Tensor4D => {
         const input = tf.concat([window(z, r), window(condition, r)], 3);

@@ -23,7 +23,7 @@ export {
   resolveDefaultModel,
 } from './default-model.js';
 export type { DefaultModelLocation, DefaultModelProvider } from './default-model.js';
-export { PipelineAbortedError, PipelineInputError } from './errors.js';
+export { PipelineAbortedError, PipelineInputError, PipelineMemoryError } from './errors.js';
 export { TiledLatentCodec } from './tiled-codec.js';
 export type { TiledLatentCodecOptions } from './tiled-codec.js';
 export { GaussianPosterior } from './posterior.js';
@@ -31,8 +31,8 @@ export { TileAccumulator, blendTiles, blendTilesSync, tileRegions } from './tile
 export type { TileLoopHooks, TileRegion } from './tile-blend.js';
 export { axisTiles, planTiles, tileStarts } from './tile-plan.js';
 export type { AxisTile, PlanTilesOptions, TileGrid, TilePlan } from './tile-plan.js';
-export { estimateCodecBytes, estimateDenoiserBytes, largestTileWithin } from './memory.js';
-export type { MemoryEstimator } from './memory.js';
+export { estimateCodecMemory, estimateDenoiserMemory, estimateRunMemory, largestTileWithin } from './memory.js';
+export type { RunMemoryEstimate, RunMemoryInput } from './memory.js';
 export { denoiseLatents } from './denoise.js';
 export type { DenoiseLatentsArgs } from './denoise.js';
 export { padBottomRight, cropTopLeft, roundUpTo } from './padding.js';

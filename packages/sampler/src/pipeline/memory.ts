@@ -1,17 +1,5 @@
-import type { Denoiser, LatentCodec } from '@yonos/core';
-
-/**
- * A component may say how many bytes one evaluation on an input of a given size needs at
- * peak; the pipeline then sizes tiles from that instead of its own estimate.
- */
-export interface MemoryEstimator {
-  /**
-   * @param height Input height: image pixels for a codec (decode output / encode input), latent pixels for a denoiser.
-   * @param width Input width, same units.
-   * @returns Peak bytes for a batch of one.
-   */
-  estimateMemoryBytes(height: number, width: number): number;
-}
+import { MemoryTally } from '@yonos/core';
+import type { Denoiser, DenoiserMemory, LatentCodec, LatentCodecMemory, SpatialShape } from '@yonos/core';
 
 interface UnetLikeConfig {
   readonly block_out_channels?: readonly number[];
@@ -23,18 +11,33 @@ interface UnetLikeConfig {
 }
 
 const F32 = 4;
-/** Live float32 activations per channel and pixel at a level's resolution while a block runs (input, norm, conv, residual, skip). */
-const LIVE_ACTIVATIONS = 6;
-/** Attention keeps the scores and their softmax. */
-const ATTENTION_COPIES = 2;
+/**
+ * Fallback estimates: float32 tensors alive per channel and pixel of a level. A ResNet peaks
+ * at about 10 (`2 * in + 8 * out` channels); a U-Net also keeps its skips. With these the
+ * fallbacks come out 1.2 to 2 times the model packages' own estimates of the Stable Diffusion
+ * VAE and U-Net (the pipeline's tests check that they stay above).
+ */
+const CODEC_COPIES = 10;
+const DENOISER_COPIES = 24;
+/** Fallback: XNNPACK's indirection buffer per pixel of a 3x3 convolution (9 taps, 4-byte pointers). */
+const INDIRECTION = 36;
+/** Fallback: 3x3 convolutions per level of a codec (encoder and decoder alike). */
+const FALLBACK_CONVS = 8;
+/** Fallback: attention keeps the scores and their softmax, plus slack for the projections. */
+const ATTENTION_COPIES = 2.5;
+/**
+ * On wasm, tensors live in one heap that never shrinks; XNNPACK's buffers, allocated among
+ * them as layers first run, leave holes that later, larger tensors cannot use. Measured on the
+ * bundled model, the heap grew 11 to 18 % beyond the tensors' peak (untiled 512 and 1024 px
+ * outputs), so there the tensor part of an estimate is counted this many times.
+ */
+const WASM_HEAP_SLACK = 1.2;
+/** Latent-sized tensors a scheduler step is assumed to hold at its peak when {@link RunMemoryInput.schedulerStepCopies} is not given. */
+const SCHEDULER_STEP_COPIES = 8;
 
 function configOf(component: object): UnetLikeConfig {
   const config = (component as { config?: unknown }).config;
   return typeof config === 'object' && config !== null ? (config as UnetLikeConfig) : {};
-}
-
-function hasEstimator(component: object): component is MemoryEstimator {
-  return typeof (component as Partial<MemoryEstimator>).estimateMemoryBytes === 'function';
 }
 
 function first(value: number | readonly number[] | null | undefined, fallback: number): number {
@@ -43,55 +46,80 @@ function first(value: number | readonly number[] | null | undefined, fallback: n
 }
 
 /**
- * Peak bytes of one codec encode or decode of an `height x width` image (batch 1). Uses the
- * codec's own {@link MemoryEstimator} if it has one; otherwise an estimate from a
- * diffusers-style config (`block_out_channels`), with the Stable Diffusion VAE's values when
- * there is none: full-resolution activations of the widest full-resolution block, plus the
- * mid-block self-attention over all latent pixels (single head), which is what makes untiled
- * decoding of large images impossible.
+ * Memory of a codec's `encode` and `decode` for images of `[N, H, W]` (see
+ * `LatentCodec.estimateMemory` of `@yonos/core` for what counts), in bytes: the codec's own
+ * `estimateMemory` when it has one. Otherwise a conservative guess from a diffusers-style
+ * config (`block_out_channels`), with the Stable Diffusion VAE's values when there is none:
+ * 10 float32 copies per channel and pixel of every level (a ResNet peaks at about 10), plus
+ * the mid-block self-attention over all latent pixels (single head, 2.5 copies of the
+ * `tokens^2` scores) unless `mid_block_add_attention` is false; and, as retained bytes, 36
+ * bytes per pixel of every level for each of 8 convolutions (XNNPACK's buffers, wasm).
+ * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
  */
-export function estimateCodecBytes(codec: LatentCodec, height: number, width: number): number {
-  if (hasEstimator(codec)) return codec.estimateMemoryBytes(height, width);
+export function estimateCodecMemory(codec: LatentCodec, image: SpatialShape, backend?: string): LatentCodecMemory {
+  if (typeof codec.estimateMemory === 'function') return codec.estimateMemory(image, backend !== undefined ? { backend } : {});
+  const [n, height, width] = image;
   const config = configOf(codec);
   const channels = config.block_out_channels ?? [128, 256, 512, 512];
   const f = codec.downsampleFactor;
   let perPixel = 0;
-  channels.forEach((c, level) => (perPixel += (LIVE_ACTIVATIONS * c * F32) / 4 ** level));
-  const tokens = (height / f) * (width / f);
+  let levels = 0;
+  channels.forEach((c, level) => {
+    perPixel += (CODEC_COPIES * c * F32) / 4 ** level;
+    levels += 1 / 4 ** level;
+  });
+  const tokens = Math.ceil(height / f) * Math.ceil(width / f);
   const attention = config.mid_block_add_attention === false ? 0 : ATTENTION_COPIES * F32 * tokens * tokens;
-  return height * width * perPixel + attention;
+  const bytes = n * (height * width * perPixel + attention);
+  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * FALLBACK_CONVS * INDIRECTION : 0;
+  return { encode: bytes, decode: bytes, encodeRetained: retained, decodeRetained: retained };
 }
 
 /**
- * Peak bytes of one denoiser evaluation on an `height x width` latent (batch 1). Uses the
- * denoiser's own {@link MemoryEstimator} if it has one; otherwise an estimate from a
- * diffusers `UNet2DConditionModel` config (Stable Diffusion 2's values when there is none):
- * skip activations kept across the U plus a working set per level, and the self-attention
- * score matrices of the highest-resolution attention level (`heads * tokens^2`), which grow
- * with the fourth power of the tile edge and dominate for large tiles.
+ * Memory of one denoiser evaluation on a sample of `[N, h, w]` (see
+ * `Denoiser.estimateMemory` of `@yonos/core`), in bytes: the denoiser's own `estimateMemory`
+ * when it has one. Otherwise a conservative guess from a diffusers U-Net config (Stable
+ * Diffusion 2's values when there is none): `2 * layers + 24` float32 copies per channel and
+ * pixel of every level (skips kept across the U plus a ResNet's working set), plus 2.5 copies
+ * of the attention scores of the highest-resolution attention level
+ * (`heads * tokens * (tokens + context)`), which grow with the fourth power of the tile edge;
+ * and, as retained bytes, 36 bytes per pixel of every level for each of `6 * layers + 4`
+ * convolutions (XNNPACK's buffers, wasm).
+ * @param contextLength Tokens of the cross-attention context (default 77).
+ * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
  */
-export function estimateDenoiserBytes(denoiser: Denoiser, height: number, width: number): number {
-  if (hasEstimator(denoiser)) return denoiser.estimateMemoryBytes(height, width);
+export function estimateDenoiserMemory(denoiser: Denoiser, sample: SpatialShape, contextLength = 77, backend?: string): DenoiserMemory {
+  if (typeof denoiser.estimateMemory === 'function') {
+    return denoiser.estimateMemory(sample, { contextLength, ...(backend !== undefined ? { backend } : {}) });
+  }
+  const [n, height, width] = sample;
   const config = configOf(denoiser);
   const channels = config.block_out_channels ?? [320, 640, 1280, 1280];
   const layers = first(config.layers_per_block, 2);
   const blockTypes = config.down_block_types ?? channels.map((_, i) => (i < channels.length - 1 ? 'CrossAttnDownBlock2D' : 'DownBlock2D'));
   const heads = config.num_attention_heads ?? config.attention_head_dim ?? 5;
   let perPixel = 0;
-  channels.forEach((c, level) => (perPixel += ((layers + 1 + LIVE_ACTIVATIONS) * c * F32) / 4 ** level));
+  let levels = 0;
+  channels.forEach((c, level) => {
+    perPixel += ((2 * layers + DENOISER_COPIES) * c * F32) / 4 ** level;
+    levels += 1 / 4 ** level;
+  });
   let attention = 0;
   const level = blockTypes.findIndex((t) => t.includes('Attn'));
   if (level >= 0) {
     const tokens = (height * width) / 4 ** level;
     const levelHeads = Array.isArray(heads) ? ((heads as readonly number[])[level] ?? 1) : (heads as number);
-    attention = ATTENTION_COPIES * F32 * levelHeads * tokens * tokens;
+    attention = ATTENTION_COPIES * F32 * levelHeads * tokens * (tokens + contextLength);
   }
-  return height * width * perPixel + attention;
+  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * (6 * layers + 4) * INDIRECTION : 0;
+  return { forward: n * (height * width * perPixel + attention), forwardRetained: retained };
 }
 
 /**
  * The largest square tile edge, a multiple of `multiple` and at most `limit` rounded up to
- * that multiple, whose `cost(edge)` fits in `budget` bytes; never below `minimum`.
+ * that multiple, whose `cost(edge)` fits in `budget` bytes; never below `minimum`. The top
+ * edge (the whole image) is tried first; below it `cost` must not decrease as the edge
+ * grows (a bisection finds the edge).
  */
 export function largestTileWithin(
   budget: number,
@@ -101,8 +129,170 @@ export function largestTileWithin(
   minimum: number,
 ): number {
   const top = Math.max(minimum, Math.ceil(limit / multiple) * multiple);
-  for (let edge = top; edge > minimum; edge -= multiple) {
-    if (cost(edge) <= budget) return edge;
+  if (cost(top) <= budget) return top;
+  // Edges minimum + k * multiple for k in [0, count): find the last that fits.
+  const count = Math.ceil((top - minimum) / multiple);
+  let lo = 0; // fits, or the minimum
+  let hi = count; // does not fit (top)
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (cost(minimum + mid * multiple) <= budget) lo = mid;
+    else hi = mid;
   }
-  return minimum;
+  return minimum + lo * multiple;
+}
+
+/** What {@link estimateRunMemory} needs to know about one `YonosPipeline` run. */
+export interface RunMemoryInput {
+  /** The codec (its `estimateMemory`, or the fallback of {@link estimateCodecMemory}). */
+  readonly codec: LatentCodec;
+  /** The denoiser (its `estimateMemory`, or the fallback of {@link estimateDenoiserMemory}). */
+  readonly denoiser: Denoiser;
+  /** Batch size. */
+  readonly batch: number;
+  /** LR input `[height, width]`. */
+  readonly input: readonly [number, number];
+  /** Output `[height, width]` (`ceil(side * scale)`). */
+  readonly output: readonly [number, number];
+  /** The padded image the codec sees, `[height, width]`. */
+  readonly padded: readonly [number, number];
+  /** VAE tile edge in image pixels (the padded image's longer side when untiled). */
+  readonly vaeTileSize: number;
+  /** U-Net tile edge in latent pixels (the latent's longer side when untiled). */
+  readonly latentTileSize: number;
+  /** Tokens of the cross-attention context (1 for the null context). */
+  readonly contextLength: number;
+  /** The backend the run uses (`tf.getBackend()`): retained bytes only on `wasm`. Default: as on wasm. */
+  readonly backend?: string;
+  /**
+   * Latent-sized tensors one scheduler step holds at its peak, its outputs included. `DDIMScheduler`
+   * measures 5 (x0, epsilon, two products and their sum), 6 with `clip_sample`. Default 8.
+   */
+  readonly schedulerStepCopies?: number;
+}
+
+/**
+ * The estimated peak memory of each stage of a `YonosPipeline` run, in bytes: tensor memory
+ * above `tf.memory().numBytes` at the call (the caller's input and the models' weights are
+ * not counted, the returned image is), plus the bytes the backend retains for the models'
+ * layers by the end of the stage (see {@link estimateRunMemory}).
+ */
+export interface RunMemoryEstimate {
+  /** Bicubic upsampling and padding of the LR image. */
+  readonly upsample: number;
+  /** Encoding the upsampled image (tile by tile), then scaling the mean to `z_lr`. */
+  readonly encode: number;
+  /** The denoising loop: `z_lr`, `z_t`, U-Net tiles and their blend, scheduler steps. */
+  readonly denoise: number;
+  /** Decoding (tile by tile), cropping and clamping. */
+  readonly decode: number;
+  /** The largest of the four: the run's estimated peak. */
+  readonly peak: number;
+  /** Of that, the bytes the backend retains outside tensors once the run is over (0 but on wasm). */
+  readonly retained: number;
+}
+
+/**
+ * One blended tile loop on top of what a tally holds: `evaluation` is one tile's own peak
+ * (window, model, output). Untiled, that is all (the tile's output is the result). Tiled,
+ * the blend holds at most the output's finished stretches (`whole`), the open strip and the
+ * strip's finished stretches (a strip each) and the open tile, plus the weighting and merging
+ * copies of a tile (7 tiles), or assembles a strip (up to 5 strips with the canvas merge) or
+ * the whole output (2 `whole`).
+ */
+function tileLoop(tally: MemoryTally, evaluation: number, tiled: boolean, whole: number, strip: number, tile: number): void {
+  if (!tiled) {
+    tally.add({ peak: evaluation, held: 0 });
+    return;
+  }
+  const state = whole + 2 * strip + tile;
+  tally.add({ peak: Math.max(state + evaluation, state + 8 * tile, whole + 5 * strip, 2 * whole), held: 0 });
+}
+
+/**
+ * Estimates the peak tensor memory of a `YonosPipeline` run, stage by stage, from the
+ * components' estimates and the pipeline's own tensors (N the batch, `I = 12 N H W` bytes of
+ * an RGB float32 image at the padded size, `Z = 4 N C h w` bytes of a latent):
+ *
+ * - upsample: MATLAB bicubic (`imresize`: two dense weight matrices, the transposes and
+ *   products of both passes, 4 copies of the once-resized and 3 of the resized image), then
+ *   mirrored padding (2 `I`);
+ * - encode: the upsampled image (`I`), plus per tile its input window, the codec's encode
+ *   estimate and a copy of the mean, plus the blend of the means; then scaling to `z_lr` (3 `Z`);
+ * - denoise: `z_lr` and `z_t` (2 `Z`; `z_t` starts as `z_T`), plus per tile its two windows,
+ *   their concatenation and the denoiser's estimate, plus the blend of the outputs; then the
+ *   model output and a scheduler step (`(1 + 5) Z` for DDIM), the residual sum and the unscaled latent (3 `Z`);
+ * - decode: the latent (`Z`), plus per tile its window and the codec's decode estimate, plus
+ *   the blend of the tiles; then cropping and clamping (the decoded image and 2 outputs).
+ *
+ * A blend holds up to the whole blended result plus two strips and a few tiles (see the
+ * source); untiled stages have no window and no blend. The tensor part of each stage bounds
+ * what `tf.memory().numBytes` rises to when the component estimates are bounds (the
+ * pipeline's tests measure both on several sizes and tilings). On wasm, each stage also
+ * counts the bytes XNNPACK retains for the layers run so far (the components' `*Retained`):
+ * the encoder's from the encode stage on, the denoiser's from the denoise stage on, the
+ * decoder's in the decode stage; and the tensor part counts 1.2 times, for the heap's
+ * fragmentation.
+ */
+export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
+  const { codec, denoiser, batch: n, contextLength, backend } = input;
+  const f = codec.downsampleFactor;
+  const c = codec.latentChannels;
+  const [inH, inW] = input.input;
+  const [outH, outW] = input.output;
+  const [ph, pw] = input.padded;
+  const [lh, lw] = [ph / f, pw / f];
+  const image = (h: number, w: number): number => 3 * F32 * n * h * w;
+  const latent = (h: number, w: number): number => c * F32 * n * h * w;
+  const I = image(ph, pw);
+  const Z = latent(lh, lw);
+
+  // Upsample: imresize's tidy, then padding while the unpadded image is alive.
+  const up = new MemoryTally();
+  const once = image(inW, outH); // after the first pass: [N, W, 3, outH]
+  const resized = image(outH, outW);
+  const matrices = F32 * (outH * inH + outW * inW);
+  up.add({ peak: matrices + 2 * image(inH, inW) + 4 * once + 3 * resized, held: resized });
+  up.add({ peak: 2 * I, held: I });
+
+  // Encode: one codec tile size serves encode and decode.
+  const [vth, vtw] = [Math.min(input.vaeTileSize, ph), Math.min(input.vaeTileSize, pw)];
+  const vaeTiled = vth < ph || vtw < pw;
+  const tileCodec = estimateCodecMemory(codec, [n, vth, vtw], backend);
+  const zTile = latent(vth / f, vtw / f);
+  const enc = new MemoryTally();
+  enc.alloc(I);
+  tileLoop(enc, (vaeTiled ? image(vth, vtw) : 0) + tileCodec.encode + zTile, vaeTiled, Z, latent(vth / f, lw), zTile);
+  enc.add({ peak: 3 * Z, held: 0 }); // mean, then (mean - shift) * scale
+  const encodeRetained = tileCodec.encodeRetained ?? 0;
+
+  // Denoise.
+  const [uth, utw] = [Math.min(input.latentTileSize, lh), Math.min(input.latentTileSize, lw)];
+  const unetTiled = uth < lh || utw < lw;
+  const uTile = latent(uth, utw);
+  const unet = estimateDenoiserMemory(denoiser, [n, uth, utw], contextLength, backend);
+  const den = new MemoryTally();
+  den.alloc(2 * Z); // z_lr, z_t (which starts as z_T)
+  tileLoop(den, (unetTiled ? 2 * uTile : 0) + 2 * uTile + unet.forward, unetTiled, Z, latent(uth, lw), uTile);
+  den.add({ peak: (1 + (input.schedulerStepCopies ?? SCHEDULER_STEP_COPIES)) * Z, held: 0 }); // model output, scheduler step
+  den.add({ peak: 3 * Z, held: 0 }); // residual sum, unscaled latent
+  const denoiseRetained = unet.forwardRetained ?? 0;
+
+  // Decode.
+  const dec = new MemoryTally();
+  dec.alloc(Z);
+  const iTile = image(vth, vtw);
+  tileLoop(dec, (vaeTiled ? zTile : 0) + tileCodec.decode, vaeTiled, I, image(vth, pw), iTile);
+  dec.add({ peak: I + 2 * image(outH, outW), held: 0 }); // decoded, cropped, clamped
+  const retained = encodeRetained + denoiseRetained + (tileCodec.decodeRetained ?? 0);
+
+  const upsample = up.peak;
+  const heap = backend === undefined || backend === 'wasm' ? WASM_HEAP_SLACK : 1;
+  const stages = {
+    upsample: heap * upsample,
+    encode: heap * enc.peak + encodeRetained,
+    denoise: heap * den.peak + encodeRetained + denoiseRetained,
+    decode: heap * dec.peak + retained,
+  };
+  return { ...stages, peak: Math.max(stages.upsample, stages.encode, stages.denoise, stages.decode), retained };
 }

@@ -38,9 +38,19 @@ export interface YonosPipelineComponents {
 /** How large images are split. Sizes not given are chosen from the memory budget. */
 export interface YonosTileOptions {
   /**
-   * Peak memory one model evaluation may use, in MiB, estimated from the components'
-   * configs (see `estimateCodecBytes`, `estimateDenoiserBytes`) or their own
-   * `estimateMemoryBytes`. Default 1024.
+   * The most tensor memory a run may use, in MiB (default 1024). It counts every tensor the
+   * run allocates, at its peak, as `tf.memory().numBytes` sees them: the upsampled image,
+   * latents, tile windows, the models' activations (their `estimateMemory`, see
+   * `estimateRunMemory`), the blended canvases and the output. It does not count the models'
+   * weights or the caller's input, which exist before the run. `numBytes` counts reshaped
+   * views and clones as copies, so the backend holds at most that much; a process holds
+   * more (the backend's own buffers, e.g. XNNPACK's, and the wasm heap only grows), see the
+   * "Large images" guide.
+   *
+   * Tile sizes not given are the largest with which the run's estimate fits (no tiling where
+   * the whole image fits). A run whose estimate does not fit even with the smallest tiles
+   * throws {@link PipelineMemoryError} before it starts, unless tile sizes are given (or
+   * `tile: false`), which run without the budget.
    */
   readonly memoryBudgetMB?: number;
   /** U-Net tile edge in latent pixels, a multiple of the pipeline's `latentMultiple`. */
@@ -115,6 +125,21 @@ export interface YonosTiling {
   readonly vaeTiles: number;
   /** Tiles per U-Net step; 1 when untiled. */
   readonly latentTiles: number;
+  /** The memory budget, in bytes ({@link YonosTileOptions.memoryBudgetMB}). */
+  readonly memoryBudgetBytes: number;
+  /** The run's estimated peak tensor memory with these tiles, in bytes (see `estimateRunMemory`). */
+  readonly estimatedPeakBytes: number;
+  /** The estimate by stage, in bytes; `estimatedPeakBytes` is the largest. */
+  readonly estimatedStageBytes: {
+    /** Bicubic upsampling and padding. */
+    readonly upsample: number;
+    /** Encoding and scaling to `z_lr`. */
+    readonly encode: number;
+    /** The denoising loop. */
+    readonly denoise: number;
+    /** Decoding, cropping and clamping. */
+    readonly decode: number;
+  };
 }
 
 /** Options of `YonosPipeline.savePretrained`. */

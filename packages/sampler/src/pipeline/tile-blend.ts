@@ -21,16 +21,107 @@ export interface TileRegion {
 }
 
 /**
+ * Sums NHWC tensors that cover bands along one axis (1: rows, 2: columns), added in order of
+ * their starts. Where bands overlap they are summed in the order they came; once a later band
+ * starts past a stretch, that stretch is final and set aside, so besides the finished
+ * stretches only one band is ever open. Stretches no band covers are zeros.
+ */
+class BandSum {
+  readonly #axis: 1 | 2;
+  readonly #done: tf.Tensor4D[] = [];
+  #open: tf.Tensor4D | undefined;
+  #start = 0;
+  #end = 0;
+
+  constructor(axis: 1 | 2) {
+    this.#axis = axis;
+  }
+
+  /** Adds `band` (taken over: it is kept or freed here) covering `[start, start + size)`. */
+  add(start: number, band: tf.Tensor4D): void {
+    const size = band.shape[this.#axis];
+    const open = this.#open;
+    if (open === undefined || start >= this.#end) {
+      if (open !== undefined) this.#done.push(open);
+      if (start > this.#end) this.#done.push(this.#zeros(band, start - this.#end));
+      this.#open = band;
+      this.#start = start;
+      this.#end = start + size;
+      return;
+    }
+    const end = Math.max(this.#end, start + size);
+    const overlap = Math.min(this.#end, start + size) - start;
+    const [finished, next] = tf.tidy(() => {
+      const parts = [tf.add(this.#slice(open, start - this.#start, overlap), this.#slice(band, 0, overlap)) as tf.Tensor4D];
+      if (this.#end > start + size) parts.push(this.#slice(open, start + size - this.#start, this.#end - start - size));
+      if (start + size > this.#end) parts.push(this.#slice(band, overlap, size - overlap));
+      const merged = parts.length === 1 ? parts[0]! : tf.concat(parts, this.#axis);
+      return [start > this.#start ? this.#slice(open, 0, start - this.#start) : undefined, merged] as const;
+    });
+    if (finished !== undefined) this.#done.push(tf.keep(finished));
+    tf.dispose([open, band]);
+    this.#open = tf.keep(next);
+    this.#start = start;
+    this.#end = end;
+  }
+
+  /** The sum over `[0, length)`; the caller owns it and this is emptied. */
+  finish(length: number): tf.Tensor4D {
+    const parts = this.#done.splice(0);
+    if (this.#open !== undefined) parts.push(this.#open);
+    this.#open = undefined;
+    if (parts.length === 0) throw new PipelineInputError('TileAccumulator.finish: no tile was added.');
+    if (this.#end < length) parts.push(this.#zeros(parts[0]!, length - this.#end));
+    if (parts.length === 1) return parts[0]!;
+    const whole = tf.tidy(() => tf.concat(parts, this.#axis));
+    tf.dispose(parts);
+    return whole;
+  }
+
+  /** Frees everything held. */
+  dispose(): void {
+    tf.dispose([...this.#done.splice(0), ...(this.#open !== undefined ? [this.#open] : [])]);
+    this.#open = undefined;
+  }
+
+  #slice(x: tf.Tensor4D, begin: number, size: number): tf.Tensor4D {
+    const b: [number, number, number, number] = [0, 0, 0, 0];
+    const s: [number, number, number, number] = [-1, -1, -1, -1];
+    b[this.#axis] = begin;
+    s[this.#axis] = size;
+    return tf.slice(x, b, s);
+  }
+
+  #zeros(like: tf.Tensor4D, size: number): tf.Tensor4D {
+    const shape = [...like.shape] as [number, number, number, number];
+    shape[this.#axis] = size;
+    return tf.keep(tf.zeros(shape));
+  }
+}
+
+/** Throws unless `output` has the tile's size. */
+function checkTileOutput(rows: number, cols: number, output: tf.Tensor4D): void {
+  if (output.rank !== 4 || output.shape[1] !== rows || output.shape[2] !== cols) {
+    throw new PipelineInputError(
+      `a tile's output has shape [${output.shape.join(', ')}] but the tile is ${rows}x${cols}; ` +
+        'the model must map a tile to exactly its region (check the VAE downsample factor).',
+    );
+  }
+}
+
+/**
  * Sums feathered tile outputs into one NHWC canvas. Tiles must be added row by row (all of
- * row 0, then row 1, ...): each row is gathered in a strip as tall as a tile, and a strip is
- * added to the canvas when its row is done, so padding never touches more than one strip
- * and one canvas per row. Because the grid's weights sum to 1 at every pixel, the canvas
- * needs no normalization.
+ * row 0, then row 1, ...). Each row is gathered in a strip as tall as a tile and added to
+ * the canvas when its row is done; overlapping tiles are summed where they overlap, and
+ * stretches no later tile reaches are set aside as they are. Besides the canvas so far, only
+ * one strip and one tile are open, and the canvas exists once (it is assembled from its
+ * stretches in {@link TileAccumulator.finish}). Because the grid's weights sum to 1 at every
+ * pixel, the canvas needs no normalization.
  */
 export class TileAccumulator {
   readonly #grid: TileGrid;
-  #canvas: tf.Tensor4D | undefined;
-  #strip: tf.Tensor4D | undefined;
+  #canvas: BandSum | undefined;
+  #strip: BandSum | undefined;
   #row = -1;
 
   /** @param grid The output grid (with weights) of a {@link TilePlan}. */
@@ -49,23 +140,15 @@ export class TileAccumulator {
     if (rt === undefined || ct === undefined || row < this.#row) {
       throw new PipelineInputError(`TileAccumulator.add: tile (${row}, ${col}) is outside the grid or added out of row order.`);
     }
-    if (output.rank !== 4 || output.shape[1] !== rt.size || output.shape[2] !== ct.size) {
-      throw new PipelineInputError(
-        `a tile's output has shape [${output.shape.join(', ')}] but the tile is ${rt.size}x${ct.size}; ` +
-          'the model must map a tile to exactly its region (check the VAE downsample factor).',
-      );
-    }
+    checkTileOutput(rt.size, ct.size, output);
     if (row !== this.#row) this.#flush();
     this.#row = row;
-    const next = tf.tidy(() => {
+    const weighted = tf.tidy(() => {
       const wy = tf.tensor4d(rt.weights, [1, rt.size, 1, 1]);
       const wx = tf.tensor4d(ct.weights, [1, 1, ct.size, 1]);
-      const weighted = tf.mul(tf.mul(output, wy), wx);
-      const padded = tf.pad(weighted, [[0, 0], [0, 0], [ct.start, this.#grid.width - ct.start - ct.size], [0, 0]]) as tf.Tensor4D;
-      return this.#strip === undefined ? padded : (tf.add(this.#strip, padded) as tf.Tensor4D);
+      return tf.mul(tf.mul(output, wy), wx) as tf.Tensor4D;
     });
-    this.#strip?.dispose();
-    this.#strip = tf.keep(next);
+    (this.#strip ??= new BandSum(2)).add(ct.start, tf.keep(weighted));
   }
 
   /** The blended `[N, height, width, C]` canvas; the caller owns it and the accumulator is emptied. */
@@ -75,12 +158,13 @@ export class TileAccumulator {
     if (canvas === undefined) throw new PipelineInputError('TileAccumulator.finish: no tile was added.');
     this.#canvas = undefined;
     this.#row = -1;
-    return canvas;
+    return canvas.finish(this.#grid.height);
   }
 
   /** Frees partial results (after an error or abort). */
   dispose(): void {
-    tf.dispose([this.#strip, this.#canvas].filter((t): t is tf.Tensor4D => t !== undefined));
+    this.#strip?.dispose();
+    this.#canvas?.dispose();
     this.#strip = undefined;
     this.#canvas = undefined;
   }
@@ -88,15 +172,9 @@ export class TileAccumulator {
   #flush(): void {
     const strip = this.#strip;
     if (strip === undefined) return;
-    const rt = this.#grid.rows[this.#row]!;
-    const next = tf.tidy(() => {
-      const padded = tf.pad(strip, [[0, 0], [rt.start, this.#grid.height - rt.start - rt.size], [0, 0], [0, 0]]) as tf.Tensor4D;
-      return this.#canvas === undefined ? padded : (tf.add(this.#canvas, padded) as tf.Tensor4D);
-    });
-    this.#canvas?.dispose();
-    strip.dispose();
     this.#strip = undefined;
-    this.#canvas = tf.keep(next);
+    const rt = this.#grid.rows[this.#row]!;
+    (this.#canvas ??= new BandSum(1)).add(rt.start, tf.keep(strip.finish(this.#grid.width)));
   }
 }
 
@@ -120,11 +198,28 @@ export interface TileLoopHooks {
 }
 
 /**
+ * A plan of one tile: its output is the result (its weights are all exactly 1), with no
+ * weighting or padding copies.
+ */
+function produceWhole(plan: TilePlan, produce: (region: TileRegion) => tf.Tensor4D): tf.Tensor4D {
+  const out = tf.tidy(() => produce(tileRegions(plan)[0]!));
+  try {
+    checkTileOutput(plan.output.height, plan.output.width, out);
+  } catch (error) {
+    out.dispose();
+    throw error;
+  }
+  return out;
+}
+
+/**
  * Runs `produce` on every tile and blends the outputs (synchronous; for contracts that
- * cannot await). `produce` returns a new tensor, freed here; it runs inside `tf.tidy`.
+ * cannot await). `produce` returns a new tensor, freed here; it runs inside `tf.tidy`. A plan
+ * of one tile returns that tile's output as it is.
  * @returns The blended `[N, output.height, output.width, C]`; caller owns it.
  */
 export function blendTilesSync(plan: TilePlan, produce: (region: TileRegion) => tf.Tensor4D): tf.Tensor4D {
+  if (plan.count === 1) return produceWhole(plan, produce);
   const acc = new TileAccumulator(plan.output);
   try {
     for (const region of tileRegions(plan)) {
@@ -143,6 +238,18 @@ export async function blendTiles(
   produce: (region: TileRegion) => tf.Tensor4D,
   hooks: TileLoopHooks = {},
 ): Promise<tf.Tensor4D> {
+  if (plan.count === 1) {
+    const [region] = tileRegions(plan);
+    await hooks.beforeTile?.(region!, 1);
+    const out = produceWhole(plan, produce);
+    try {
+      hooks.afterTile?.(region!, 1);
+    } catch (error) {
+      out.dispose();
+      throw error;
+    }
+    return out;
+  }
   const acc = new TileAccumulator(plan.output);
   try {
     for (const region of tileRegions(plan)) {

@@ -23,12 +23,14 @@ import {
 import { loadComponent, saveComponent } from './components.js';
 import { readContext, writeContext, CONTEXT_FILE } from './context-file.js';
 import { checkpoint, report, throwIfAborted } from './control.js';
+import { DDIMScheduler } from '../schedulers/index.js';
 import { defaultYonosScheduler } from './default-scheduler.js';
 import { resolveDefaultModel } from './default-model.js';
 import { denoiseLatents } from './denoise.js';
-import { PipelineInputError } from './errors.js';
+import { PipelineInputError, PipelineMemoryError } from './errors.js';
 import { checkModelImage, grayRgb, isRawImage, mergeTensorImage, splitTensorImage, upscaleAlpha } from './image-io.js';
-import { estimateCodecBytes, estimateDenoiserBytes, largestTileWithin } from './memory.js';
+import { estimateRunMemory, largestTileWithin } from './memory.js';
+import type { RunMemoryEstimate } from './memory.js';
 import { MODEL_INDEX_NAME, PIPELINE_COMPONENTS, YONOS_PIPELINE_CLASS, modelIndexJson, parseModelIndex } from './model-index.js';
 import type { YonosModelIndex } from './model-index.js';
 import type {
@@ -42,7 +44,7 @@ import type {
 import { cropTopLeft, padBottomRight, roundUpTo } from './padding.js';
 import { TiledLatentCodec } from './tiled-codec.js';
 import type { TileLoopHooks } from './tile-blend.js';
-import { planTiles } from './tile-plan.js';
+import { planTiles, tileStarts } from './tile-plan.js';
 
 const MIB = 2 ** 20;
 const DEFAULT_BUDGET_MB = 1024;
@@ -77,7 +79,8 @@ function inferLatentMultiple(unet: Denoiser): number {
  * 4. `decode(z_0 / scalingFactor + shiftFactor)` is cropped to `ceil(side * scale)` and clamped to `[-1, 1]`.
  *
  * Large images are tiled (overlapping, feathered U-Net tiles in latent space; diffusers-style
- * tiled VAE encode/decode) so that every model evaluation fits a memory budget. Runs on one
+ * tiled VAE encode/decode) so that the run's tensor memory fits a budget (see
+ * {@link YonosTileOptions.memoryBudgetMB}); images that fit are not tiled. Runs on one
  * pipeline are serialized (the scheduler's timesteps are shared state).
  *
  * @example
@@ -225,9 +228,11 @@ export class YonosPipeline {
   }
 
   /**
-   * The tiling a run on an LR image of `height x width` would use: explicit tile sizes, or
-   * the largest tiles whose estimated peak memory fits the budget (no tiling when the whole
-   * image fits).
+   * The tiling a run on an LR image of `height x width` would use, and its estimated peak
+   * memory: explicit tile sizes, or the largest tiles with which the run's estimated peak
+   * tensor memory fits the budget (no tiling where the whole image fits). See
+   * {@link YonosTileOptions.memoryBudgetMB} for what the budget counts.
+   * @param options `scale`, `tile` and `batch` as the run will have them.
    * @throws PipelineInputError for tile sizes that are not multiples of the models' factors.
    */
   tiling(
@@ -235,39 +240,99 @@ export class YonosPipeline {
     width: number,
     options: { readonly scale?: number; readonly tile?: boolean | YonosTileOptions; readonly batch?: number } = {},
   ): YonosTiling {
-    const g = this.#geometry(height, width, options.scale ?? this.scaleFactor);
+    return this.#tiling(height, width, options.scale ?? this.scaleFactor, options.tile, options.batch ?? 1, this.#contextLength(this.#context));
+  }
+
+  #tiling(height: number, width: number, scale: number, tile: boolean | YonosTileOptions | undefined, batch: number, contextLength: number): YonosTiling {
+    const g = this.#geometry(height, width, scale);
     const f = this.vae.downsampleFactor;
     const m = this.latentMultiple;
-    const tile = options.tile ?? {};
-    const opts: YonosTileOptions = tile === true || tile === false ? {} : tile;
+    const opts: YonosTileOptions = tile === true || tile === false || tile === undefined ? {} : tile;
+    const budget = (opts.memoryBudgetMB ?? DEFAULT_BUDGET_MB) * MIB;
+    checkPositive(budget, 'tile.memoryBudgetMB');
+    checkPositiveInteger(batch, 'batch');
     const imageSide = Math.max(g.paddedHeight, g.paddedWidth);
     const latentSide = Math.max(g.latentHeight, g.latentWidth);
+    const backend = tf.getBackend();
+    // DDIM's step holds 5 latents (6 with clip_sample); other schedulers are assumed to hold 8.
+    const stepCopies = this.scheduler instanceof DDIMScheduler ? (this.scheduler.config.clip_sample ? 6 : 5) : 8;
+    const estimates = new Map<string, RunMemoryEstimate>();
+    const estimate = (vaeTileSize: number, latentTileSize: number): RunMemoryEstimate => {
+      const key = `${vaeTileSize}/${latentTileSize}`;
+      let e = estimates.get(key);
+      if (e === undefined) {
+        e = estimateRunMemory({
+          codec: this.vae,
+          denoiser: this.unet,
+          batch,
+          input: [height, width],
+          output: [g.outHeight, g.outWidth],
+          padded: [g.paddedHeight, g.paddedWidth],
+          vaeTileSize,
+          latentTileSize,
+          contextLength,
+          schedulerStepCopies: stepCopies,
+          ...(backend !== undefined ? { backend } : {}),
+        });
+        estimates.set(key, e);
+      }
+      return e;
+    };
     let vaeTile = imageSide;
     let latentTile = latentSide;
     if (tile !== false) {
-      const budget = ((opts.memoryBudgetMB ?? DEFAULT_BUDGET_MB) * MIB) / (options.batch ?? 1);
-      checkPositive(budget, 'tile.memoryBudgetMB');
       if (opts.vaeTileSize !== undefined) {
         vaeTile = opts.vaeTileSize;
         if (!Number.isInteger(vaeTile) || vaeTile < f || vaeTile % f !== 0) {
           throw new PipelineInputError(`tile.vaeTileSize must be a positive multiple of the VAE factor ${f}; got ${vaeTile}.`);
         }
-      } else if (estimateCodecBytes(this.vae, g.paddedHeight, g.paddedWidth) > budget) {
-        vaeTile = largestTileWithin(budget, (e) => estimateCodecBytes(this.vae, e, e), f, imageSide, Math.min(imageSide, 8 * f));
       }
       if (opts.latentTileSize !== undefined) {
         latentTile = opts.latentTileSize;
         if (!Number.isInteger(latentTile) || latentTile < m || latentTile % m !== 0) {
           throw new PipelineInputError(`tile.latentTileSize must be a positive multiple of latentMultiple ${m}; got ${latentTile}.`);
         }
-      } else if (estimateDenoiserBytes(this.unet, g.latentHeight, g.latentWidth) > budget) {
-        latentTile = largestTileWithin(budget, (e) => estimateDenoiserBytes(this.unet, e, e), m, latentSide, Math.min(latentSide, 2 * m));
+      }
+      const chooseVae = opts.vaeTileSize === undefined;
+      const chooseLatent = opts.latentTileSize === undefined;
+      const minVae = Math.min(imageSide, 8 * f);
+      const minLatent = Math.min(latentSide, 2 * m);
+      const vaeOverlap = opts.vaeOverlap ?? DEFAULT_OVERLAP;
+      const latentOverlap = opts.latentOverlap ?? DEFAULT_OVERLAP;
+      // The VAE tile for a U-Net tile: the largest that fits, shrunk to the smallest that
+      // needs no more tiles (less overlap to compute).
+      const vaeFor = (u: number): number => {
+        if (!chooseVae) return vaeTile;
+        const largest = largestTileWithin(budget, (v) => estimate(v, u).peak, f, imageSide, minVae);
+        return f * leastWorkTile(largest / f, minVae / f, 1, g.latentHeight, g.latentWidth, vaeOverlap);
+      };
+      if (chooseLatent) {
+        // Each number of U-Net tiles the budget allows, with its smallest tile, and the VAE
+        // tiles it leaves room for: the pair that computes the fewest pixels in all (overlaps
+        // counted, as a share of the image for each model) wins; on a tie, fewer U-Net tiles,
+        // whose norms see the whole tile and change the result more than the VAE's.
+        const largest = largestTileWithin(budget, (u) => estimate(chooseVae ? minVae : vaeTile, u).peak, m, latentSide, minLatent);
+        const share = (tile: number, overlap: number): number => tiledShare(tile, g.latentHeight, g.latentWidth, overlap);
+        let best: { u: number; v: number; score: number; fits: boolean } | undefined;
+        for (const u of fewestTilesEdges(largest, minLatent, m, g.latentHeight, g.latentWidth, latentOverlap)) {
+          const unetShare = share(u, latentOverlap);
+          if (best?.fits === true && unetShare + 1 >= best.score) continue; // cannot win: the VAE's share is at least 1
+          const v = vaeFor(u);
+          const fits = estimate(v, u).peak <= budget;
+          const score = unetShare + share(v / f, vaeOverlap);
+          if (best === undefined || (fits && (!best.fits || score < best.score))) best = { u, v, score, fits };
+        }
+        latentTile = best!.u;
+        vaeTile = best!.v;
+      } else {
+        vaeTile = vaeFor(latentTile);
       }
     }
     const vaeOverlap = opts.vaeOverlap ?? DEFAULT_OVERLAP;
     const latentOverlap = opts.latentOverlap ?? DEFAULT_OVERLAP;
     const vaePlan = planTiles({ height: g.latentHeight, width: g.latentWidth, tile: vaeTile / f, overlap: vaeOverlap });
     const latentPlan = planTiles({ height: g.latentHeight, width: g.latentWidth, tile: latentTile, overlap: latentOverlap });
+    const memory = estimate(vaePlan.count === 1 ? imageSide : vaeTile, latentPlan.count === 1 ? latentSide : latentTile);
     return {
       paddedHeight: g.paddedHeight,
       paddedWidth: g.paddedWidth,
@@ -279,6 +344,9 @@ export class YonosPipeline {
       latentOverlap,
       vaeTiles: vaePlan.count,
       latentTiles: latentPlan.count,
+      memoryBudgetBytes: budget,
+      estimatedPeakBytes: memory.peak,
+      estimatedStageBytes: { upsample: memory.upsample, encode: memory.encode, denoise: memory.denoise, decode: memory.decode },
     };
   }
 
@@ -288,7 +356,9 @@ export class YonosPipeline {
    *   `x / 127.5 - 1`). Not disposed.
    * @returns NHWC `[N, ceil(H * scale), ceil(W * scale), 3]`, float32 in `[-1, 1]`; caller owns it.
    * @throws PipelineInputError for bad inputs or options (values outside `[-1, 1]`, NaN or
-   *   infinity among them: the message gives the range found); PipelineAbortedError when aborted.
+   *   infinity among them: the message gives the range found); PipelineMemoryError (a
+   *   PipelineInputError) when tiles chosen from the memory budget cannot meet it;
+   *   PipelineAbortedError when aborted.
    */
   run(lr: tf.Tensor4D, options: YonosRunOptions = {}): Promise<tf.Tensor4D> {
     const task = this.#queue.then(() => this.#run(lr, options));
@@ -376,7 +446,10 @@ export class YonosPipeline {
     checkPositiveInteger(steps, 'steps');
     const [batch, height, width] = lr.shape;
     const g = this.#geometry(height, width, scale);
-    const tiling = this.tiling(height, width, { scale, batch, ...(options.tile !== undefined ? { tile: options.tile } : {}) });
+    const tiling = this.#tiling(height, width, scale, options.tile, batch, this.#contextLength(options.context ?? this.#context));
+    const tile = options.tile;
+    const budgetChosen = tile !== false && (typeof tile !== 'object' || (tile.vaeTileSize === undefined && tile.latentTileSize === undefined));
+    if (budgetChosen && tiling.estimatedPeakBytes > tiling.memoryBudgetBytes) throw new PipelineMemoryError(tiling);
     const expected = this.latentShape(height, width, { scale, batch });
     if (options.latents !== undefined && options.latents.shape.join() !== expected.join()) {
       throw new PipelineInputError(
@@ -401,12 +474,13 @@ export class YonosPipeline {
     let decoded: tf.Tensor4D | undefined;
     try {
       up = tf.tidy(() => padBottomRight(imresize(lr, scale), g.paddedHeight, g.paddedWidth));
-      const posterior = await codec.encodeAsync(up, hooks('encode'));
+      // Only the mean is used: its tiles are blended without their log-variances.
+      const mean = await codec.encodeMeanAsync(up, hooks('encode'));
       let cond: tf.Tensor4D;
       try {
-        cond = tf.tidy(() => tf.mul(tf.sub(posterior.mean, this.vae.shiftFactor), this.vae.scalingFactor) as tf.Tensor4D);
+        cond = tf.tidy(() => tf.mul(tf.sub(mean, this.vae.shiftFactor), this.vae.scalingFactor) as tf.Tensor4D);
       } finally {
-        posterior.dispose();
+        mean.dispose();
       }
       condition = cond;
       up.dispose();
@@ -419,10 +493,12 @@ export class YonosPipeline {
       context = this.#contextFor(batch, options.context);
       this.scheduler.setTimesteps(steps);
       const start = zT;
+      zT = undefined; // denoiseLatents takes it over
       z0 = await denoiseLatents({
         unet: this.unet,
         scheduler: this.scheduler,
         latents: start,
+        consumeLatents: true,
         condition: cond,
         ...(context !== undefined ? { context } : {}),
         plan: planTiles({ height: g.latentHeight, width: g.latentWidth, tile: tiling.latentTileSize, overlap: tiling.latentOverlap }),
@@ -434,17 +510,29 @@ export class YonosPipeline {
         z0.dispose();
         z0 = shifted;
       }
-      tf.dispose([zT, condition, ...(context !== undefined ? [context] : [])]);
+      tf.dispose([condition, ...(context !== undefined ? [context] : [])]);
 
       latent = tf.tidy(() => tf.add(tf.div(z0!, this.vae.scalingFactor), this.vae.shiftFactor) as tf.Tensor4D);
       z0.dispose();
       decoded = await codec.decodeAsync(latent, hooks('decode'));
-      return tf.tidy(() => tf.clipByValue(cropTopLeft(decoded!, g.outHeight, g.outWidth), -1, 1));
+      latent.dispose();
+      if (g.outHeight !== g.paddedHeight || g.outWidth !== g.paddedWidth) {
+        const cropped = cropTopLeft(decoded, g.outHeight, g.outWidth);
+        decoded.dispose();
+        decoded = cropped;
+      }
+      return tf.clipByValue(decoded, -1, 1);
     } finally {
       // Idempotent: tensors already freed on the way are skipped.
       const owned: Array<tf.Tensor | undefined> = [up, condition, zT, context, z0, latent, decoded];
       tf.dispose(owned.filter((t): t is tf.Tensor => t !== undefined));
     }
+  }
+
+  /** Tokens of the context a run passes to the denoiser: 0 without cross-attention, 1 for the null context. */
+  #contextLength(context: tf.Tensor3D | undefined): number {
+    if (this.unet.crossAttentionDim === undefined) return 0;
+    return context?.shape[1] ?? 1;
   }
 
   #geometry(height: number, width: number, scale: number): Geometry {
@@ -488,6 +576,49 @@ export class YonosPipeline {
     if (base === undefined) return tf.zeros([batch, 1, dim]);
     return tf.tidy(() => (base.shape[0] === batch ? tf.clone(base) : tf.tile(base, [batch, 1, 1])));
   }
+}
+
+/** Tiles per axis of a `length` axis with tiles of `tile` (see `tileStarts`). */
+function tilesAlong(length: number, tile: number, overlap: number): number {
+  return tileStarts(length, Math.min(tile, length), overlap).length;
+}
+
+/**
+ * The smallest tile edge, from `largest` down to `minimum` in steps of `multiple` (units of
+ * a `height x width` grid), that still covers the grid with as few tiles as `largest` does:
+ * the same number of tiles with less overlap is less work (a tile just below the image size
+ * would make two nearly whole tiles per axis).
+ */
+function leastWorkTile(largest: number, minimum: number, multiple: number, height: number, width: number, overlap: number): number {
+  const count = (tile: number): number => tilesAlong(height, tile, overlap) * tilesAlong(width, tile, overlap);
+  const fewest = count(largest);
+  let edge = largest;
+  while (edge - multiple >= minimum && count(edge - multiple) === fewest) edge -= multiple;
+  return edge;
+}
+
+/**
+ * For every number of tiles that edges from `largest` down to `minimum` give, the smallest
+ * such edge (see {@link leastWorkTile}), fewest tiles first.
+ */
+function fewestTilesEdges(largest: number, minimum: number, multiple: number, height: number, width: number, overlap: number): number[] {
+  const edges: number[] = [];
+  let edge = largest;
+  while (edge >= minimum) {
+    const smallest = leastWorkTile(edge, minimum, multiple, height, width, overlap);
+    edges.push(smallest);
+    edge = smallest - multiple;
+  }
+  return edges;
+}
+
+/**
+ * The pixels that tiles of `tile` cover on a `height x width` grid, overlaps counted, as a
+ * share of the grid (1 untiled).
+ */
+function tiledShare(tile: number, height: number, width: number, overlap: number): number {
+  const along = (length: number): number => (tilesAlong(length, tile, overlap) * Math.min(tile, length)) / length;
+  return along(height) * along(width);
 }
 
 function disposeComponent(component: unknown): void {
