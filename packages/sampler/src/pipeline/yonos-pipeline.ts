@@ -229,9 +229,11 @@ export class YonosPipeline {
 
   /**
    * The tiling a run on an LR image of `height x width` would use, and its estimated peak
-   * memory: explicit tile sizes, or the largest tiles with which the run's estimated peak
-   * tensor memory fits the budget (no tiling where the whole image fits). See
-   * {@link YonosTileOptions.memoryBudgetMB} for what the budget counts.
+   * memory (see `estimateRunMemory`): explicit tile sizes, or tiles chosen so that the
+   * estimate fits the budget: none where the whole image fits; otherwise, of the U-Net and
+   * VAE tile sizes that fit, those that compute the fewest pixels (overlaps counted), each
+   * the smallest tile for its number of tiles. See {@link YonosTileOptions.memoryBudgetMB}
+   * for what the budget counts. On the active backend (`tf.getBackend()`), as a run would.
    * @param options `scale`, `tile` and `batch` as the run will have them.
    * @throws PipelineInputError for tile sizes that are not multiples of the models' factors.
    */
