@@ -9,8 +9,11 @@ import {
   TileAccumulator,
   TiledLatentCodec,
   YonosPipeline,
+  blendTileRows,
   blendTiles,
   blendTilesSync,
+  defaultYonosScheduler,
+  denoiseLatents,
   estimateCodecMemory,
   planTiles,
   tileRegions,
@@ -151,6 +154,52 @@ describe('tile blending', () => {
     expect(await maxDiff(out, tile)).toBe(0);
     expect(() => blendTilesSync(plan, () => tf.zeros([1, 4, 4, 3]) as tf.Tensor4D)).toThrow(/the tile is 24x18/);
     tf.dispose([out, tile]);
+  });
+
+  it('hands the blended rows over in order, each once, exactly as the blend has them (blendTileRows)', async () => {
+    for (const [h, w, tile, overlap] of [
+      [113, 40, 64, 0.25],
+      [29, 37, 10, 0.25],
+      [16, 16, 32, 0.25], // one tile
+    ] as const) {
+      const plan = planTiles({ height: h, width: w, tile, overlap });
+      const produce = (r: { index: number; height: number; width: number }) =>
+        tf.randomNormal([1, r.height, r.width, 2], 0, 1, 'float32', r.index + 3) as tf.Tensor4D;
+      const whole = await blendTiles(plan, produce);
+      const before = tf.memory().numTensors;
+      const parts: tf.Tensor4D[] = [];
+      let next = 0;
+      await blendTileRows(plan, produce, (start, rows) => {
+        expect(start).toBe(next);
+        next += rows.shape[1];
+        parts.push(rows);
+      });
+      expect(next).toBe(h);
+      expect(tf.memory().numTensors).toBe(before + parts.length);
+      const joined = tf.concat(parts, 1) as tf.Tensor4D;
+      expect(await maxDiff(joined, whole)).toBe(0);
+      tf.dispose([whole, joined, ...parts]);
+    }
+  });
+
+  it('steps DDIM row by row exactly as the whole latent (denoiseLatents stepByRows), holding less, without leaks', async () => {
+    const unet = makeDenoiser({ global: 0.5 }); // tile-wide means: the tiles matter
+    const scheduler = defaultYonosScheduler();
+    const [latents, condition] = [testImage(1, 40, 56, 3), testImage(1, 40, 56, 4)].map((x) => tf.tidy(() => tf.concat([x, tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, 1])], 3))) as [tf.Tensor4D, tf.Tensor4D];
+    const context = tf.zeros([1, 1, 6]) as tf.Tensor3D;
+    const plan = planTiles({ height: 40, width: 56, tile: 16, overlap: 0.25 });
+    for (const steps of [1, 3]) {
+      scheduler.setTimesteps(steps);
+      const before = tf.memory().numTensors;
+      const whole = await trackPeak(() => denoiseLatents({ unet, scheduler, latents, condition, context, plan }));
+      const byRows = await trackPeak(() => denoiseLatents({ unet, scheduler, latents, condition, context, plan, stepByRows: true }));
+      expect(tf.memory().numTensors).toBe(before + 2);
+      expect(await maxDiff(byRows.result, whole.result)).toBe(0);
+      expect(byRows.peak).toBeLessThan(whole.peak);
+      tf.dispose([whole.result, byRows.result]);
+    }
+    tf.dispose([latents, condition, context]);
+    unet.dispose();
   });
 
   it('keeps TileAccumulator usable on its own: out-of-order rows are refused, dispose frees partial sums', () => {

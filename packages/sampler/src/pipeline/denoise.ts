@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Denoiser, NoiseScheduler, ProgressCallback } from '@yonos/core';
 import { PipelineInputError } from './errors.js';
 import { checkpoint, report } from './control.js';
-import { blendTiles } from './tile-blend.js';
+import { blendTileRows, blendTiles } from './tile-blend.js';
 import type { TileRegion } from './tile-blend.js';
 import type { TilePlan } from './tile-plan.js';
 
@@ -29,6 +29,13 @@ export interface DenoiseLatentsArgs {
   readonly onProgress?: ProgressCallback;
   /** Checked before every tile; aborting throws {@link PipelineAbortedError}. */
   readonly signal?: AbortSignal;
+  /**
+   * The scheduler's `step(modelOutput, t, sample)` is elementwise (each element from the same
+   * elements of its inputs, as DDIM's is): with tiles, each stretch of rows is stepped as soon
+   * as its blend is final, so neither the whole model output nor the step's temporaries over the
+   * whole latent are ever held (same result). Default `false`: the whole latent is stepped at once.
+   */
+  readonly stepByRows?: boolean;
 }
 
 /**
@@ -55,25 +62,57 @@ export async function denoiseLatents(args: DenoiseLatentsArgs): Promise<tf.Tenso
         }
         return output;
       };
-      const modelOutput = await blendTiles(plan, evaluate, {
+      const hooks = {
         beforeTile: () => checkpoint(signal),
-        afterTile: (r, tiles) =>
+        afterTile: (r: TileRegion, tiles: number) =>
           report(onProgress, {
             stage: 'denoise',
             completed: i * tiles + r.index + 1,
             total: timesteps.length * tiles,
             detail: { step: i + 1, steps: timesteps.length, timestep: t, tile: r.index + 1, tiles },
           }),
-      });
-      let step;
-      try {
-        step = scheduler.step(modelOutput, t, z);
-      } finally {
-        modelOutput.dispose();
+      };
+      let next: tf.Tensor4D;
+      if (plan.count > 1 && args.stepByRows === true) {
+        // The step is elementwise: step each stretch of rows once its blend is final, so the
+        // whole model output and the step's temporaries over the whole latent never exist.
+        const parts: tf.Tensor4D[] = [];
+        try {
+          await blendTileRows(
+            plan,
+            evaluate,
+            (start, rows) => {
+              const zRows = tf.slice(z, [0, start, 0, 0], [-1, rows.shape[1], -1, -1]);
+              let out;
+              try {
+                out = scheduler.step(rows, t, zRows);
+              } finally {
+                tf.dispose([rows, zRows]);
+              }
+              out.predOriginalSample.dispose();
+              parts.push(tf.keep(out.prevSample as tf.Tensor4D));
+            },
+            hooks,
+          );
+          next = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
+        } catch (error) {
+          tf.dispose(parts);
+          throw error;
+        }
+        if (parts.length > 1) tf.dispose(parts);
+      } else {
+        const modelOutput = await blendTiles(plan, evaluate, hooks);
+        let step;
+        try {
+          step = scheduler.step(modelOutput, t, z);
+        } finally {
+          modelOutput.dispose();
+        }
+        step.predOriginalSample.dispose();
+        next = step.prevSample as tf.Tensor4D;
       }
-      step.predOriginalSample.dispose();
       z.dispose();
-      z = step.prevSample as tf.Tensor4D;
+      z = next;
     }
     return z;
   } catch (error) {

@@ -27,7 +27,7 @@ export { PipelineAbortedError, PipelineInputError, PipelineMemoryError } from '.
 export { TiledLatentCodec } from './tiled-codec.js';
 export type { TiledLatentCodecOptions } from './tiled-codec.js';
 export { GaussianPosterior } from './posterior.js';
-export { TileAccumulator, blendTiles, blendTilesSync, tileRegions } from './tile-blend.js';
+export { TileAccumulator, blendTileRows, blendTiles, blendTilesSync, tileRegions } from './tile-blend.js';
 export type { TileLoopHooks, TileRegion } from './tile-blend.js';
 export { axisTiles, planTiles, tileStarts } from './tile-plan.js';
 export type { AxisTile, PlanTilesOptions, TileGrid, TilePlan } from './tile-plan.js';

@@ -169,6 +169,8 @@ export interface RunMemoryInput {
    * measures 5 (x0, epsilon, two products and their sum), 6 with `clip_sample`. Default 8.
    */
   readonly schedulerStepCopies?: number;
+  /** Whether a tiled denoise steps each finished stretch of rows (`denoiseLatents`' `stepByRows`). Default `false`. */
+  readonly stepByRows?: boolean;
 }
 
 /**
@@ -221,7 +223,9 @@ function tileLoop(tally: MemoryTally, evaluation: number, tiled: boolean, whole:
  *   estimate and a copy of the mean, plus the blend of the means; then scaling to `z_lr` (3 `Z`);
  * - denoise: `z_lr` and `z_t` (2 `Z`; `z_t` starts as `z_T`), plus per tile its two windows,
  *   their concatenation and the denoiser's estimate, plus the blend of the outputs; then the
- *   model output and a scheduler step (`(1 + 5) Z` for DDIM), the residual sum and the unscaled latent (3 `Z`);
+ *   model output and a scheduler step (`(1 + 5) Z` for DDIM), or, stepping by rows, the
+ *   stepped rows in place of the blend and one stretch's step; then the residual sum and the
+ *   unscaled latent (3 `Z`);
  * - decode: the latent (`Z`), plus per tile its window and the codec's decode estimate, plus
  *   the blend of the tiles; then cropping and clamping (the decoded image and 2 outputs).
  *
@@ -273,8 +277,19 @@ export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
   const unet = estimateDenoiserMemory(denoiser, [n, uth, utw], contextLength, backend);
   const den = new MemoryTally();
   den.alloc(2 * Z); // z_lr, z_t (which starts as z_T)
-  tileLoop(den, (unetTiled ? 2 * uTile : 0) + 2 * uTile + unet.forward, unetTiled, Z, latent(uth, lw), uTile);
-  den.add({ peak: (1 + (input.schedulerStepCopies ?? SCHEDULER_STEP_COPIES)) * Z, held: 0 }); // model output, scheduler step
+  const stepCopies = input.schedulerStepCopies ?? SCHEDULER_STEP_COPIES;
+  const uStrip = latent(uth, lw);
+  const evaluation = (unetTiled ? 2 * uTile : 0) + 2 * uTile + unet.forward;
+  if (unetTiled && input.stepByRows === true) {
+    // The blend's finished stretches are stepped at once: the stepped rows (up to Z) take the
+    // canvas's place; a stretch's step holds its rows, z's rows and the step's tensors.
+    tileLoop(den, evaluation, true, Z, uStrip, uTile);
+    den.add({ peak: Z + (4 + stepCopies) * uStrip, held: 0 });
+    den.add({ peak: 2 * Z, held: 0 }); // the stepped stretches, joined
+  } else {
+    tileLoop(den, evaluation, unetTiled, Z, uStrip, uTile);
+    den.add({ peak: (1 + stepCopies) * Z, held: 0 }); // model output, scheduler step
+  }
   den.add({ peak: 3 * Z, held: 0 }); // residual sum, unscaled latent
   const denoiseRetained = unet.forwardRetained ?? 0;
 

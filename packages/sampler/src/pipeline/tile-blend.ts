@@ -29,21 +29,39 @@ export interface TileRegion {
 class BandSum {
   readonly #axis: 1 | 2;
   readonly #done: tf.Tensor4D[] = [];
+  readonly #sink: ((start: number, part: tf.Tensor4D) => void) | undefined;
   #open: tf.Tensor4D | undefined;
   #start = 0;
   #end = 0;
+  /** Where the next finished stretch starts. */
+  #next = 0;
+  /** A band's shape (for zeros where no band reaches). */
+  #like: readonly number[] | undefined;
 
-  constructor(axis: 1 | 2) {
+  /**
+   * @param sink When given, finished stretches go to it (it takes them over), with where they
+   *   start, instead of being kept for {@link BandSum.finish}.
+   */
+  constructor(axis: 1 | 2, sink?: (start: number, part: tf.Tensor4D) => void) {
     this.#axis = axis;
+    this.#sink = sink;
+  }
+
+  #setAside(part: tf.Tensor4D): void {
+    const start = this.#next;
+    this.#next += part.shape[this.#axis];
+    if (this.#sink !== undefined) this.#sink(start, part);
+    else this.#done.push(part);
   }
 
   /** Adds `band` (taken over: it is kept or freed here) covering `[start, start + size)`. */
   add(start: number, band: tf.Tensor4D): void {
     const size = band.shape[this.#axis];
+    this.#like ??= band.shape;
     const open = this.#open;
     if (open === undefined || start >= this.#end) {
-      if (open !== undefined) this.#done.push(open);
-      if (start > this.#end) this.#done.push(this.#zeros(band, start - this.#end));
+      if (open !== undefined) this.#setAside(open);
+      if (start > this.#end) this.#setAside(this.#zeros(band, start - this.#end));
       this.#open = band;
       this.#start = start;
       this.#end = start + size;
@@ -58,11 +76,18 @@ class BandSum {
       const merged = parts.length === 1 ? parts[0]! : tf.concat(parts, this.#axis);
       return [start > this.#start ? this.#slice(open, 0, start - this.#start) : undefined, merged] as const;
     });
-    if (finished !== undefined) this.#done.push(tf.keep(finished));
     tf.dispose([open, band]);
+    if (finished !== undefined) this.#setAside(tf.keep(finished));
     this.#open = tf.keep(next);
     this.#start = start;
     this.#end = end;
+  }
+
+  /** Hands what is left over `[0, length)` to the sink (see the constructor). */
+  drain(length: number): void {
+    if (this.#open !== undefined) this.#setAside(this.#open);
+    this.#open = undefined;
+    if (this.#next < length && this.#like !== undefined) this.#setAside(this.#zeros(this.#like, length - this.#next));
   }
 
   /** The sum over `[0, length)`; the caller owns it and this is emptied. */
@@ -92,8 +117,8 @@ class BandSum {
     return tf.slice(x, b, s);
   }
 
-  #zeros(like: tf.Tensor4D, size: number): tf.Tensor4D {
-    const shape = [...like.shape] as [number, number, number, number];
+  #zeros(like: tf.Tensor4D | readonly number[], size: number): tf.Tensor4D {
+    const shape = [...('shape' in like ? like.shape : like)] as [number, number, number, number];
     shape[this.#axis] = size;
     return tf.keep(tf.zeros(shape));
   }
@@ -120,13 +145,20 @@ function checkTileOutput(rows: number, cols: number, output: tf.Tensor4D): void 
  */
 export class TileAccumulator {
   readonly #grid: TileGrid;
+  readonly #onRows: ((start: number, rows: tf.Tensor4D) => void) | undefined;
   #canvas: BandSum | undefined;
   #strip: BandSum | undefined;
   #row = -1;
 
-  /** @param grid The output grid (with weights) of a {@link TilePlan}. */
-  constructor(grid: TileGrid) {
+  /**
+   * @param grid The output grid (with weights) of a {@link TilePlan}.
+   * @param onRows When given, the canvas is never assembled: each stretch of rows goes to
+   *   `onRows` (which takes it over) as soon as no later tile can add to it, `start` its first
+   *   row, and {@link TileAccumulator.drain} hands over the rest instead of `finish`.
+   */
+  constructor(grid: TileGrid, onRows?: (start: number, rows: tf.Tensor4D) => void) {
     this.#grid = grid;
+    this.#onRows = onRows;
   }
 
   /**
@@ -161,6 +193,15 @@ export class TileAccumulator {
     return canvas.finish(this.#grid.height);
   }
 
+  /** With `onRows`: hands the rows not handed over yet to it, and empties the accumulator. */
+  drain(): void {
+    if (this.#onRows === undefined) throw new PipelineInputError('TileAccumulator.drain needs onRows; use finish() to get the canvas.');
+    this.#flush();
+    this.#canvas?.drain(this.#grid.height);
+    this.#canvas = undefined;
+    this.#row = -1;
+  }
+
   /** Frees partial results (after an error or abort). */
   dispose(): void {
     this.#strip?.dispose();
@@ -174,7 +215,7 @@ export class TileAccumulator {
     if (strip === undefined) return;
     this.#strip = undefined;
     const rt = this.#grid.rows[this.#row]!;
-    (this.#canvas ??= new BandSum(1)).add(rt.start, tf.keep(strip.finish(this.#grid.width)));
+    (this.#canvas ??= new BandSum(1, this.#onRows)).add(rt.start, tf.keep(strip.finish(this.#grid.width)));
   }
 }
 
@@ -258,6 +299,37 @@ export async function blendTiles(
       hooks.afterTile?.(region, plan.count);
     }
     return acc.finish();
+  } catch (error) {
+    acc.dispose();
+    throw error;
+  }
+}
+
+/**
+ * {@link blendTiles} without the canvas: each stretch of blended rows goes to `onRows` (which
+ * takes it over; `start` is its first row) as soon as no later tile can add to it, in order
+ * from the top. For consumers that work row by row on the result, such as an elementwise
+ * scheduler step: they never hold the whole blend. A plan of one tile hands over its output.
+ * Leak-free when `produce`, `onRows` or a hook throws.
+ */
+export async function blendTileRows(
+  plan: TilePlan,
+  produce: (region: TileRegion) => tf.Tensor4D,
+  onRows: (start: number, rows: tf.Tensor4D) => void,
+  hooks: TileLoopHooks = {},
+): Promise<void> {
+  if (plan.count === 1) {
+    onRows(0, await blendTiles(plan, produce, hooks));
+    return;
+  }
+  const acc = new TileAccumulator(plan.output, onRows);
+  try {
+    for (const region of tileRegions(plan)) {
+      await hooks.beforeTile?.(region, plan.count);
+      tf.tidy(() => acc.add(region.row, region.col, produce(region)));
+      hooks.afterTile?.(region, plan.count);
+    }
+    acc.drain();
   } catch (error) {
     acc.dispose();
     throw error;

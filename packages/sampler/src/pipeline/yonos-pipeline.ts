@@ -274,6 +274,7 @@ export class YonosPipeline {
           latentTileSize,
           contextLength,
           schedulerStepCopies: stepCopies,
+          stepByRows: this.scheduler instanceof DDIMScheduler,
           ...(backend !== undefined ? { backend } : {}),
         });
         estimates.set(key, e);
@@ -501,6 +502,8 @@ export class YonosPipeline {
         scheduler: this.scheduler,
         latents: start,
         consumeLatents: true,
+        // DDIM's step (without eta, as here) is elementwise.
+        stepByRows: this.scheduler instanceof DDIMScheduler,
         condition: cond,
         ...(context !== undefined ? { context } : {}),
         plan: planTiles({ height: g.latentHeight, width: g.latentWidth, tile: tiling.latentTileSize, overlap: tiling.latentOverlap }),
