@@ -35,6 +35,7 @@ const WASM_TRAINING_KERNELS = [
   'Concat',
   'Reverse',
   'StridedSlice',
+  'Identity',
 ];
 
 describe('useBackend', () => {

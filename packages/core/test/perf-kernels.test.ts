@@ -1,5 +1,5 @@
 // The speed kernels YONOS registers for wasm (heap-copy Slice/SplitV/Concat/Reverse/
-// StridedSlice, BatchMatMul as plain products, leading-axes Sum): results against the cpu
+// StridedSlice, buffer-sharing Identity, BatchMatMul as plain products, leading-axes Sum): results against the cpu
 // backend's own kernels over many shapes, dtypes and attributes, registration, and leaks.
 // Copies must be bit-exact; products and sums agree to float32 rounding.
 import * as tf from '@tensorflow/tfjs-core';
@@ -105,13 +105,13 @@ describe('registration on wasm', () => {
   test('the speed kernels replace wasm’s own and leave cpu alone', async () => {
     await useBackend('wasm');
     const mine = polyfilledKernels('wasm');
-    for (const k of ['BatchMatMul', 'Sum', 'Slice', 'SplitV', 'Concat', 'Reverse', 'StridedSlice']) {
+    for (const k of ['BatchMatMul', 'Sum', 'Slice', 'SplitV', 'Concat', 'Reverse', 'StridedSlice', 'Identity']) {
       expect(mine).toContain(k);
       expect(nativeKernel(k, 'wasm')).toBeDefined();
       expect(tf.getKernel(k, 'wasm')?.kernelFunc).not.toBe(nativeKernel(k, 'wasm')?.kernelFunc);
     }
     await useBackend('cpu');
-    for (const k of ['BatchMatMul', 'Sum', 'Slice', 'SplitV', 'Concat', 'Reverse', 'StridedSlice']) {
+    for (const k of ['BatchMatMul', 'Sum', 'Slice', 'SplitV', 'Concat', 'Reverse', 'StridedSlice', 'Identity']) {
       expect(polyfilledKernels('cpu')).not.toContain(k);
     }
   });
@@ -155,6 +155,31 @@ describe('heap copies are bit-exact against cpu', () => {
       await agree([x], (t) => tf.reverse(t!, axes));
     }
     await agree([hostTensor([7], dtype, rand)], (t) => tf.reverse(t!));
+  });
+
+  test.for(DTYPES)('identity (clone) shares the buffer: values, and each tensor outlives the other (%s)', async (dtype) => {
+    for (const shape of [[7], [3, 5, 2], [2, 3, 1, 5], []]) {
+      const x = hostTensor(shape, dtype, rand);
+      await agree([x], (t) => tf.clone(t!));
+      // The clone is readable after the original is freed, and the other way round; no buffer leaks.
+      await useBackend('wasm');
+      const before = tf.memory().numBytes;
+      const a = tf.tensor(x.data, x.shape, x.dtype);
+      const b = tf.clone(a);
+      a.dispose();
+      expect(Array.from(await b.data())).toEqual(Array.from(x.data));
+      const c = tf.clone(b);
+      b.dispose();
+      expect(Array.from(await c.data())).toEqual(Array.from(x.data));
+      c.dispose();
+      expect(tf.memory().numBytes).toBe(before);
+      expect(nativeKernel('Identity', 'wasm')).toBeDefined();
+    }
+  });
+
+  test('identity: gradients saved by the engine (its clones) give cpu’s gradients', async () => {
+    const x = hostTensor([2, 3, 5], 'float32', rand);
+    await agree([x], (t) => tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(u), tf.square(u))))(t!), 1e-6);
   });
 
   test('reverse: the spatial flip of a conv filter', async () => {
@@ -298,10 +323,12 @@ describe('products and sums agree with cpu to float32 rounding', () => {
   });
 
   test('the wasm filter-gradient kernel takes either path and agrees with cpu', async () => {
-    // [1, 8, 8, 16]: 64 rows <= 16 * 16 (im2col); [4, 16, 16, 4]: 1024 rows > 64 (conv form).
-    expect(prefersIm2col([1, 8, 8, 16], [1, 8, 8, 8], [3, 3, 16, 8])).toBe(true);
+    // [1, 4, 4, 16]: 16 rows < 4 * 16 (im2col); [4, 16, 16, 4]: 1024 rows >= 16 (conv form);
+    // a 1x1 stride-1 conv always takes im2col (its input is the patch matrix).
+    expect(prefersIm2col([1, 4, 4, 16], [1, 4, 4, 8], [3, 3, 16, 8])).toBe(true);
     expect(prefersIm2col([4, 16, 16, 4], [4, 16, 16, 8], [3, 3, 4, 8])).toBe(false);
-    for (const [xs, cout] of [[[1, 8, 8, 16], 8], [[4, 16, 16, 4], 8]] as Array<[[number, number, number, number], number]>) {
+    expect(prefersIm2col([4, 16, 16, 4], [4, 16, 16, 8], [1, 1, 4, 8])).toBe(true);
+    for (const [xs, cout] of [[[1, 4, 4, 16], 8], [[4, 16, 16, 4], 8]] as Array<[[number, number, number, number], number]>) {
       const w = f32([3, 3, xs[3]!, cout]);
       await agree([f32(xs), w], (x, ww) => tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'))))(ww!), 1e-5);
     }

@@ -79,9 +79,10 @@ export class GradientAccumulator {
     const lossSum = this.#lossSum;
     const names = [...this.#sums.keys()];
     const sums = [...this.#sums.values()];
+    // One micro-batch: its sums are the means (x / 1 = x), shared rather than divided (a pass per variable).
     const { loss, means } = tf.tidy(() => ({
       loss: tf.div(lossSum, count) as tf.Scalar,
-      means: sums.map((s) => tf.div(s, count)),
+      means: sums.map((s) => (count === 1 ? tf.clone(s) : tf.div(s, count))),
     }));
     this.reset();
     return { loss, grads: new Map(names.map((n, i) => [n, means[i]!])), count };

@@ -67,8 +67,8 @@ interface Conv2DBackpropFilterAttrs {
 
 /**
  * `Conv2DBackpropFilter` for any backend, through {@link conv2dFilterGradViaConv}, or on
- * tfjs-wasm through {@link conv2dFilterGradIm2col} for the small-batch shapes where that
- * measured faster ({@link prefersIm2col}); NCHW is transposed to NHWC.
+ * tfjs-wasm through {@link conv2dFilterGradIm2col} for 1x1 convs and the short reductions where
+ * that measured faster ({@link prefersIm2col}); NCHW is transposed to NHWC.
  */
 export const conv2DBackpropFilterKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const a = attrs as unknown as Conv2DBackpropFilterAttrs;

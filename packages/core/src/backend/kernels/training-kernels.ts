@@ -8,6 +8,7 @@ import { resizeNearestNeighborGradKernel } from './resize-nearest-grad.js';
 import { isLeadingAxesSum, sumLeadingAxesKernel } from './sum-leading-axes.js';
 import { unsortedSegmentSumKernel } from './unsorted-segment-sum.js';
 import { wasmConcatKernel } from './wasm-concat.js';
+import { wasmIdentityKernel } from './wasm-identity.js';
 import { wasmReverseKernel, wasmSliceKernel, wasmSplitVKernel, wasmStridedSliceKernel } from './wasm-slice.js';
 
 /** When a backend's own kernel is set aside: always, or only for the calls it gets wrong (or slow). */
@@ -70,6 +71,9 @@ const POLYFILLS: readonly KernelPolyfill[] = [
   { kernelName: 'Concat', kernelFunc: wasmConcatKernel, replaces: { wasm: onHeap }, only: ['wasm'] },
   { kernelName: 'Reverse', kernelFunc: wasmReverseKernel, replaces: { wasm: onHeap }, only: ['wasm'] },
   { kernelName: 'StridedSlice', kernelFunc: wasmStridedSliceKernel, replaces: { wasm: onHeap }, only: ['wasm'] },
+  // wasm's copies the buffer; the engine clones every tensor a gradient saves (about a thousand
+  // activations per U-Net training step). This shares it, counting references as cpu's does.
+  { kernelName: 'Identity', kernelFunc: wasmIdentityKernel, replaces: { wasm: onHeap }, only: ['wasm'] },
 ];
 
 /** Per backend: the kernels YONOS registered, each with the backend's own config it displaced (if any). */
@@ -79,11 +83,11 @@ const installed = new Map<string, Map<string, tf.KernelConfig | undefined>>();
  * Give a backend every kernel training needs: registers, through tfjs's kernel registry,
  * the polyfills for the kernels it lacks (on wasm: `Conv2DBackpropFilter`, the depthwise
  * backprops, `UnsortedSegmentSum`) and replaces the ones measured far too slow (wasm's
- * `Conv2DBackpropInput`, transposed/batched `BatchMatMul`, leading-axes `Sum`, `Slice`, `SplitV`,
- * `Concat`, `Reverse` and `StridedSlice`;
- * cpu's `Conv2DBackpropFilter`) or found wrong (cpu's `ResizeNearestNeighborGrad`, webgpu's
- * low-precision `Sin`/`Cos`). Model code stays backend-agnostic. Idempotent; `useBackend` calls it.
- * Call it yourself after `tf.setBackend` if you bypass `useBackend`.
+ * `Conv2DBackpropInput`, transposed/batched `BatchMatMul`, leading-axes `Sum`, `Slice`,
+ * `SplitV`, `Concat`, `Reverse`, `StridedSlice`, copying `Identity`; cpu's
+ * `Conv2DBackpropFilter`) or found wrong (cpu's `ResizeNearestNeighborGrad`, webgpu's
+ * low-precision `Sin`/`Cos`). Model code stays backend-agnostic. Idempotent; `useBackend`
+ * calls it. Call it yourself after `tf.setBackend` if you bypass `useBackend`.
  * @param backendName A registered tfjs backend name (the kernels of its package must be loaded).
  * @returns The kernel names YONOS now provides for that backend.
  */
