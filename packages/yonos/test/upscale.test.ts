@@ -201,6 +201,27 @@ describe('yonos upscale', () => {
     expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(false);
   });
 
+  it('--memory sets the budget: an image that cannot fit it is skipped with what to pass, one that fits runs untiled', async () => {
+    const big = join(root, 'big-in');
+    await mkdir(big, { recursive: true });
+    // 512x512 at x4: the 2048x2048 output alone is 48 MiB of float32, over a 16 MiB budget.
+    await writeImage(join(big, 'large.png'), testImage(512, 512, 9));
+    const refused = await yonos('upscale', join(big, 'large.png'), '-o', join(root, 'big-out'), '--model', model, '--memory', '16');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/more than the budget of 16 MiB: pass --memory \d+ \(or more, if the machine has it\), or --tile <px> to run with fixed tiles and no budget\./);
+    expect(existsSync(join(root, 'big-out', 'large_x4.png'))).toBe(false);
+    const photo = join(input, 'photo.jpg');
+    const roomy = await yonos('upscale', photo, '-o', join(root, 'roomy'), '--model', model, '--memory', '4096', '-f', 'png');
+    const whole = await yonos('upscale', photo, '-o', join(root, 'roomy-whole'), '--model', model, '--tile', '0', '-f', 'png');
+    expect([roomy.code, whole.code]).toEqual([0, 0]);
+    const a = await readImage(join(root, 'roomy', 'photo_x4.png'));
+    const b = await readImage(join(root, 'roomy-whole', 'photo_x4.png'));
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+    const bad = await yonos('upscale', photo, '-o', join(root, 'never-mem'), '--model', model, '--memory', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--memory must be at least 16/);
+  });
+
   it('refuses a --scale the model was not trained for, and a --model that is not a pipeline folder', async () => {
     const out = join(root, 'never');
     const scale = await yonos('upscale', input, '-o', out, '--model', model, '--scale', '8');
@@ -442,7 +463,7 @@ describe('yonos upscale', () => {
     const help = await yonos('upscale', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: yonos upscale [options] <inputs...>');
-    for (const option of ['--out', '--scale', '--steps', '--tile', '--seed', '--model', '--format', '--quality', '--overwrite', '--progress', '--backend']) {
+    for (const option of ['--out', '--scale', '--steps', '--tile', '--memory', '--seed', '--model', '--format', '--quality', '--overwrite', '--progress', '--backend']) {
       expect(help.stdout).toContain(option);
     }
     expect((await yonos('--help')).stdout).toMatch(/upscale \[options\] <inputs\.\.\.>/);

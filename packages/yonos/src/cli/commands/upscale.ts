@@ -104,7 +104,7 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
       registerPretrainedClasses();
       const pipeline = await YonosPipeline.fromPretrained(modelDir);
       try {
-        const tile = tileOptions(options.tile, pipeline);
+        const tile = tileOptions(options.tile, pipeline, options.memory);
         const interrupt = watchInterrupt(() => progress.log('Interrupted: stopping the current image (press Ctrl-C again to kill).'));
         try {
           result = await runBatch(pipeline, todo, {
@@ -192,7 +192,8 @@ export function registerUpscaleCommand(program: Command, context: CliContext): C
     .option('-o, --out <folder>', 'output folder: writes <out>/<name>_x<scale>.<ext>', './upscaled')
     .option('-s, --scale <n>', "upscaling factor: picks the bundled model for it (default 4); with --model, must be that model's (default: its model_index.json scale_factor)")
     .option('--steps <n>', 'DDIM denoising steps (YONOS models are made for 1)', '1')
-    .option('--tile <px>', "tile edge in output pixels for the VAE and the U-Net, a multiple of the model's VAE factor x latent multiple (64 for SD-sized models); 0 turns tiling off (default: chosen to fit a 1 GiB memory budget)")
+    .option('--tile <px>', "tile edge in output pixels for the VAE and the U-Net, a multiple of the model's VAE factor x latent multiple (64 for SD-sized models); 0 turns tiling off (default: chosen to fit the memory budget, --memory)")
+    .option('--memory <MiB>', 'memory budget of one image, in MiB: tiles are chosen to fit it (none when the image fits); the process grows by at most this plus the model weights plus 64 MiB (default 1024)')
     .option('--seed <n>', 'seed of the initial noise: the same seed gives the same bytes', '0')
     .option('-m, --model <folder>', 'YonosPipeline folder (model_index.json, unet/, vae/, scheduler/) (default: the bundled model for --scale, model/x<scale>/ in the yonos package)')
     .addOption(new Option('-f, --format <format>', "output format (default: the input's)").choices([...OUTPUT_FORMATS]))

@@ -1,5 +1,5 @@
 import { YonosError } from '@yonos/core';
-import { PipelineAbortedError } from '@yonos/sampler';
+import { PipelineAbortedError, PipelineMemoryError } from '@yonos/sampler';
 import type { YonosPipeline } from '@yonos/sampler';
 import { CliUsageError, oneLine } from '../errors.js';
 import { displayPath } from './display-path.js';
@@ -7,6 +7,7 @@ import { OutputWriteError } from './output-files.js';
 import type { OutputFiles } from './output-files.js';
 import type { UpscaleJob } from './output-plan.js';
 import type { UpscaleProgress } from './progress.js';
+import { memoryAdvice } from './tile.js';
 import { upscaleFile } from './upscale-file.js';
 import type { UpscaleSettings } from './upscale-file.js';
 
@@ -84,7 +85,7 @@ export async function runBatch(pipeline: YonosPipeline, jobs: readonly UpscaleJo
         return done(index, { stopped: err });
       }
       failed.push(name);
-      const why = oneLine(err instanceof Error ? err.message : String(err));
+      const why = err instanceof PipelineMemoryError ? memoryAdvice(err) : oneLine(err instanceof Error ? err.message : String(err));
       progress.failed(index, job.input, `${why}${err instanceof YonosError ? '' : ' (unexpected: rerun with --verbose for details)'}`);
       if (options.verbose === true && err instanceof Error && err.stack !== undefined) progress.log(err.stack);
     }

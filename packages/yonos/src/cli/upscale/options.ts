@@ -15,6 +15,7 @@ const optionsSchema = z.object({
   scale: wholeNumber('--scale', 1, 64).optional(),
   steps: wholeNumber('--steps', 1, 1000),
   tile: wholeNumber('--tile', 0, 1 << 20).optional(),
+  memory: wholeNumber('--memory', 16, 1 << 24).optional(),
   seed: wholeNumber('--seed', 0, Number.MAX_SAFE_INTEGER),
   model: z.string().min(1, { error: '--model needs a folder' }).optional(),
   format: z.enum(OUTPUT_FORMATS).optional(),
