@@ -23,31 +23,17 @@ import {
   upsample2DMemory,
 } from '../src/nn/index.js';
 import type { ActivationName, MemoryCost } from '../src/nn/index.js';
-import { useBackend } from '../src/backend/index.js';
+import { trackPeakBytes, useBackend } from '../src/backend/index.js';
 import { createRng } from '../src/random/index.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
 });
 
-/** Runs `fn` and reports how far `tf.memory().numBytes` rose above its start, and where it ended. */
+/** How far `tf.memory().numBytes` rose above its start during `fn`, and where it ended. */
 function measure(fn: () => tf.Tensor): { peak: number; held: number } {
-  const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
-  const start = engine.state.numBytes;
-  let peak = 0;
-  const original = engine.trackTensor;
-  engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
-    original.apply(this, args);
-    peak = Math.max(peak, this.state.numBytes - start);
-  };
-  let out: tf.Tensor;
-  try {
-    out = fn();
-  } finally {
-    engine.trackTensor = original;
-  }
-  const held = engine.state.numBytes - start;
-  out.dispose();
+  const { result, peak, held } = trackPeakBytes(fn);
+  result.dispose();
   return { peak, held };
 }
 

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@yonos/core';
+import { trackPeakBytesAsync, useBackend } from '@yonos/core';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { AutoencoderKL } from '@yonos/vae';
 import { YonosPipeline } from '../src/index.js';
@@ -23,18 +23,9 @@ const lr = tf.randomUniform([1, n, n, 3], -1, 1, 'float32', 1) as tf.Tensor4D;
 const tile = { memoryBudgetMB: Number(budget) };
 const plan = pipe.tiling(n, n, { tile });
 
-const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
-const start = engine.state.numBytes;
-let peak = 0;
-const original = engine.trackTensor;
-engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
-  original.apply(this, args);
-  peak = Math.max(peak, this.state.numBytes - start);
-};
 const rssBefore = process.memoryUsage().rss;
-const out = await pipe.run(lr, { tile });
+const { result: out, peak } = await trackPeakBytesAsync(() => pipe.run(lr, { tile }));
 const rssPeak = process.resourceUsage().maxRSS * 1024;
-engine.trackTensor = original;
 tf.dispose([lr, out]);
 pipe.dispose();
 console.log(

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '@yonos/core';
+import { trackPeakBytesAsync, useBackend } from '@yonos/core';
 import type { Denoiser, LatentCodec } from '@yonos/core';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { AutoencoderKL } from '@yonos/vae';
@@ -35,22 +35,6 @@ afterAll(async () => {
   await useBackend('cpu');
 });
 
-/** Runs `fn` and reports the most `tf.memory().numBytes` rose above its start meanwhile. */
-async function trackPeak<T>(fn: () => Promise<T>): Promise<{ result: T; peak: number }> {
-  const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
-  const start = engine.state.numBytes;
-  let peak = 0;
-  const original = engine.trackTensor;
-  engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
-    original.apply(this, args);
-    peak = Math.max(peak, this.state.numBytes - start);
-  };
-  try {
-    return { result: await fn(), peak };
-  } finally {
-    engine.trackTensor = original;
-  }
-}
 
 /** The tensor part of a run's estimate (no retained bytes), for the tiles `tile` gives. */
 function tensorEstimate(height: number, width: number, tile: boolean | YonosTileOptions, batch: number): number {
@@ -84,7 +68,7 @@ describe('YonosPipeline memory', () => {
       const lr = testImage(batch, h, w);
       const estimate = tensorEstimate(h, w, tile, batch);
       const before = tf.memory().numTensors;
-      const { result, peak } = await trackPeak(() => pipe.run(lr, { tile }));
+      const { result, peak } = await trackPeakBytesAsync(() => pipe.run(lr, { tile }));
       expect(tf.memory().numTensors).toBe(before + 1);
       lines.push(`${h}x${w} b${batch} ${JSON.stringify(tile)}: estimate ${(estimate / MIB).toFixed(2)} MiB, measured ${(peak / MIB).toFixed(2)} MiB`);
       expect(peak).toBeLessThanOrEqual(estimate);
@@ -103,7 +87,7 @@ describe('YonosPipeline memory', () => {
     expect(plan.estimatedPeakBytes).toBeLessThanOrEqual(plan.memoryBudgetBytes);
     const untiled = pipe.tiling(96, 96, { tile: false });
     expect(untiled.estimatedPeakBytes).toBeGreaterThan(20 * plan.memoryBudgetBytes); // the VAE's attention over 96^2 latent pixels
-    const { result, peak } = await trackPeak(() => pipe.run(lr, { tile }));
+    const { result, peak } = await trackPeakBytesAsync(() => pipe.run(lr, { tile }));
     console.info(`budget 24 MiB, ${plan.vaeTiles} VAE and ${plan.latentTiles} U-Net tiles: estimate ${(plan.estimatedPeakBytes / MIB).toFixed(1)} MiB, tensor peak ${(peak / MIB).toFixed(1)} MiB`);
     expect(peak).toBeLessThanOrEqual(plan.memoryBudgetBytes);
     tf.dispose([lr, result]);

@@ -1,3 +1,4 @@
+import { trackPeakBytesAsync } from '@yonos/core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,22 +75,6 @@ describe('tile planning', () => {
   });
 });
 
-/** Runs `fn` and reports the most `tf.memory().numBytes` rose above its start meanwhile. */
-async function trackPeak<T>(fn: () => Promise<T>): Promise<{ result: T; peak: number }> {
-  const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
-  const start = engine.state.numBytes;
-  let peak = 0;
-  const original = engine.trackTensor;
-  engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
-    original.apply(this, args);
-    peak = Math.max(peak, this.state.numBytes - start);
-  };
-  try {
-    return { result: await fn(), peak };
-  } finally {
-    engine.trackTensor = original;
-  }
-}
 
 /**
  * The blend as the pipeline computed it before its memory-lean accumulator: every weighted tile
@@ -128,7 +113,7 @@ describe('tile blending', () => {
         tf.randomNormal([2, r.height * scale, r.width * scale, 3], 0, 1, 'float32', r.index + 7) as tf.Tensor4D;
       const reference = paddedSum(plan, produce);
       const before = tf.memory().numTensors;
-      const { result: blended, peak } = await trackPeak(() => blendTiles(plan, produce));
+      const { result: blended, peak } = await trackPeakBytesAsync(() => blendTiles(plan, produce));
       expect(tf.memory().numTensors).toBe(before + 1);
       // The bound the run estimate uses (estimateRunMemory's tile loop): the canvas, two strips
       // and a tile held, plus a tile's evaluation (here its output) or 7 tiles of weighting and
@@ -191,8 +176,8 @@ describe('tile blending', () => {
     for (const steps of [1, 3]) {
       scheduler.setTimesteps(steps);
       const before = tf.memory().numTensors;
-      const whole = await trackPeak(() => denoiseLatents({ unet, scheduler, latents, condition, context, plan }));
-      const byRows = await trackPeak(() => denoiseLatents({ unet, scheduler, latents, condition, context, plan, stepByRows: true }));
+      const whole = await trackPeakBytesAsync(() => denoiseLatents({ unet, scheduler, latents, condition, context, plan }));
+      const byRows = await trackPeakBytesAsync(() => denoiseLatents({ unet, scheduler, latents, condition, context, plan, stepByRows: true }));
       expect(tf.memory().numTensors).toBe(before + 2);
       expect(await maxDiff(byRows.result, whole.result)).toBe(0);
       expect(byRows.peak).toBeLessThan(whole.peak);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, useBackend } from '@yonos/core';
+import { createRng, trackPeakBytes, useBackend } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UNet2DConditionModel, UNet2DModel, unetMemory } from '../src/index.js';
 import { FIXTURES } from './helpers/fixtures.js';
@@ -17,21 +17,10 @@ afterAll(async () => {
 const config = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name, 'config.json'), 'utf8')) as Record<string, unknown>;
 
-/** Runs `fn` and reports the most `tf.memory().numBytes` rose above its start meanwhile. */
-function peakOf(fn: () => tf.Tensor): number {
-  const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
-  const start = engine.state.numBytes;
-  let peak = 0;
-  const original = engine.trackTensor;
-  engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
-    original.apply(this, args);
-    peak = Math.max(peak, this.state.numBytes - start);
-  };
-  try {
-    fn().dispose();
-  } finally {
-    engine.trackTensor = original;
-  }
+/** The peak tensor memory of `fn`, its result disposed. */
+function peakOf(fn: () => tf.Tensor | { dispose(): void }): number {
+  const { result, peak } = trackPeakBytes(fn);
+  result.dispose();
   return peak;
 }
 

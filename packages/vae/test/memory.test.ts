@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, useBackend } from '@yonos/core';
+import { createRng, trackPeakBytes, useBackend } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, AutoencoderTiny, autoencoderKLMemory, autoencoderTinyMemory } from '../src/index.js';
 import { DIFFUSERS_FIXTURES, tinyConfig } from './helpers.js';
@@ -13,21 +13,10 @@ afterAll(async () => {
   await useBackend('cpu');
 });
 
-/** Runs `fn` and reports the most `tf.memory().numBytes` rose above its start meanwhile. */
+/** The peak tensor memory of `fn`, its result disposed. */
 function peakOf(fn: () => tf.Tensor | { dispose(): void }): number {
-  const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
-  const start = engine.state.numBytes;
-  let peak = 0;
-  const original = engine.trackTensor;
-  engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
-    original.apply(this, args);
-    peak = Math.max(peak, this.state.numBytes - start);
-  };
-  try {
-    fn().dispose();
-  } finally {
-    engine.trackTensor = original;
-  }
+  const { result, peak } = trackPeakBytes(fn);
+  result.dispose();
   return peak;
 }
 

@@ -1,6 +1,7 @@
 // The bundled model's memory plan: its estimates are its own (AutoencoderTiny, UNet2DModel),
 // small images run untiled at the default budget, and an untiled default run is exactly the
 // `tile: false` run.
+import { trackPeakBytes } from '@yonos/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { YonosPipeline, useBackend } from '../src/index.js';
@@ -19,21 +20,10 @@ afterAll(() => {
 
 const pipe = (scale: number): YonosPipeline => pipes.get(scale)!;
 
-/** Runs `fn` and reports the most `tf.memory().numBytes` rose above its start meanwhile. */
-function peakOf(fn: () => { dispose(): void }): number {
-  const engine = tf.engine() as unknown as { state: { numBytes: number }; trackTensor: (...args: unknown[]) => void };
-  const start = engine.state.numBytes;
-  let peak = 0;
-  const original = engine.trackTensor;
-  engine.trackTensor = function (this: typeof engine, ...args: unknown[]) {
-    original.apply(this, args);
-    peak = Math.max(peak, this.state.numBytes - start);
-  };
-  try {
-    fn().dispose();
-  } finally {
-    engine.trackTensor = original;
-  }
+/** The peak tensor memory of `fn`, its result disposed. */
+function peakOf(fn: () => tf.Tensor | { dispose(): void }): number {
+  const { result, peak } = trackPeakBytes(fn);
+  result.dispose();
   return peak;
 }
 
@@ -52,7 +42,7 @@ describe('the bundled model under the default memory budget (1 GiB)', () => {
     const estimate = vae.estimateMemory!([1, 96, 128]);
     const encode = peakOf(() => vae.encode(image));
     const posterior = vae.encode(image);
-    const decode = peakOf(() => ({ dispose: () => vae.decode(posterior.mean).dispose() }));
+    const decode = peakOf(() => vae.decode(posterior.mean));
     const sample = tf.randomNormal([1, 48, 64, 16]) as tf.Tensor4D;
     const forward = peakOf(() => unet.forward(sample, 999));
     const own = unet.estimateMemory!([1, 48, 64]).forward;

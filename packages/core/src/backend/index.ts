@@ -30,3 +30,5 @@ export { depthwiseFilterGradViaConv, depthwiseInputGradViaConv } from './kernels
 export type { ConvPad, DimRoundingMode, ExplicitPadding } from './kernels/tensor-args.js';
 export { convFlops, measureConvThroughput } from './throughput.js';
 export type { ConvBenchShape, ConvThroughput } from './throughput.js';
+export { trackPeakBytes, trackPeakBytesAsync } from './peak-bytes.js';
+export type { PeakBytes } from './peak-bytes.js';
