@@ -4,8 +4,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, createRng, useBackend } from '@yonos/core';
 import type { BackendName } from '@yonos/core';
-import { DDIMScheduler } from '../src/index.js';
-import { caseConfig, leakedBy, loadDdimFixture, maxAbsDiff } from './helpers.js';
+import { DDIMScheduler, DDPMScheduler, dynamicThreshold } from '../src/index.js';
+import { caseConfig, leakedBy, loadDdimFixture, loadUpscalerIo, maxAbsDiff, readUpscalerJson, toNhwc } from './helpers.js';
 
 const fixture = loadDdimFixture();
 const TOL = 1e-5;
@@ -55,6 +55,40 @@ for (const backend of ['wasm', 'webgpu'] as BackendName[]) {
       expect(leakedBy(() => s.step(x0, 751, noise, { eta: 0.5, rng: createRng(3) }))).toBe(0);
       expect(leakedBy(() => s.addNoise(x0, noise, ts))).toBe(0);
       tf.dispose([x0, noise, ts, noisy, v]);
+    });
+  });
+}
+
+// DDPM: the x4 upscaler's low-res noising must reproduce diffusers on every backend, and the
+// dynamic threshold's top-k quantile must agree with the cpu's.
+for (const backend of ['wasm', 'webgpu'] as BackendName[]) {
+  describe(`DDPMScheduler on ${backend}`, () => {
+    it('reproduces image_noised, thresholds as on cpu and steps with seeded noise, without leaks', async (ctx) => {
+      await useBackend('cpu');
+      const x0 = tf.mul(createRng(5).normal([2, 4, 4, 3]), 2.5);
+      const cpuThreshold = dynamicThreshold(x0, 0.9, 2);
+      const expectedThreshold = cpuThreshold.dataSync().slice();
+      const x0Values = x0.dataSync().slice();
+      tf.dispose([x0, cpuThreshold]);
+      try {
+        await useBackend(backend);
+      } catch (err) {
+        if (err instanceof BackendUnavailableError) ctx.skip(`${backend} cannot be initialized here: ${err.message}`);
+        throw err;
+      }
+      const io = loadUpscalerIo();
+      const s = DDPMScheduler.fromConfig(readUpscalerJson('low_res_scheduler/scheduler_config.json'));
+      const [image, noise, expected] = ['low_res_image', 'low_res_noise', 'image_noised'].map((k) => toNhwc(io.get(k)!));
+      const noised = s.addNoise(image!, noise!, [20]);
+      const err = maxAbsDiff(await noised.data(), await expected!.data());
+      console.info(`${backend}: DDPM addNoise vs diffusers image_noised, max |diff| ${err}`);
+      expect(err).toBeLessThanOrEqual(1e-6);
+      const x = tf.tensor(x0Values, [2, 4, 4, 3]);
+      const thresholded = dynamicThreshold(x, 0.9, 2);
+      expect(maxAbsDiff(await thresholded.data(), expectedThreshold)).toBeLessThan(1e-6);
+      expect(leakedBy(() => s.step(x, 500, x, { rng: createRng(3) }))).toBe(0);
+      expect(leakedBy(() => s.addNoise(image!, noise!, [20]))).toBe(0);
+      tf.dispose([...io.values(), image!, noise!, expected!, noised, x, thresholded]);
     });
   });
 }

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { readSafetensors } from '@yonos/core';
 import type { SchedulerStepOutput } from '@yonos/core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -96,4 +97,29 @@ export function float64AlphasCumprod(betas: ArrayLike<number>): Float64Array {
     out[i] = acc;
   }
   return out;
+}
+
+/** The `StableDiffusionUpscalePipeline` fixture folder (fixtures/diffusers/sd-x4-upscaler-tiny). */
+export const UPSCALER_FIXTURE = resolve(DIFFUSERS_FIXTURES, 'sd-x4-upscaler-tiny');
+
+/** Every tensor of the upscaler fixture's io.safetensors (NCHW as stored; int64 read as int32). Caller disposes. */
+export function loadUpscalerIo(): Map<string, tf.Tensor> {
+  return readSafetensors(readFileSync(resolve(UPSCALER_FIXTURE, 'io.safetensors'))).tensors;
+}
+
+/** A parsed JSON file of the upscaler fixture folder, e.g. `low_res_scheduler/scheduler_config.json`. */
+export function readUpscalerJson(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(resolve(UPSCALER_FIXTURE, path), 'utf8')) as Record<string, unknown>;
+}
+
+/** NCHW -> NHWC (a new tensor). */
+export function toNhwc<T extends tf.Tensor>(x: T): T {
+  return tf.transpose(x, [0, 2, 3, 1]) as T;
+}
+
+/** max |a - b| / max(|b|): the error relative to the reference's largest magnitude. */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  return maxAbsDiff(a, b) / (scale === 0 ? 1 : scale);
 }

@@ -20,12 +20,14 @@ import type {
   SavePretrainedOptions,
   WritableModelStore,
 } from '@yonos/core';
-import { DDIMScheduler } from '../schedulers/index.js';
+import { DDIMScheduler, DDPMScheduler } from '../schedulers/index.js';
 import type { ComponentSpec } from './model-index.js';
 
-// Pipeline folders name their scheduler ["@yonos/sampler", "DDIMScheduler"]; registering here
-// (a module the pipeline imports) keeps the registration even when a bundler drops unused modules.
+// Pipeline folders name their schedulers ["@yonos/sampler", "DDIMScheduler"] (the x4 upscaler's
+// also ["diffusers", "DDPMScheduler"]); registering here (a module the pipelines import) keeps the
+// registrations even when a bundler drops unused modules.
 registerPretrainedClass('@yonos/sampler', DDIMScheduler, { className: 'DDIMScheduler', kind: 'scheduler' });
+registerPretrainedClass('@yonos/sampler', DDPMScheduler, { className: 'DDPMScheduler', kind: 'scheduler' });
 
 /** Options of {@link loadComponent}. */
 export interface LoadComponentOptions extends ResolvePretrainedClassOptions {

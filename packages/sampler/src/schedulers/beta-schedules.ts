@@ -13,6 +13,12 @@ export type BetaSchedule = 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
 /** Every {@link BetaSchedule}, for validation and documentation. */
 export const BETA_SCHEDULES: readonly BetaSchedule[] = ['linear', 'scaled_linear', 'squaredcos_cap_v2'];
 
+/** The beta schedules diffusers' `DDPMScheduler` accepts: {@link BetaSchedule} and `'sigmoid'`. */
+export type DDPMBetaSchedule = BetaSchedule | 'sigmoid';
+
+/** Every {@link DDPMBetaSchedule}, for validation and documentation. */
+export const DDPM_BETA_SCHEDULES: readonly DDPMBetaSchedule[] = [...BETA_SCHEDULES, 'sigmoid'];
+
 /** Shape of `alpha_bar(t)` for {@link betasForAlphaBar}. */
 export type AlphaTransform = 'cosine' | 'exp';
 
@@ -57,6 +63,24 @@ export function scaledLinearBetas(betaStart: number, betaEnd: number, numTrainTi
   checkCount(numTrainTimesteps, 'num_train_timesteps');
   checkBetaRange(betaStart, betaEnd);
   return squareFloat32(torchLinspaceFloat32(Math.sqrt(betaStart), Math.sqrt(betaEnd), numTrainTimesteps));
+}
+
+/**
+ * `beta_schedule: "sigmoid"` (DDPM only, from GeoDiff): `sigmoid(linspace(-6, 6, T))` mapped
+ * onto `[betaStart, betaEnd]`, in float32 as diffusers computes it (the sigmoid may differ
+ * from PyTorch's by one float32 rounding).
+ * @param betaStart beta approached at timestep 0, in [0, 1].
+ * @param betaEnd beta approached at the last timestep, in [0, 1].
+ * @param numTrainTimesteps Number of betas (T).
+ * @returns `[T]` betas between `betaStart` and `betaEnd`.
+ */
+export function sigmoidBetas(betaStart: number, betaEnd: number, numTrainTimesteps: number): Float64Array {
+  checkCount(numTrainTimesteps, 'num_train_timesteps');
+  checkBetaRange(betaStart, betaEnd);
+  // PyTorch casts the Python-float range and start to the tensor's float32 before the ops.
+  const range = f32(betaEnd - betaStart);
+  const start = f32(betaStart);
+  return torchLinspaceFloat32(-6, 6, numTrainTimesteps).map((x) => f32(f32(f32(1 / (1 + Math.exp(-x))) * range) + start));
 }
 
 /**
@@ -151,4 +175,51 @@ export function alphasCumprod(betas: Float64Array): Float64Array {
  */
 export function signalToNoiseRatio(alphasCumprodValues: Float64Array): Float64Array {
   return alphasCumprodValues.map((a) => a / (1 - a));
+}
+
+/** The `scheduler_config.json` keys a beta schedule is built from (diffusers' names). */
+export interface BetaScheduleConfig {
+  /** Training timesteps T. */
+  readonly num_train_timesteps: number;
+  /** First beta of `linear` / `scaled_linear` / `sigmoid`. */
+  readonly beta_start: number;
+  /** Last beta of `linear` / `scaled_linear` / `sigmoid`. */
+  readonly beta_end: number;
+  /** How betas are generated. */
+  readonly beta_schedule: DDPMBetaSchedule;
+  /** Explicit betas, overriding `beta_schedule`, or `null`. */
+  readonly trained_betas: readonly number[] | null;
+  /** Rescale to zero terminal SNR ({@link rescaleZeroTerminalSnr}). */
+  readonly rescale_betas_zero_snr: boolean;
+}
+
+/**
+ * The betas a diffusers scheduler builds from its config: `trained_betas` if given (as
+ * float32), else `beta_schedule`'s; then rescaled to zero terminal SNR if asked.
+ * @returns `[T]` betas in [0, 1].
+ * @throws SchedulerConfigError for an unknown schedule or invalid parameters.
+ */
+export function betasFromConfig(config: BetaScheduleConfig): Float64Array {
+  const T = config.num_train_timesteps;
+  let betas: Float64Array;
+  if (config.trained_betas !== null) betas = Float64Array.from(config.trained_betas, f32);
+  else {
+    switch (config.beta_schedule) {
+      case 'linear':
+        betas = linearBetas(config.beta_start, config.beta_end, T);
+        break;
+      case 'scaled_linear':
+        betas = scaledLinearBetas(config.beta_start, config.beta_end, T);
+        break;
+      case 'squaredcos_cap_v2':
+        betas = squaredcosCapV2Betas(T);
+        break;
+      case 'sigmoid':
+        betas = sigmoidBetas(config.beta_start, config.beta_end, T);
+        break;
+      default:
+        throw new SchedulerConfigError(`unsupported beta_schedule ${String(config.beta_schedule as unknown)}.`);
+    }
+  }
+  return config.rescale_betas_zero_snr ? rescaleZeroTerminalSnr(betas) : betas;
 }

@@ -1,6 +1,6 @@
-import { DIFFUSERS_VERSION } from '@yonos/core';
 import type { PredictionType } from '@yonos/core';
 import { BETA_SCHEDULES, type BetaSchedule } from './beta-schedules.js';
+import { ConfigFields, configRecord, parseTrainedBetas, sortedConfigJson } from './config-fields.js';
 import { SchedulerConfigError } from './errors.js';
 import { TIMESTEP_SPACINGS, type TimestepSpacing } from './timestep-spacing.js';
 
@@ -59,7 +59,7 @@ export type DDIMSchedulerConfigInput = Partial<DDIMSchedulerConfig> & {
 export type DDIMSchedulerConfigJson = DDIMSchedulerConfig & {
   /** diffusers' class name, always `'DDIMScheduler'`. */
   readonly _class_name: 'DDIMScheduler';
-  /** The diffusers version whose format is written ({@link DIFFUSERS_VERSION}). */
+  /** The diffusers version whose format is written (`DIFFUSERS_VERSION` of `@yonos/core`). */
   readonly _diffusers_version: string;
 };
 
@@ -91,43 +91,6 @@ export interface ParseConfigOptions {
   readonly strict?: boolean;
 }
 
-const BOOKKEEPING_KEYS = ['_class_name', '_diffusers_version'] as const;
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  return v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
-}
-
-function fail(key: string, expected: string, got: unknown): never {
-  throw new SchedulerConfigError(`scheduler config "${key}" must be ${expected}; got ${describe(got)}.`);
-}
-
-function bool(raw: Record<string, unknown>, key: keyof DDIMSchedulerConfig): boolean {
-  const v = raw[key] === undefined ? DDIM_DEFAULT_CONFIG[key] : raw[key];
-  if (typeof v !== 'boolean') fail(key, 'true or false', v);
-  return v;
-}
-
-function num(
-  raw: Record<string, unknown>,
-  key: keyof DDIMSchedulerConfig,
-  expected: string,
-  ok: (v: number) => boolean,
-): number {
-  const v = raw[key] === undefined ? DDIM_DEFAULT_CONFIG[key] : raw[key];
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) fail(key, expected, v);
-  return v;
-}
-
-function oneOf<T extends string>(raw: Record<string, unknown>, key: keyof DDIMSchedulerConfig, allowed: readonly T[]): T {
-  const v = raw[key] === undefined ? DDIM_DEFAULT_CONFIG[key] : raw[key];
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    fail(key, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, v);
-  }
-  return v as T;
-}
-
 /**
  * Validates a diffusers `scheduler_config.json` object (or part of one) and fills in
  * diffusers' defaults for missing keys (`trained_betas` may also be `null`).
@@ -136,41 +99,26 @@ function oneOf<T extends string>(raw: Record<string, unknown>, key: keyof DDIMSc
  *   `thresholding: true` (not supported); for unknown keys when `strict`.
  */
 export function parseDDIMSchedulerConfig(raw: unknown, options: ParseConfigOptions = {}): DDIMSchedulerConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new SchedulerConfigError(`a scheduler config must be a JSON object; got ${describe(raw)}.`);
-  }
-  const cfg = raw as Record<string, unknown>;
-  for (const key of BOOKKEEPING_KEYS) {
-    if (cfg[key] !== undefined && cfg[key] !== null && typeof cfg[key] !== 'string') fail(key, 'a string', cfg[key]);
-  }
-  if (options.strict) {
-    const known = new Set<string>([...Object.keys(DDIM_DEFAULT_CONFIG), ...BOOKKEEPING_KEYS]);
-    const unknown = Object.keys(cfg).filter((k) => !known.has(k));
-    if (unknown.length > 0) {
-      throw new SchedulerConfigError(
-        `unknown DDIMScheduler config keys: ${unknown.join(', ')}. Remove them or parse without { strict: true }.`,
-      );
-    }
-  }
-
-  const numTrain = num(cfg, 'num_train_timesteps', 'a positive integer', (v) => Number.isInteger(v) && v >= 1);
+  const cfg = configRecord(raw, 'DDIMScheduler', Object.keys(DDIM_DEFAULT_CONFIG), options.strict === true);
+  const f = new ConfigFields(cfg, DDIM_DEFAULT_CONFIG);
+  const numTrain = f.num('num_train_timesteps', 'a positive integer', (v) => Number.isInteger(v) && v >= 1);
   const unit = (v: number) => v >= 0 && v <= 1;
   const parsed: DDIMSchedulerConfig = {
     num_train_timesteps: numTrain,
-    beta_start: num(cfg, 'beta_start', 'a number in [0, 1]', unit),
-    beta_end: num(cfg, 'beta_end', 'a number in [0, 1]', unit),
-    beta_schedule: oneOf(cfg, 'beta_schedule', BETA_SCHEDULES),
+    beta_start: f.num('beta_start', 'a number in [0, 1]', unit),
+    beta_end: f.num('beta_end', 'a number in [0, 1]', unit),
+    beta_schedule: f.oneOf('beta_schedule', BETA_SCHEDULES),
     trained_betas: parseTrainedBetas(cfg.trained_betas, numTrain),
-    clip_sample: bool(cfg, 'clip_sample'),
-    clip_sample_range: num(cfg, 'clip_sample_range', 'a number > 0', (v) => v > 0),
-    set_alpha_to_one: bool(cfg, 'set_alpha_to_one'),
-    steps_offset: num(cfg, 'steps_offset', `an integer in [0, ${numTrain - 1}]`, (v) => Number.isInteger(v) && v >= 0 && v < numTrain),
-    prediction_type: oneOf(cfg, 'prediction_type', PREDICTION_TYPES),
-    thresholding: bool(cfg, 'thresholding'),
-    dynamic_thresholding_ratio: num(cfg, 'dynamic_thresholding_ratio', 'a number in (0, 1]', (v) => v > 0 && v <= 1),
-    sample_max_value: num(cfg, 'sample_max_value', 'a number > 0', (v) => v > 0),
-    timestep_spacing: oneOf(cfg, 'timestep_spacing', TIMESTEP_SPACINGS),
-    rescale_betas_zero_snr: bool(cfg, 'rescale_betas_zero_snr'),
+    clip_sample: f.bool('clip_sample'),
+    clip_sample_range: f.num('clip_sample_range', 'a number > 0', (v) => v > 0),
+    set_alpha_to_one: f.bool('set_alpha_to_one'),
+    steps_offset: f.num('steps_offset', `an integer in [0, ${numTrain - 1}]`, (v) => Number.isInteger(v) && v >= 0 && v < numTrain),
+    prediction_type: f.oneOf('prediction_type', PREDICTION_TYPES),
+    thresholding: f.bool('thresholding'),
+    dynamic_thresholding_ratio: f.num('dynamic_thresholding_ratio', 'a number in (0, 1]', (v) => v > 0 && v <= 1),
+    sample_max_value: f.num('sample_max_value', 'a number > 0', (v) => v > 0),
+    timestep_spacing: f.oneOf('timestep_spacing', TIMESTEP_SPACINGS),
+    rescale_betas_zero_snr: f.bool('rescale_betas_zero_snr'),
   };
   if (parsed.thresholding) {
     throw new SchedulerConfigError(
@@ -181,20 +129,6 @@ export function parseDDIMSchedulerConfig(raw: unknown, options: ParseConfigOptio
   return Object.freeze(parsed);
 }
 
-function parseTrainedBetas(v: unknown, numTrain: number): readonly number[] | null {
-  if (v === undefined || v === null) return null;
-  if (!Array.isArray(v)) fail('trained_betas', 'null or an array of numbers in [0, 1]', v);
-  const bad = v.findIndex((b) => typeof b !== 'number' || !Number.isFinite(b) || b < 0 || b > 1);
-  if (bad >= 0) fail('trained_betas', `numbers in [0, 1] (element ${bad} is ${describe(v[bad])})`, v[bad]);
-  if (v.length !== numTrain) {
-    throw new SchedulerConfigError(
-      `scheduler config "trained_betas" has ${v.length} values but "num_train_timesteps" is ${numTrain}; ` +
-        'set num_train_timesteps to the number of betas.',
-    );
-  }
-  return Object.freeze([...(v as number[])]);
-}
-
 /**
  * The config as diffusers' `save_config` writes it: `_class_name`, `_diffusers_version`,
  * then every key, sorted (diffusers serializes with `sort_keys=True`).
@@ -202,9 +136,5 @@ function parseTrainedBetas(v: unknown, numTrain: number): readonly number[] | nu
  * @returns A fresh plain object, ready for `JSON.stringify(config, null, 2)`.
  */
 export function toDDIMSchedulerConfigJson(config: DDIMSchedulerConfig): DDIMSchedulerConfigJson {
-  const entries = Object.entries(config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const body = Object.fromEntries(
-    entries.map(([k, v]) => [k, Array.isArray(v) ? [...(v as number[])] : (v as unknown)]),
-  ) as unknown as DDIMSchedulerConfig;
-  return { _class_name: 'DDIMScheduler', _diffusers_version: DIFFUSERS_VERSION, ...body };
+  return sortedConfigJson('DDIMScheduler', config);
 }

@@ -1,12 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NoiseScheduler, PredictionType, Rng, SchedulerStepOutput } from '@yonos/core';
-import {
-  alphasCumprod,
-  linearBetas,
-  rescaleZeroTerminalSnr,
-  scaledLinearBetas,
-  squaredcosCapV2Betas,
-} from './beta-schedules.js';
+import { alphasCumprod, betasFromConfig } from './beta-schedules.js';
 import {
   parseDDIMSchedulerConfig,
   toDDIMSchedulerConfigJson,
@@ -16,6 +10,7 @@ import {
   type ParseConfigOptions,
 } from './config.js';
 import { SchedulerConfigError, SchedulerUsageError } from './errors.js';
+import { ForwardDiffusion, sameShape } from './forward-diffusion.js';
 import { epsilonFromX0, predictionToEpsilon, predictionToX0 } from './prediction.js';
 import { spaceTimesteps } from './timestep-spacing.js';
 
@@ -38,21 +33,6 @@ export interface DDIMStepOptions {
 }
 
 const f32 = Math.fround;
-
-function betasFor(config: DDIMSchedulerConfig): Float64Array {
-  const T = config.num_train_timesteps;
-  if (config.trained_betas !== null) return Float64Array.from(config.trained_betas, f32);
-  switch (config.beta_schedule) {
-    case 'linear':
-      return linearBetas(config.beta_start, config.beta_end, T);
-    case 'scaled_linear':
-      return scaledLinearBetas(config.beta_start, config.beta_end, T);
-    case 'squaredcos_cap_v2':
-      return squaredcosCapV2Betas(T);
-    default:
-      throw new SchedulerConfigError(`unsupported beta_schedule ${String(config.beta_schedule as unknown)}.`);
-  }
-}
 
 /**
  * Denoising Diffusion Implicit Models sampler (Song et al. 2021), a port of diffusers 0.25
@@ -79,7 +59,7 @@ export class DDIMScheduler implements NoiseScheduler {
   readonly #betas: Float64Array;
   readonly #alphasCumprod: Float64Array;
   readonly #finalAlphaCumprod: number;
-  #sqrtTables: { signal: Float32Array; noise: Float32Array } | undefined;
+  readonly #forward: ForwardDiffusion;
   #timesteps: readonly number[];
   #numInferenceSteps: number | undefined;
 
@@ -91,10 +71,9 @@ export class DDIMScheduler implements NoiseScheduler {
    */
   constructor(config: DDIMSchedulerConfigInput = {}, options: ParseConfigOptions = {}) {
     this.config = parseDDIMSchedulerConfig(config, options);
-    let betas = betasFor(this.config);
-    if (this.config.rescale_betas_zero_snr) betas = rescaleZeroTerminalSnr(betas);
-    this.#betas = betas;
-    this.#alphasCumprod = alphasCumprod(betas);
+    this.#betas = betasFromConfig(this.config);
+    this.#alphasCumprod = alphasCumprod(this.#betas);
+    this.#forward = new ForwardDiffusion(this.#alphasCumprod);
     this.#finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.#alphasCumprod[0];
     // Until setTimesteps, diffusers exposes every training timestep, descending.
     this.#timesteps = Object.freeze(Array.from({ length: this.numTrainTimesteps }, (_, i) => this.numTrainTimesteps - 1 - i));
@@ -271,11 +250,7 @@ export class DDIMScheduler implements NoiseScheduler {
    * @returns x_t, same shape; caller owns it.
    */
   addNoise(original: tf.Tensor, noise: tf.Tensor, timesteps: readonly number[] | tf.Tensor1D): tf.Tensor {
-    checkPair(original, noise, 'original and noise');
-    return tf.tidy(() => {
-      const { signal, noise: noiseCoef } = this.#sqrtCoefficients(timesteps, original);
-      return tf.add(tf.mul(signal, original), tf.mul(noiseCoef, noise));
-    });
+    return this.#forward.addNoise(original, noise, timesteps);
   }
 
   /**
@@ -286,11 +261,7 @@ export class DDIMScheduler implements NoiseScheduler {
    * @returns v, same shape; caller owns it.
    */
   getVelocity(sample: tf.Tensor, noise: tf.Tensor, timesteps: readonly number[] | tf.Tensor1D): tf.Tensor {
-    checkPair(sample, noise, 'sample and noise');
-    return tf.tidy(() => {
-      const { signal, noise: noiseCoef } = this.#sqrtCoefficients(timesteps, sample);
-      return tf.sub(tf.mul(signal, noise), tf.mul(noiseCoef, sample));
-    });
+    return this.#forward.getVelocity(sample, noise, timesteps);
   }
 
   /**
@@ -301,8 +272,7 @@ export class DDIMScheduler implements NoiseScheduler {
    * @returns float32 `[N, 1, ..., 1]`; caller owns it.
    */
   alphasCumprodAt(timesteps: readonly number[] | tf.Tensor1D, rank: number): tf.Tensor {
-    if (!Number.isInteger(rank) || rank < 1) throw new SchedulerUsageError(`rank must be an integer >= 1, got ${rank}.`);
-    return tf.tidy(() => this.#gather(Float32Array.from(this.#alphasCumprod), timesteps, rank));
+    return this.#forward.alphasCumprodAt(timesteps, rank);
   }
 
   #requireSteps(): number {
@@ -313,60 +283,7 @@ export class DDIMScheduler implements NoiseScheduler {
   }
 
   #checkTimestep(t: number): void {
-    if (!Number.isInteger(t) || t < 0 || t >= this.numTrainTimesteps) {
-      throw new SchedulerUsageError(
-        `timestep must be an integer in [0, ${this.numTrainTimesteps}) (num_train_timesteps); got ${t}.`,
-      );
-    }
-  }
-
-  /** Must run inside `tf.tidy`. */
-  #sqrtCoefficients(
-    timesteps: readonly number[] | tf.Tensor1D,
-    like: tf.Tensor,
-  ): { signal: tf.Tensor; noise: tf.Tensor } {
-    if (like.rank < 1) throw new SchedulerUsageError('addNoise/getVelocity need tensors with a batch axis (rank >= 1).');
-    const batch = like.shape[0];
-    const count = Array.isArray(timesteps) ? timesteps.length : (timesteps as tf.Tensor1D).shape[0];
-    if (count !== batch && count !== 1) {
-      throw new SchedulerUsageError(
-        `timesteps must hold one value per batch item (${String(batch)}) or a single value; got ${count}.`,
-      );
-    }
-    // Values as diffusers' float32 `alphas_cumprod[t] ** 0.5` and `(1 - alphas_cumprod[t]) ** 0.5`.
-    this.#sqrtTables ??= {
-      signal: Float32Array.from(this.#alphasCumprod, (a) => Math.sqrt(a)),
-      noise: Float32Array.from(this.#alphasCumprod, (a) => Math.sqrt(f32(1 - a))),
-    };
-    return {
-      signal: this.#gather(this.#sqrtTables.signal, timesteps, like.rank),
-      noise: this.#gather(this.#sqrtTables.noise, timesteps, like.rank),
-    };
-  }
-
-  /** `table[timesteps]` reshaped to `[N, 1, ..., 1]` of the given rank. Must run inside `tf.tidy`. */
-  #gather(table: Float32Array, timesteps: readonly number[] | tf.Tensor1D, rank: number): tf.Tensor {
-    let values: tf.Tensor;
-    if (Array.isArray(timesteps)) {
-      const list = timesteps as readonly number[];
-      list.forEach((t) => this.#checkTimestep(t));
-      values = tf.tensor1d(list.map((t) => table[t]), 'float32');
-    } else {
-      const ts = timesteps as tf.Tensor1D;
-      if (ts.rank !== 1) throw new SchedulerUsageError(`timesteps must be a 1-D tensor, got rank ${ts.rank}.`);
-      const index = ts.dtype === 'int32' ? ts : tf.cast(ts, 'int32');
-      values = tf.gather(tf.tensor1d(table, 'float32'), index);
-    }
-    return tf.reshape(values, [values.shape[0], ...new Array<number>(rank - 1).fill(1)]);
+    this.#forward.checkTimestep(t);
   }
 }
 
-function sameShape(a: tf.Tensor, b: tf.Tensor): boolean {
-  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
-}
-
-function checkPair(a: tf.Tensor, b: tf.Tensor, names: string): void {
-  if (!sameShape(a, b)) {
-    throw new SchedulerUsageError(`${names} must have the same shape; got [${a.shape.join(', ')}] and [${b.shape.join(', ')}].`);
-  }
-}

@@ -1,14 +1,19 @@
 export {
   BETA_SCHEDULES,
+  DDPM_BETA_SCHEDULES,
   alphasCumprod,
   betasForAlphaBar,
+  betasFromConfig,
   linearBetas,
   rescaleZeroTerminalSnr,
   scaledLinearBetas,
+  sigmoidBetas,
   signalToNoiseRatio,
   squaredcosCapV2Betas,
   type AlphaTransform,
   type BetaSchedule,
+  type BetaScheduleConfig,
+  type DDPMBetaSchedule,
 } from './beta-schedules.js';
 export {
   DDIM_DEFAULT_CONFIG,
@@ -23,6 +28,18 @@ export {
 // Kept for code that imported it from here: the one constant core writes into every config.
 export { DIFFUSERS_VERSION } from '@yonos/core';
 export { DDIMScheduler, type DDIMStepOptions } from './ddim-scheduler.js';
+export {
+  DDPM_DEFAULT_CONFIG,
+  DDPM_VARIANCE_TYPES,
+  parseDDPMSchedulerConfig,
+  toDDPMSchedulerConfigJson,
+  type DDPMSchedulerConfig,
+  type DDPMSchedulerConfigInput,
+  type DDPMSchedulerConfigJson,
+  type DDPMVarianceType,
+} from './ddpm-config.js';
+export { DDPMScheduler, type DDPMStepOptions } from './ddpm-scheduler.js';
+export { dynamicThreshold } from './dynamic-threshold.js';
 export { SchedulerConfigError, SchedulerUsageError } from './errors.js';
 export {
   epsilonFromV,
