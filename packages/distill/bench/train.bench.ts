@@ -49,6 +49,7 @@ import {
   createSrStage,
   createVaeStage,
   decoderChannelWeights,
+  diffusionLossOptions,
   readTrainConfig,
   runStage,
 } from '../src/index.js';
@@ -211,15 +212,7 @@ async function bench(set: string, kind: StageKind): Promise<Row> {
       channelWeights = decoderChannelWeights(vae, hr, rng.fork('channel-weights'));
       hr.dispose();
     } else if (Array.isArray(loss.channel_weights)) channelWeights = loss.channel_weights as number[];
-    return {
-      ...(loss.snr_gamma !== null ? { snrGamma: loss.snr_gamma } : {}),
-      latentMode: loss.latent,
-      residual: cfg.residual,
-      weighting: loss.weighting,
-      ...(loss.timestep_range !== null ? { timestepRange: loss.timestep_range } : {}),
-      lastTimestepShare: loss.timestep_last_share,
-      ...(channelWeights !== undefined ? { channelWeights } : {}),
-    };
+    return { ...diffusionLossOptions(cfg as SrTrainConfig), ...(channelWeights !== undefined ? { channelWeights } : {}) };
   };
   let stage: Stage<tf.TensorContainer>;
   let flops: number;

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createRng, useBackend } from '@yonos/core';
 import type { LatentCodec, LatentPosterior } from '@yonos/core';
-import { TrainingArgumentError, TrainingConfigError, checkChannelWeights, createSrStage, decoderChannelWeights, drawTimesteps, parseTrainConfig } from '../src/index.js';
+import { TrainingArgumentError, TrainingConfigError, checkChannelWeights, createSrStage, decoderChannelWeights, diffusionLossOptions, drawTimesteps, parseTrainConfig } from '../src/index.js';
 import type { StepContext } from '../src/index.js';
 import { FixedBatches, TestScheduler, makeCodec, makeDenoiser, poolDegradation } from './stages-fixtures.js';
 
@@ -184,5 +184,17 @@ describe('loss.channel_weights, loss.weighting and loss.timestep_range in the co
     expect(parseTrainConfig('sr', base).loss.weighting).toBe('prediction');
     expect(() => parseTrainConfig('sr', { ...base, loss: { weighting: 'eps' } })).toThrow(/loss\.weighting: must be "prediction" or "x0"/);
     expect(() => parseTrainConfig('sr', { ...base, loss: { weighting: 'x0', snr_gamma: 5 } })).toThrow(/loss\.weighting: snr_gamma and weighting "x0"/);
+  });
+
+  test('diffusionLossOptions maps every loss key (and residual) to the stage option of the same meaning', () => {
+    const sr = parseTrainConfig('sr', {
+      ...base,
+      residual: true,
+      loss: { snr_gamma: null, weighting: 'x0', timestep_range: [10, 999], timestep_last_share: 0.8, latent: 'mean', channel_weights: 'decoder' },
+    });
+    expect(diffusionLossOptions(sr)).toEqual({ weighting: 'x0', residual: true, timestepRange: [10, 999], lastTimestepShare: 0.8, latentMode: 'mean' });
+    // Defaults: no snrGamma or timestepRange key at all (the stages' own defaults apply), share 0.
+    expect(diffusionLossOptions(parseTrainConfig('sr', base))).toEqual({ weighting: 'prediction', residual: false, lastTimestepShare: 0, latentMode: 'sample' });
+    expect(diffusionLossOptions(parseTrainConfig('sr', { ...base, loss: { snr_gamma: 5 } })).snrGamma).toBe(5);
   });
 });

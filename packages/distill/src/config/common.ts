@@ -251,3 +251,6 @@ export const diffusionLossSchema = z
   })
   .refine((loss) => !(loss.weighting === 'x0' && loss.snr_gamma !== null), { error: 'snr_gamma and weighting "x0" are two timestep weightings: set one', path: ['weighting'] })
   .prefault({});
+
+/** The `loss` entry of the SR and distillation configs, defaults filled in. */
+export type DiffusionLossConfig = z.output<typeof diffusionLossSchema>;

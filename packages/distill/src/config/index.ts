@@ -11,7 +11,8 @@ export {
   scaleSchema,
   validationSchema,
 } from './common.js';
-export type { DegradationConfig, ModelSource } from './common.js';
+export type { DegradationConfig, DiffusionLossConfig, ModelSource } from './common.js';
+export { diffusionLossOptions } from './diffusion-loss-options.js';
 export {
   STAGE_CONFIG_SCHEMAS,
   decoderConfigSchema,

@@ -3,6 +3,7 @@ import type { LatentCodec, Module, Rng } from '@yonos/core';
 import type { StepContext } from '../loop/step.js';
 import { contextFor, encodeLatent, predictWith, toSigned } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';
+import type { DiffusionLossOptions } from './diffusion-options.js';
 import { drawTimesteps, lossWeights } from './noise.js';
 import type { LossWeighting } from './noise.js';
 import type { TrainableDenoiser, TrainingScheduler } from './types.js';
@@ -42,8 +43,7 @@ export interface NoisedLatents {
  * @param hr NHWC `[N, H, W, 3]`, float32 in `[0, 1]`.
  * @param origin For residual diffusion: subtracted from the encoded latent, so the returned
  *   `z0` (and everything noised from it) is `z_0 - origin`; usually `z_lr`. Not disposed.
- * @param timestepRange Draw timesteps from `[first, last]` only (see {@link drawTimesteps}).
- * @param lastTimestepShare Share of items put on the range's last timestep (see {@link drawTimesteps}).
+ * @param timesteps Which timesteps are drawn: `timestepRange` and `lastTimestepShare` (see {@link drawTimesteps}); default uniform over all.
  */
 export function noisedLatents(
   codec: LatentCodec,
@@ -52,10 +52,9 @@ export function noisedLatents(
   rng: Rng,
   mode: LatentMode,
   origin?: tf.Tensor4D,
-  timestepRange?: readonly [number, number],
-  lastTimestepShare = 0,
+  timesteps: Pick<DiffusionLossOptions, 'timestepRange' | 'lastTimestepShare'> = {},
 ): NoisedLatents {
-  const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps, timestepRange, lastTimestepShare);
+  const t = drawTimesteps(rng.fork('timesteps'), hr.shape[0], scheduler.numTrainTimesteps, timesteps.timestepRange, timesteps.lastTimestepShare);
   const signed = toSigned(hr);
   try {
     const encoded = encodeLatent(codec, signed, mode, rng.fork('latent'));

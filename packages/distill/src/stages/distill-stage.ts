@@ -1,55 +1,34 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser, LatentCodec, Module } from '@yonos/core';
+import type { Denoiser, Module } from '@yonos/core';
 import { TrainingArgumentError } from '../errors.js';
 import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
 import { contextFor, encodeCondition, predictWith, toSigned } from './conditioning.js';
-import type { LatentMode } from './conditioning.js';
 import { checkTimestepWeighting } from './noise.js';
-import type { LossWeighting } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
-import type { DistillationPairFn, HrBatchSource, TrainableDenoiser, TrainingScheduler } from './types.js';
+import type { DiffusionStageOptions } from './diffusion-options.js';
+import type { DistillationPairFn, TrainableDenoiser } from './types.js';
 import type { Stage } from './stage.js';
 
-/** Options of {@link createDistillStage}. */
-export interface DistillStageOptions {
-  /** The frozen latent codec shared by teacher and student. */
-  readonly codec: LatentCodec;
+/**
+ * Options of {@link createDistillStage}: the shared {@link DiffusionStageOptions} (with `scale` the
+ * student's factor, an even integer, and `residual` applying to teacher and student alike) and the
+ * two networks.
+ */
+export interface DistillStageOptions extends DiffusionStageOptions {
   /** The student being trained for `scale` (usually initialized from the teacher's weights). */
   readonly student: TrainableDenoiser;
-  /** The frozen teacher, trained for `scale / 2`. Evaluated in eval mode (no dropout), outside the gradient tape. */
+  /**
+   * The frozen teacher, trained for `scale / 2`. Evaluated in eval mode (no dropout), outside
+   * the gradient tape. With `residual`, the two see the same noise and the teacher's prediction
+   * is moved to the student's origin (`target + groundTruthTarget(z_lr_teacher - z_lr_student,
+   * noise 0)`, exact for every prediction type since the targets are linear in `z_0` and the noise).
+   */
   readonly teacher: Denoiser;
-  /** Noise schedule and prediction type, the same the teacher was trained with. */
-  readonly scheduler: TrainingScheduler;
-  /** HR crops, NHWC float32 in `[0, 1]`; sides divisible by `scale` and by the latent grid. */
-  readonly data: HrBatchSource;
   /** Student and teacher inputs from one degradation sample (`makeDistillationPair` of `@yonos/degrade`). */
   readonly makePair: DistillationPairFn;
-  /** The student's factor: an even integer (4, 8...). */
-  readonly scale: number;
-  /** Min-SNR-gamma weighting of the student's loss; default none. */
-  readonly snrGamma?: number;
-  /** Measure the MSE on the prediction (default) or on the implied `x_0` (`'x0'`, see `x0Weights`); `'x0'` excludes `snrGamma`. */
-  readonly weighting?: LossWeighting;
-  /**
-   * Residual diffusion for teacher and student (both trained so): each network works on
-   * `z_0 - z_lr` of its own condition. The two see the same noise; the teacher's prediction is
-   * moved to the student's origin (`target + groundTruthTarget(z_lr_teacher - z_lr_student, noise 0)`,
-   * exact for every prediction type since the targets are linear in `z_0` and the noise).
-   */
-  readonly residual?: boolean;
-  /** Train on timesteps in `[first, last]` only (default all): `[T-1, T-1]` trains just what one-step inference uses. */
-  readonly timestepRange?: readonly [number, number];
-  /** Share of items trained on the range's last timestep, the rest uniform (default 0; see `drawTimesteps`). */
-  readonly lastTimestepShare?: number;
-  /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
-  readonly channelWeights?: readonly number[];
-  /** How `z_0` comes from the HR posterior (default `'sample'`). */
-  readonly latentMode?: LatentMode;
-  /** Cross-attention context for both networks; default the null context. Not disposed. */
-  readonly context?: tf.Tensor3D;
 }
 
 /**
@@ -103,7 +82,7 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
       const zlrStudent = encodeCondition(codec, toSigned(pair.studentUp));
       const zlrTeacher = encodeCondition(codec, toSigned(pair.teacherUp));
       const residual = options.residual === true;
-      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, residual ? zlrTeacher : undefined, options.timestepRange, options.lastTimestepShare);
+      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, residual ? zlrTeacher : undefined, options);
       const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
       (teacher as Partial<Module>).eval?.();
       const teacherOut = predictWith(teacher, latents.zt, zlrTeacher, timesteps, contextFor(teacher, hr.shape[0], context));

@@ -13,6 +13,7 @@ export { contextFor, encodeCondition, encodeLatent, predictWith, toSigned, unsca
 export type { LatentMode } from './conditioning.js';
 export { drawTimesteps, lossWeights, minSnrWeights, snrAt, x0Weights } from './noise.js';
 export type { LossWeighting } from './noise.js';
+export type { DiffusionLossOptions, DiffusionStageOptions } from './diffusion-options.js';
 export { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 export type { DiffusionBatch, NoisedLatents, TimestepTensors } from './diffusion.js';
 export { checkChannelWeights, decoderChannelWeights } from './channel-weights.js';

@@ -7,8 +7,8 @@ import { loadPipelineModels } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { checkResidualMatches } from './residual-check.js';
 import { resolveResume } from './resume.js';
-import { runToPipelineFolder } from './run-to-pipeline.js';
-import { openValidationFolder, superResolutionValidator } from './validation.js';
+import { runSrModelStage } from './run-sr-model-stage.js';
+import { openValidationFolder } from './validation.js';
 
 /**
  * `yonos train decoder`: fine-tunes the VAE decoder (`decoder.*`, `post_quant_conv.*`) on the
@@ -36,36 +36,7 @@ export async function trainDecoder(config: DecoderTrainConfig, options: TrainRun
       l1Weight: config.loss.l1_weight,
       residual: config.residual,
     });
-    const validate =
-      heldOut !== undefined
-        ? superResolutionValidator({
-            dataset: heldOut,
-            validation: config.validation,
-            scale: config.scale,
-            vae,
-            unet,
-            scheduler,
-            samplesRoot: config.checkpoint.dir,
-            residual: config.residual,
-            emaModule: vae,
-          })
-        : undefined;
-    return await runToPipelineFolder(
-      stage,
-      config,
-      {
-        label,
-        steps: config.steps,
-        scale: config.scale,
-        checkpointDir: config.checkpoint.dir,
-        output: config.output,
-        resume,
-        rng: root.fork('train'),
-        models: { vae, unet, scheduler, residual: config.residual },
-        ...(validate !== undefined ? { validate } : {}),
-      },
-      options,
-    );
+    return await runSrModelStage(stage, config, { label, resume, rng: root.fork('train'), models: { vae, unet, scheduler }, heldOut, emaModule: vae }, options);
   } finally {
     models.dispose();
   }

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng } from '@yonos/core';
 import type { Rng } from '@yonos/core';
-import { createDistillStage, findLatestCheckpoint, readTrainConfig } from '@yonos/distill';
+import { createDistillStage, diffusionLossOptions, findLatestCheckpoint, readTrainConfig } from '@yonos/distill';
 import type { DistillTrainConfig, ModelSource } from '@yonos/distill';
 import { makeDistillationPair } from '@yonos/degrade';
 import type { DDIMScheduler } from '@yonos/sampler';
@@ -106,12 +106,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
         data,
         makePair: (hr, factor, rng) => makeDistillationPair(hr, factor, degradation, rng),
         scale: link.scale,
-        ...(config.loss.snr_gamma !== null ? { snrGamma: config.loss.snr_gamma } : {}),
-        latentMode: config.loss.latent,
-        weighting: config.loss.weighting,
-        ...(config.loss.timestep_range !== null ? { timestepRange: config.loss.timestep_range } : {}),
-        lastTimestepShare: config.loss.timestep_last_share,
-        residual: config.residual,
+        ...diffusionLossOptions(config),
         ...(channelWeights !== undefined ? { channelWeights } : {}),
       });
       const validate =

@@ -1,5 +1,5 @@
 import { createRng } from '@yonos/core';
-import { createSrStage } from '@yonos/distill';
+import { createSrStage, diffusionLossOptions } from '@yonos/distill';
 import type { SrTrainConfig } from '@yonos/distill';
 import { openTrainBatches } from './data.js';
 import { resolveChannelWeights } from './channel-weights.js';
@@ -7,8 +7,8 @@ import { createDegradation } from './degradation.js';
 import { loadPipelineModels } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { resolveResume } from './resume.js';
-import { runToPipelineFolder } from './run-to-pipeline.js';
-import { openValidationFolder, superResolutionValidator } from './validation.js';
+import { runSrModelStage } from './run-sr-model-stage.js';
+import { openValidationFolder } from './validation.js';
 
 /**
  * `yonos train sr`: direct SR training of the config's U-Net against its frozen VAE, then the
@@ -33,34 +33,10 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
       data,
       degradation: createDegradation(config.degradation),
       scale: config.scale,
-      ...(config.loss.snr_gamma !== null ? { snrGamma: config.loss.snr_gamma } : {}),
-      latentMode: config.loss.latent,
-      residual: config.residual,
-      weighting: config.loss.weighting,
-      ...(config.loss.timestep_range !== null ? { timestepRange: config.loss.timestep_range } : {}),
-      lastTimestepShare: config.loss.timestep_last_share,
+      ...diffusionLossOptions(config),
       ...(channelWeights !== undefined ? { channelWeights } : {}),
     });
-    const validate =
-      heldOut !== undefined
-        ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: config.scale, vae, unet, scheduler, samplesRoot: config.checkpoint.dir, residual: config.residual })
-        : undefined;
-    return await runToPipelineFolder(
-      stage,
-      config,
-      {
-        label,
-        steps: config.steps,
-        scale: config.scale,
-        checkpointDir: config.checkpoint.dir,
-        output: config.output,
-        resume,
-        rng: root.fork('train'),
-        models: { vae, unet, scheduler, residual: config.residual },
-        ...(validate !== undefined ? { validate } : {}),
-      },
-      options,
-    );
+    return await runSrModelStage(stage, config, { label, resume, rng: root.fork('train'), models: { vae, unet, scheduler }, heldOut }, options);
   } finally {
     models.dispose();
   }
