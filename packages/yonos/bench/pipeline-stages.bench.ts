@@ -2,9 +2,9 @@
  * Time per stage of the YONOS pipeline (bicubic + encode, U-Net, scheduler, decode) for
  * 1 vs 200 DDIM steps, and the end-to-end ratio, with the tiny diffusers fixture models.
  *
- *   cd packages/sampler
- *   node --conditions=source --import tsx bench/pipeline-stages.ts [--backend wasm] [--size 32] [--steps 1,200]
- *   node --conditions=source --import tsx bench/pipeline-stages.ts --large   # one 2048 x 2048 output, tiled
+ *   cd packages/yonos
+ *   node --conditions=source --import tsx bench/pipeline-stages.bench.ts [--backend wasm] [--size 32] [--steps 1,200]
+ *   node --conditions=source --import tsx bench/pipeline-stages.bench.ts --large   # one 2048 x 2048 output, tiled
  *
  * Stage times are wall-clock around each synchronous call: exact on cpu and wasm, whose
  * kernels run synchronously. On webgpu (no synchronous readback in Node) they are dispatch
@@ -17,7 +17,7 @@ import { useBackend } from '@yonos/core';
 import type { BackendName, Denoiser, LatentCodec, LatentPosterior, NoiseScheduler, SchedulerStepOutput } from '@yonos/core';
 import { AutoencoderKL } from '@yonos/vae';
 import { UNet2DConditionModel } from '@yonos/unet';
-import { YonosPipeline, defaultYonosScheduler } from '../src/index.js';
+import { YonosPipeline, defaultYonosScheduler } from '@yonos/sampler';
 
 const FIXTURES = resolve(fileURLToPath(import.meta.url), '../../../../fixtures/diffusers');
 

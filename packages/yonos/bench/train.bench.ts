@@ -9,7 +9,7 @@
  * `init` scheme, the stage options of the configs' `loss` and `optimizer` sections) and seeded.
  * Run from the repository root (or `npm run bench` in packages/distill):
  *
- *   npx tsx --conditions=source packages/distill/bench/train.bench.ts [--backend wasm] [--sets tiny,recipe]
+ *   npx tsx --conditions=source packages/yonos/bench/train.bench.ts [--backend wasm] [--sets tiny,recipe]
  *     [--stages vae,sr,distill,direct,decoder] [--steps 3] [--threads 1,all] [--profile [--profile-steps 3] [--top 18]]
  *
  * A wasm thread count is fixed per process, so for several counts (default `1,all`: one thread
@@ -52,8 +52,8 @@ import {
   diffusionLossOptions,
   readTrainConfig,
   runStage,
-} from '../src/index.js';
-import type { HrBatchSource, ModelSource, RunStageOptions, SrTrainConfig, Stage } from '../src/index.js';
+} from '@yonos/distill';
+import type { HrBatchSource, ModelSource, RunStageOptions, SrTrainConfig, Stage } from '@yonos/distill';
 import { installKernelProfiler, minKernelTimes, startKernelProfile, stopKernelProfile } from './kernel-profile.js';
 import type { KernelTimes } from './kernel-profile.js';
 
