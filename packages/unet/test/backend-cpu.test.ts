@@ -5,4 +5,5 @@ backendSuite('cpu', {
   parity: ['unet-sd2-tiny', 'unet-sd1-tiny', 'unet2d-tiny'],
   train: ['unet-sd1-tiny', 'unet2d-tiny'],
   trainSize: 8,
+  control: true,
 });

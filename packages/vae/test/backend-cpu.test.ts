@@ -1,3 +1,3 @@
 import { backendSuite } from './backend-suite.js';
 
-backendSuite('cpu', { trainSize: 16 });
+backendSuite('cpu', { trainSize: 16, control: true });

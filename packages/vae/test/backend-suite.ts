@@ -1,18 +1,54 @@
-// Parity with diffusers and one training step, run on one backend per test file.
+// Parity with diffusers (AutoencoderKL and AutoencoderTiny) and one training step, run on one
+// backend per test file.
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, createRng, useBackend } from '@yonos/core';
+import { BackendUnavailableError, GroupNorm, createRng, useBackend } from '@yonos/core';
 import type { BackendName } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
+import { AutoencoderTiny } from '../src/index.js';
 import type { AutoencoderKL } from '../src/index.js';
-import { PARITY_TOL, disposeIo, loadTinyIo, loadTinyWithStateDict, relError } from './helpers.js';
-import type { TinyIo } from './helpers.js';
+import {
+  PARITY_TOL,
+  TAESD_PARITY_TOL,
+  TAESD_SCALE_TOL,
+  VAE_TINY_TAESD,
+  disposeIo,
+  disposeTaesdIo,
+  loadTaesdIo,
+  loadTinyIo,
+  loadTinyWithStateDict,
+  relError,
+} from './helpers.js';
+import type { TaesdIo, TinyIo } from './helpers.js';
 
 export interface BackendSuiteOptions {
   /** Side of the square crop the training step uses (small on slow backends). */
   readonly trainSize: number;
   /** Skip (with the reason) instead of failing when the backend cannot be created here. */
   readonly skipIfUnavailable?: boolean;
+  /** Also run the control: the KL VAE with a wrong GroupNorm eps must fail parity. */
+  readonly control?: boolean;
+}
+
+/** The GroupNorm eps the control builds the KL VAE with (diffusers' is 1e-6). */
+const CONTROL_EPS = 1e-5;
+
+/** Encode (mean, logvar) and decode errors of the KL VAE on the vae-tiny fixture, leak-checked. */
+async function klErrors(vae: AutoencoderKL, io: TinyIo): Promise<{ mean: number; logvar: number; decoded: number }> {
+  const before = tf.memory().numTensors;
+  const posterior = vae.encode(io.image);
+  const decoded = vae.decode(io.z);
+  try {
+    return {
+      mean: await relError(posterior.mean, io.mean),
+      logvar: await relError(posterior.logvar, io.logvar),
+      decoded: await relError(decoded, io.decoded),
+    };
+  } finally {
+    posterior.dispose();
+    decoded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  }
 }
 
 /**
@@ -31,7 +67,7 @@ async function sumsOfAbs(items: ReadonlyArray<tf.Tensor | readonly [tf.Tensor, t
 }
 
 export function backendSuite(backend: BackendName, options: BackendSuiteOptions): void {
-  describe(`AutoencoderKL on ${backend}`, () => {
+  describe(`AutoencoderKL and AutoencoderTiny on ${backend}`, () => {
     let skipReason: string | null = null;
     let vae: AutoencoderKL | undefined;
     let io: TinyIo | undefined;
@@ -63,28 +99,72 @@ export function backendSuite(backend: BackendName, options: BackendSuiteOptions)
       return { vae, io };
     }
 
-    it('encode reproduces diffusers mean and logvar (vae-tiny)', async (ctx) => {
+    it('encode and decode reproduce diffusers (vae-tiny: mean, logvar, decode(z))', async (ctx) => {
       const { vae, io } = setup(ctx);
-      const before = tf.memory().numTensors;
-      const posterior = vae.encode(io.image);
-      const errMean = await relError(posterior.mean, io.mean);
-      const errLogvar = await relError(posterior.logvar, io.logvar);
-      posterior.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-      console.log(`[${backend}] encode: mean rel err ${errMean.toExponential(2)}, logvar rel err ${errLogvar.toExponential(2)} (tol ${PARITY_TOL})`);
-      expect(errMean).toBeLessThanOrEqual(PARITY_TOL);
-      expect(errLogvar).toBeLessThanOrEqual(PARITY_TOL);
+      const err = await klErrors(vae, io);
+      console.log(
+        `[${backend}] vae-tiny: mean rel err ${err.mean.toExponential(2)}, logvar ${err.logvar.toExponential(2)}, ` +
+          `decode ${err.decoded.toExponential(2)} (tol ${PARITY_TOL})`,
+      );
+      expect(err.mean).toBeLessThanOrEqual(PARITY_TOL);
+      expect(err.logvar).toBeLessThanOrEqual(PARITY_TOL);
+      expect(err.decoded).toBeLessThanOrEqual(PARITY_TOL);
     });
 
-    it('decode reproduces diffusers decode(z) (vae-tiny)', async (ctx) => {
-      const { vae, io } = setup(ctx);
+    if (options.control === true) {
+      it(`control: vae-tiny built with GroupNorm eps ${CONTROL_EPS} instead of 1e-6 fails parity`, async (ctx) => {
+        const { io } = setup(ctx);
+        const before = tf.memory().numTensors;
+        const mutated = await loadTinyWithStateDict();
+        let norms = 0;
+        for (const [, m] of mutated.namedModules()) {
+          if (m instanceof GroupNorm) {
+            (m as { eps: number }).eps = CONTROL_EPS;
+            norms++;
+          }
+        }
+        expect(norms).toBeGreaterThan(0);
+        const err = await klErrors(mutated, io);
+        mutated.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        console.log(
+          `[${backend}] control, GroupNorm eps ${CONTROL_EPS}: mean rel err ${err.mean.toExponential(2)}, ` +
+            `logvar ${err.logvar.toExponential(2)}, decode ${err.decoded.toExponential(2)} (tol ${PARITY_TOL})`,
+        );
+        expect(err.mean).toBeGreaterThan(PARITY_TOL);
+        expect(err.logvar).toBeGreaterThan(PARITY_TOL);
+        expect(err.decoded).toBeGreaterThan(PARITY_TOL);
+      });
+    }
+
+    it('AutoencoderTiny reproduces diffusers 0.25 (vae-tiny-taesd: encode, decode, scale and unscale latents)', async (ctx) => {
+      setup(ctx);
+      const taesd = await AutoencoderTiny.fromPretrained(VAE_TINY_TAESD);
+      const t: TaesdIo = await loadTaesdIo();
       const before = tf.memory().numTensors;
-      const decoded = vae.decode(io.z);
-      const err = await relError(decoded, io.decoded);
-      decoded.dispose();
+      const posterior = taesd.encode(t.image);
+      const decoded = taesd.decode(t.z);
+      const scaled = taesd.scaleLatents(t.latents);
+      const unscaled = taesd.unscaleLatents(t.scaledLatents);
+      const err = {
+        latents: await relError(posterior.mean, t.latents),
+        decoded: await relError(decoded, t.decoded),
+        scaled: await relError(scaled, t.scaledLatents),
+        unscaled: await relError(unscaled, t.unscaledLatents),
+      };
+      posterior.dispose();
+      tf.dispose([decoded, scaled, unscaled]);
       expect(tf.memory().numTensors).toBe(before);
-      console.log(`[${backend}] decode: rel err ${err.toExponential(2)} (tol ${PARITY_TOL})`);
-      expect(err).toBeLessThanOrEqual(PARITY_TOL);
+      disposeTaesdIo(t);
+      taesd.dispose();
+      console.log(
+        `[${backend}] vae-tiny-taesd: latents rel err ${err.latents.toExponential(2)}, decode ${err.decoded.toExponential(2)} ` +
+          `(tol ${TAESD_PARITY_TOL}), scale ${err.scaled.toExponential(2)}, unscale ${err.unscaled.toExponential(2)} (tol ${TAESD_SCALE_TOL.toExponential(2)})`,
+      );
+      expect(err.latents).toBeLessThanOrEqual(TAESD_PARITY_TOL);
+      expect(err.decoded).toBeLessThanOrEqual(TAESD_PARITY_TOL);
+      expect(err.scaled).toBeLessThanOrEqual(TAESD_SCALE_TOL);
+      expect(err.unscaled).toBeLessThanOrEqual(TAESD_SCALE_TOL);
     });
 
     it('a gradient step changes every trainable parameter and lowers the loss', async (ctx) => {

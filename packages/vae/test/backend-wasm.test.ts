@@ -1,3 +1,3 @@
 import { backendSuite } from './backend-suite.js';
 
-backendSuite('wasm', { trainSize: 32 });
+backendSuite('wasm', { trainSize: 32, control: true });
