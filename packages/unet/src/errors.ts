@@ -13,3 +13,11 @@ export class UnetConfigError extends YonosError {}
  * a spatial size the network cannot resample. The message says which argument to change.
  */
 export class UnetInputError extends YonosError {}
+
+/**
+ * A U-Net's class labels (`forward`'s `options.classLabels`) do not fit it: missing although
+ * the network is class-conditioned, given although it is not, of the wrong kind, shape, batch
+ * size or dtype, or outside the class embedding table. A {@link UnetInputError}, so code that
+ * catches input errors catches these too.
+ */
+export class UnetClassLabelError extends UnetInputError {}

@@ -1,4 +1,5 @@
-import type { Attention, Conv2d, Linear, ResnetBlock2D } from '@yonos/core';
+import { Linear, TimestepEmbedding } from '@yonos/core';
+import type { Attention, Conv2d, ResnetBlock2D } from '@yonos/core';
 import type { BasicTransformerBlock } from './basic-transformer-block.js';
 import type { Transformer2DModel } from './transformer-2d.js';
 import type { UNet2DConditionModel } from './unet-2d-condition.js';
@@ -8,7 +9,7 @@ import type { UNet2DModel } from './unet-2d.js';
 export interface UNetFlops {
   /** Convolutions (3x3 and 1x1, including resamplers and `proj_in`/`proj_out` convs). */
   readonly conv: number;
-  /** Linear layers (q/k/v/out projections, feed-forwards, time embedding, linear `proj_in`/`proj_out`). */
+  /** Linear layers (q/k/v/out projections, feed-forwards, time and class embeddings, linear `proj_in`/`proj_out`). */
   readonly linear: number;
   /** The attention products `q k^T` and `softmax(.) v`. */
   readonly attention: number;
@@ -76,6 +77,16 @@ function transformer(acc: Acc, t: Transformer2DModel, h: number, w: number, cont
   for (const b of t.transformer_blocks) transformerBlock(acc, b, tokens, contextLength);
 }
 
+/** A class embedding's linears, one row per sample (a table lookup and `'identity'` cost nothing). */
+function classEmbedding(acc: Acc, m: UNet2DConditionModel['class_embedding']): void {
+  if (m instanceof TimestepEmbedding) {
+    linear(acc, m.linear_1, 1);
+    linear(acc, m.linear_2, 1);
+  } else if (m instanceof Linear) {
+    linear(acc, m, 1);
+  }
+}
+
 type AnyBlock = {
   readonly resnets: Iterable<ResnetBlock2D>;
   readonly attentions?: Iterable<Transformer2DModel | Attention>;
@@ -105,6 +116,7 @@ export function unetFlops(model: UNet2DConditionModel | UNet2DModel, input: UNet
   conv(acc, model.conv_in, h, w);
   linear(acc, model.time_embedding.linear_1, 1);
   linear(acc, model.time_embedding.linear_2, 1);
+  if ('class_embedding' in model) classEmbedding(acc, model.class_embedding);
   for (const block of model.down_blocks as Iterable<AnyBlock>) {
     const resnets = [...block.resnets];
     const attns = [...(block.attentions ?? [])];

@@ -6,7 +6,9 @@
  */
 export { UNet2DConditionModel } from './unet-2d-condition.js';
 export { UNet2DModel } from './unet-2d.js';
-export { UnetConfigError, UnetInputError } from './errors.js';
+export { UnetClassLabelError, UnetConfigError, UnetInputError } from './errors.js';
+export { Embedding } from './embedding.js';
+export type { ClassEmbeddingModule } from './class-embedding.js';
 export type { TimestepInput } from './timestep.js';
 export { DEFAULT_NUM_TRAIN_TIMESTEPS } from './input-checks.js';
 export type { UNetInputValidation } from './input-checks.js';

@@ -14,6 +14,11 @@ export type UNetInputValidation = boolean | 'auto';
 /** Backends on which `'auto'` validation runs. */
 const HOST_MEMORY_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm', 'tensorflow']);
 
+/** Whether `validate` asks for value checks on the current backend (`'auto'`: on host-memory backends only). */
+export function validatesValues(validate: UNetInputValidation): boolean {
+  return validate === 'auto' ? HOST_MEMORY_BACKENDS.has(tf.getBackend()) : validate;
+}
+
 /** diffusers' default `num_train_timesteps` (every Stable Diffusion schedule, and YONOS's). */
 export const DEFAULT_NUM_TRAIN_TIMESTEPS = 1000;
 
@@ -43,7 +48,7 @@ export function checkInputValues(
   if (typeof timestep === 'number' && Number.isFinite(timestep) && (timestep < 0 || timestep >= numTrainTimesteps)) {
     throw outOfRange(where, `timestep ${timestep} is`, numTrainTimesteps);
   }
-  if (!(validate === 'auto' ? HOST_MEMORY_BACKENDS.has(tf.getBackend()) : validate)) return;
+  if (!validatesValues(validate)) return;
   const tensorTimestep = typeof timestep !== 'number' && timestep.size > 0 ? timestep : undefined;
   const stats = tf.tidy(() => {
     const parts: tf.Tensor[] = [tf.all(tf.isFinite(sample))];

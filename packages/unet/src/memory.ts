@@ -102,6 +102,18 @@ function attentionBlockMemory(a: AnyAttention, pixels: number, contextLength: nu
   return 'transformer_blocks' in a ? transformer2DMemory(a, pixels, contextLength, batch) : attentionMemory(a, pixels, pixels, true, false, batch);
 }
 
+/**
+ * Values a class embedding keeps per sample until the end of `forward`: the label projection or
+ * vectors, the MLP's hidden rows, the embedding, and the sum (or the concatenation, twice as wide).
+ */
+function classEmbeddingElements(model: UNet2DConditionModel): number {
+  const plan = model.plan.class_embedding;
+  if (plan === null) return 0;
+  const temb = model.plan.time_embed_dim;
+  const input = plan.type === 'timestep' ? model.time_proj.num_channels : (plan.input_dim ?? 1);
+  return input + 4 * temb + (plan.concat ? 2 * temb : temb);
+}
+
 /** One `unetMemory` evaluation: the U-Net's blocks, in the order `forward` runs them. */
 function forwardMemory(model: UNet2DConditionModel | UNet2DModel, height: number, width: number, contextLength: number, batch: number): MemoryTally {
   const t = new MemoryTally(); // the whole forward is one tidy: everything a block returns stays until the end
@@ -109,6 +121,7 @@ function forwardMemory(model: UNet2DConditionModel | UNet2DModel, height: number
   const c0 = model.conv_in.out_channels;
   const temb = model.time_embedding.linear_1.out_features;
   t.alloc(F32 * (4 * c0 + 8 * temb)); // timestep embedding (a few [1, C] rows)
+  if ('class_embedding' in model) t.alloc(F32 * classEmbeddingElements(model));
   if (config.center_input_sample === true) t.alloc(2 * F32 * model.conv_in.in_channels * height * width);
   let h = height;
   let w = width;

@@ -1,14 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, getActivation } from '@yonos/core';
-import type { ActivationFn, ActivationName, Denoiser, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import type {
+  ActivationFn,
+  ActivationName,
+  Denoiser,
+  DenoiserClassConditioning,
+  DenoiserForwardOptions,
+  LoadPretrainedOptions,
+  ModelConfig,
+  ModelLocation,
+  SavePretrainedOptions,
+} from '@yonos/core';
 import type { DenoiserMemory, DenoiserMemoryOptions, SpatialShape } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
+import { addClassEmbedding, classConditioningOf, createClassEmbedding } from './class-embedding.js';
+import type { ClassEmbeddingModule } from './class-embedding.js';
+import { checkClassLabelValues, checkClassLabels } from './class-labels.js';
 import type { BlockContext } from './blocks/factory.js';
 import type { ResnetSettings, UNetDownBlock, UNetMidBlock, UNetUpBlock } from './blocks/types.js';
 import { UNetMidBlock2D } from './blocks/unet-mid-block-2d.js';
 import { UNetMidBlock2DCrossAttn } from './blocks/unet-mid-block-2d-cross-attn.js';
 import { parseUNet2DConditionConfig, resolveUNet2DConditionConfig } from './config/unet-2d-condition.js';
 import type { UNet2DConditionConfig, UNet2DConditionConfigInput, UNet2DConditionPlan } from './config/unet-2d-condition.js';
+import { classEmbeddingConfigFromWeights } from './config/class-from-weights.js';
 import { unetConfigFromWeights } from './config/from-weights.js';
 import { UnetInputError } from './errors.js';
 import { DEFAULT_NUM_TRAIN_TIMESTEPS, checkInputValues } from './input-checks.js';
@@ -31,6 +45,8 @@ import type { TimestepInput } from './timestep.js';
  * const unet = UNet2DConditionModel.fromConfig({ in_channels: 8, block_out_channels: [32, 64], ... });
  * unet.initialize(createRng(0));
  * const v = unet.forward(sample, 999, context); // NHWC in, NHWC out
+ * // A class-conditioned U-Net (num_class_embeds / class_embed_type) also takes labels:
+ * const w = upscalerUnet.forward(sample, 999, context, { classLabels: 20 });
  * ```
  */
 export class UNet2DConditionModel extends Module implements Denoiser {
@@ -62,6 +78,13 @@ export class UNet2DConditionModel extends Module implements Denoiser {
   validateInputs: UNetInputValidation = 'auto';
   /** {@link Denoiser}: context width when a block uses cross-attention; otherwise `undefined`. */
   readonly crossAttentionDim?: number;
+  /**
+   * {@link Denoiser}: what `forward`'s `options.classLabels` must hold when the config has a
+   * class embedding (`num_class_embeds` -> `'index'` with `numClasses`; `class_embed_type`
+   * `'timestep'` -> `'timestep'`; `'identity'`, `'projection'`, `'simple_projection'` ->
+   * `'vector'` with the label width); `undefined` without one (labels are then refused).
+   */
+  readonly classConditioning?: DenoiserClassConditioning;
 
   /** `Conv2d(in_channels, block_out_channels[0], conv_in_kernel)`. */
   readonly conv_in: Conv2d;
@@ -69,6 +92,12 @@ export class UNet2DConditionModel extends Module implements Denoiser {
   readonly time_proj: Timesteps;
   /** `linear_1 -> act -> linear_2` on the timestep projection. */
   readonly time_embedding: TimestepEmbedding;
+  /**
+   * diffusers' `class_embedding`: an `Embedding` table (`num_class_embeds`), a
+   * `TimestepEmbedding` (`'timestep'`, `'projection'`) or a `Linear` (`'simple_projection'`);
+   * `null` for `'identity'` and without class conditioning.
+   */
+  readonly class_embedding: ClassEmbeddingModule | null;
   /** Down blocks, shallow to deep. */
   readonly down_blocks: ModuleList<UNetDownBlock>;
   /** Up blocks, deep to shallow. */
@@ -112,9 +141,12 @@ export class UNet2DConditionModel extends Module implements Denoiser {
       post_act_fn: c.timestep_post_act === null ? null : (c.timestep_post_act.toLowerCase() as ActivationName),
       cond_proj_dim: c.time_cond_proj_dim,
     });
+    this.class_embedding = createClassEmbedding(plan.class_embedding, channels0, plan.time_embed_dim, act);
+    const classConditioning = classConditioningOf(plan.class_embedding);
+    if (classConditioning !== undefined) this.classConditioning = classConditioning;
 
     const resnet: ResnetSettings = {
-      temb_channels: plan.time_embed_dim,
+      temb_channels: plan.blocks_time_embed_dim,
       eps: c.norm_eps,
       groups: plan.groups,
       act_fn: act,
@@ -184,11 +216,14 @@ export class UNet2DConditionModel extends Module implements Denoiser {
 
   /**
    * The config values a state dict's PyTorch shapes imply (`in_channels`, `out_channels`,
-   * `block_out_channels`, `layers_per_block`, `cross_attention_dim`), by parameter name.
-   * {@link UNet2DConditionModel.fromPretrained} uses them to name the `config.json` keys that disagree with the weights.
+   * `block_out_channels`, `layers_per_block`, `cross_attention_dim`, and of the class embedding
+   * what the shapes tell: `num_class_embeds`, `class_embed_type` for a table or a simple
+   * projection, `projection_class_embeddings_input_dim`, `class_embeddings_concat`), by parameter
+   * name. {@link UNet2DConditionModel.fromPretrained} uses them to name the `config.json` keys
+   * that disagree with the weights.
    */
   static configFromWeights(shapes: ReadonlyMap<string, readonly number[]>): ModelConfig {
-    return unetConfigFromWeights(shapes, true);
+    return { ...unetConfigFromWeights(shapes, true), ...classEmbeddingConfigFromWeights(shapes) };
   }
 
   /**
@@ -203,7 +238,7 @@ export class UNet2DConditionModel extends Module implements Denoiser {
   }
 
   /**
-   * One evaluation, as diffusers' `forward(sample, timestep, encoder_hidden_states).sample`.
+   * One evaluation, as diffusers' `forward(sample, timestep, encoder_hidden_states, class_labels=...).sample`.
    * @param sample NHWC `[N, H, W, in_channels]`, float32 (YONOS: noisy latent and LR latent
    *   concatenated along channels). Any H, W >= 1; sizes that are not multiples of
    *   `2^(levels-1)` are handled as diffusers does (upsampling to the skip sizes).
@@ -212,20 +247,33 @@ export class UNet2DConditionModel extends Module implements Denoiser {
    * @param encoderHiddenStates Context `[N, L, cross_attention_dim]` (or `[1, L, ...]`, shared by
    *   the batch). Required when {@link UNet2DConditionModel.crossAttentionDim} is set; without
    *   text, pass a fixed null context (e.g. the empty-prompt embedding, or zeros `[1, 1, dim]`).
+   * @param options `classLabels`: required when {@link UNet2DConditionModel.classConditioning} is
+   *   set, refused otherwise. For a table (`num_class_embeds`), integers in `[0, num_class_embeds)`:
+   *   a number for the batch, a list, or an int32 (or integer float32) `[N]` / `[1]` tensor; for
+   *   `'timestep'`, numbers in the same forms; for the vector kinds, a `[N, dim]` / `[1, dim]`
+   *   float32 tensor. A single label is shared by the batch.
    * @returns NHWC `[N, H, W, out_channels]`, float32; a new tensor.
    * @throws {@link UnetInputError} for a mis-shaped or empty sample, a mis-shaped timestep or
    *   context, a timestep outside `[0, numTrainTimesteps)`, or (see
    *   {@link UNet2DConditionModel.validateInputs}) NaN or infinity in the sample.
+   * @throws `UnetClassLabelError` (a {@link UnetInputError}) for class labels that are missing,
+   *   not accepted, mis-shaped, or (numbers always; tensors as `validateInputs` says) outside the
+   *   embedding table.
    * @throws `UninitializedParameterError` (from core) before `initialize` or `loadStateDict`.
    */
-  forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D): tf.Tensor4D {
+  forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D, options: DenoiserForwardOptions = {}): tf.Tensor4D {
     const where = UNet2DConditionModel.className;
     checkSample(sample, this.inChannels, where);
     const n = sample.shape[0];
     const context = this.checkContext(encoderHiddenStates, n);
+    const labels = options.classLabels;
+    checkClassLabels(where, this.classConditioning, labels, n);
     checkInputValues(where, sample, timestep, this.numTrainTimesteps, this.validateInputs);
+    checkClassLabelValues(where, this.classConditioning, labels, this.validateInputs);
     return tf.tidy(() => {
       let temb = this.time_embedding.forward(embedTimesteps(this.time_proj, timestep, n, where));
+      const classPlan = this.plan.class_embedding;
+      if (classPlan !== null) temb = addClassEmbedding(temb, classPlan, this.class_embedding, this.time_proj, labels!);
       if (this.#timeEmbedAct !== null) temb = this.#timeEmbedAct(temb) as tf.Tensor2D;
       const ctx = context !== undefined && context.shape[0] !== n ? tf.tile(context, [n, 1, 1]) : context;
       let x: tf.Tensor4D = sample;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, silu } from '@yonos/core';
-import type { ActivationName, Denoiser, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import type { ActivationName, Denoiser, DenoiserClassConditioning, DenoiserForwardOptions, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
 import type { DenoiserMemory, DenoiserMemoryOptions, SpatialShape } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import type { BlockContext } from './blocks/factory.js';
@@ -13,6 +13,7 @@ import { UnetInputError } from './errors.js';
 import { DEFAULT_NUM_TRAIN_TIMESTEPS, checkInputValues } from './input-checks.js';
 import type { UNetInputValidation } from './input-checks.js';
 import { unetMemory } from './memory.js';
+import { checkClassLabels } from './class-labels.js';
 import { checkSample, runUNet } from './run-unet.js';
 import { embedTimesteps } from './timestep.js';
 import type { TimestepInput } from './timestep.js';
@@ -36,6 +37,8 @@ export class UNet2DModel extends Module implements Denoiser {
   readonly inChannels: number;
   /** {@link Denoiser}: output channels. */
   readonly outChannels: number;
+  /** {@link Denoiser}: always `undefined`: class embeddings of `UNet2DModel` are not implemented, so `forward` refuses labels. */
+  readonly classConditioning?: DenoiserClassConditioning;
   /**
    * Timesteps must lie in `[0, numTrainTimesteps)`: `forward` refuses others with a
    * `UnetInputError`. The config's `num_train_timesteps` when set, else 1000 (diffusers'
@@ -168,14 +171,17 @@ export class UNet2DModel extends Module implements Denoiser {
    * @param timestep One number for the batch (rounded toward zero, as diffusers makes it a
    *   `long`), or a `[N]` / `[1]` / scalar tensor; in `[0, numTrainTimesteps)`.
    * @param encoderHiddenStates Must be omitted: this network has no cross-attention.
+   * @param options Must not hold `classLabels`: this network has no class embedding.
    * @returns NHWC `[N, H, W, out_channels]`, float32; a new tensor.
    * @throws {@link UnetInputError} for a mis-shaped or empty sample, a mis-shaped timestep, a
    *   timestep outside `[0, numTrainTimesteps)`, a context, or (see
    *   {@link UNet2DModel.validateInputs}) NaN or infinity in the sample.
+   * @throws `UnetClassLabelError` (a {@link UnetInputError}) when class labels are given.
    */
-  forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D): tf.Tensor4D {
+  forward(sample: tf.Tensor4D, timestep: TimestepInput, encoderHiddenStates?: tf.Tensor3D, options: DenoiserForwardOptions = {}): tf.Tensor4D {
     const where = UNet2DModel.className;
     checkSample(sample, this.inChannels, where);
+    checkClassLabels(where, undefined, options.classLabels, sample.shape[0]);
     if (encoderHiddenStates !== undefined) {
       throw new UnetInputError(`${where} has no cross-attention: call forward(sample, timestep) without encoderHiddenStates.`);
     }

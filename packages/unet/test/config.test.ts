@@ -76,8 +76,7 @@ describe('invalid and unsupported configs fail with UnetConfigError', () => {
   });
 
   test.each([
-    ['class_embed_type', 'timestep'],
-    ['num_class_embeds', 10],
+    ['class_embed_type', 'learned'],
     ['addition_embed_type', 'text_time'],
     ['encoder_hid_dim', 768],
     ['dual_cross_attention', true],
@@ -85,7 +84,6 @@ describe('invalid and unsupported configs fail with UnetConfigError', () => {
     ['attention_type', 'gated'],
     ['mid_block_type', 'UNetMidBlock2DSimpleCrossAttn'],
     ['resnet_time_scale_shift', 'spatial'],
-    ['class_embeddings_concat', true],
     ['norm_num_groups', null],
   ])('UNet2DConditionModel rejects %s = %j', (key, value) => {
     expect(() => UNet2DConditionModel.fromConfig(tinyCond({ [key]: value }))).toThrow(new RegExp(`${key}.*not supported`));

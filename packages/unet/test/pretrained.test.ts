@@ -231,7 +231,8 @@ describe('checkpoints that do not match the config', () => {
       await reader.close();
       const cls = config['_class_name'] === 'UNet2DModel' ? UNet2DModel : UNet2DConditionModel;
       const implied = cls.configFromWeights(shapes);
-      const keys = ['in_channels', 'out_channels', 'block_out_channels', 'layers_per_block', ...(cls === UNet2DConditionModel ? ['cross_attention_dim'] : [])];
+      const classKeys = ['num_class_embeds', 'class_embeddings_concat', ...(shapes.has('class_embedding.weight') ? ['class_embed_type'] : [])];
+      const keys = ['in_channels', 'out_channels', 'block_out_channels', 'layers_per_block', ...(cls === UNet2DConditionModel ? ['cross_attention_dim', ...classKeys] : [])];
       expect(Object.keys(implied).sort(), name).toEqual(keys.sort());
       for (const key of keys) expect(implied[key], `${name} ${key}`).toEqual(config[key]);
     }

@@ -8,6 +8,8 @@ export type {
   UNet2DConditionConfig,
   UNet2DConditionConfigInput,
   UNet2DConditionPlan,
+  ClassEmbeddingPlan,
+  ClassEmbedType,
   ConditionLevelPlan,
   ConditionDownBlockType,
   ConditionUpBlockType,
@@ -16,3 +18,4 @@ export type { LevelPlan } from './level-plan.js';
 export { unet2DConfigSchema, parseUNet2DConfig, resolveUNet2DConfig } from './unet-2d.js';
 export type { UNet2DConfig, UNet2DConfigInput, UNet2DPlan, Unet2DLevelPlan, Unet2DDownBlockType, Unet2DUpBlockType } from './unet-2d.js';
 export { unetConfigFromWeights } from './from-weights.js';
+export { classEmbeddingConfigFromWeights } from './class-from-weights.js';

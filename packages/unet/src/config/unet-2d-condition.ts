@@ -95,14 +95,25 @@ export const unet2DConditionConfigSchema = z.looseObject({
   dual_cross_attention: z.boolean().default(false),
   /** `proj_in`/`proj_out` of transformers are linear layers (SD 2.x) instead of 1x1 convolutions (SD 1.x). Default `false`. */
   use_linear_projection: z.boolean().default(false),
-  /** Class conditioning (unsupported: must be `null`). */
+  /**
+   * How class labels are embedded: `null` (a table of `num_class_embeds` rows when that is set,
+   * otherwise no class conditioning), `'timestep'` (sinusoidal projection then an MLP),
+   * `'identity'` (labels are `[N, time_embed_dim]` vectors), `'projection'` (an MLP from
+   * `projection_class_embeddings_input_dim`) or `'simple_projection'` (one linear layer from it).
+   * The result is added to (or, with `class_embeddings_concat`, concatenated with) the time
+   * embedding. Default `null`.
+   */
   class_embed_type: z.string().nullable().default(null),
   /** Additional embeddings (SDXL, Kandinsky; unsupported: must be `null`). */
   addition_embed_type: z.string().nullable().default(null),
   /** Width of additional time embeddings (only with `addition_embed_type`). Default `null`. */
   addition_time_embed_dim: z.number().nullable().default(null),
-  /** Number of classes (unsupported: must be `null`). */
-  num_class_embeds: z.number().nullable().default(null),
+  /**
+   * Rows of the class embedding table (`class_embedding.weight`, `[num_class_embeds, time_embed_dim]`),
+   * used when `class_embed_type` is `null`: labels are integers in `[0, num_class_embeds)`. The Stable
+   * Diffusion x4 upscaler has 1000 and feeds its noise level as the label. Default `null`.
+   */
+  num_class_embeds: positiveInt.nullable().default(null),
   /** Attention in float32 under mixed precision; everything here is float32, so it changes nothing. Default `false`. */
   upcast_attention: z.boolean().default(false),
   /** ResNet time conditioning: `'default'` (add) or `'scale_shift'`. Default `'default'`. */
@@ -125,11 +136,14 @@ export const unet2DConditionConfigSchema = z.looseObject({
   conv_in_kernel: positiveInt.default(3),
   /** Kernel of `conv_out` (odd). Default 3. */
   conv_out_kernel: positiveInt.default(3),
-  /** Input width of a projected class embedding (only with class embeddings). Default `null`. */
-  projection_class_embeddings_input_dim: z.number().nullable().default(null),
+  /** Width of the label vectors of `class_embed_type` `'projection'` / `'simple_projection'` (required by both). Default `null`. */
+  projection_class_embeddings_input_dim: positiveInt.nullable().default(null),
   /** `'default'` only (GLIGEN's gated attention is unsupported). */
   attention_type: z.string().default('default'),
-  /** Concatenate class and time embeddings (unsupported: must be `false`). */
+  /**
+   * Concatenate the class embedding to the time embedding instead of adding it, so the blocks
+   * see a time embedding twice as wide. Needs a class embedding. Default `false`.
+   */
   class_embeddings_concat: z.boolean().default(false),
   /** Used only by `UNetMidBlock2DSimpleCrossAttn`; kept for round trips. Default `null`. */
   mid_block_only_cross_attention: z.boolean().nullable().default(null),
@@ -164,10 +178,29 @@ export interface ConditionLevelPlan<T extends string> extends LevelPlan<T> {
   readonly only_cross_attention: boolean;
 }
 
+/** diffusers' `class_embed_type` values, with `'embedding'` for `null` with `num_class_embeds` (a table). */
+export type ClassEmbedType = 'embedding' | 'timestep' | 'identity' | 'projection' | 'simple_projection';
+
+/** How a `UNet2DConditionModel` embeds class labels (its `class_embedding`), resolved from the config. */
+export interface ClassEmbeddingPlan {
+  /** Which module embeds the labels. */
+  readonly type: ClassEmbedType;
+  /** Rows of the table (`'embedding'` only), else `null`. */
+  readonly num_class_embeds: number | null;
+  /** Width of label vectors (`'projection'`, `'simple_projection'`; `time_embed_dim` for `'identity'`), else `null`. */
+  readonly input_dim: number | null;
+  /** Concatenated to the time embedding (`class_embeddings_concat`) instead of added. */
+  readonly concat: boolean;
+}
+
 /** The expanded, validated build plan of a `UNet2DConditionModel`. */
 export interface UNet2DConditionPlan {
   /** Width of the time embedding. */
   readonly time_embed_dim: number;
+  /** Width of the embedding the blocks' ResNets take: twice `time_embed_dim` with `class_embeddings_concat`. */
+  readonly blocks_time_embed_dim: number;
+  /** The class embedding, or `null` without class conditioning. */
+  readonly class_embedding: ClassEmbeddingPlan | null;
   /** ResNet time conditioning. */
   readonly time_scale_shift: 'default' | 'scale_shift';
   /** GroupNorm groups. */
@@ -187,9 +220,6 @@ const UP_TYPES: readonly string[] = ['UpBlock2D', 'CrossAttnUpBlock2D', 'AttnUpB
 
 function rejectUnsupported(c: UNet2DConditionConfig): void {
   const reject = (key: string, value: unknown, hint: string): never => unsupported(CLASS, key, value, hint);
-  if (c.class_embed_type !== null) reject('class_embed_type', c.class_embed_type, 'class embeddings are not implemented; use null');
-  if (c.num_class_embeds !== null) reject('num_class_embeds', c.num_class_embeds, 'class embeddings are not implemented; use null');
-  if (c.class_embeddings_concat) reject('class_embeddings_concat', true, 'class embeddings are not implemented; use false');
   if (c.addition_embed_type !== null) {
     reject('addition_embed_type', c.addition_embed_type, 'addition embeddings (SDXL, Kandinsky) are not implemented; use null');
   }
@@ -213,6 +243,43 @@ function rejectUnsupported(c: UNet2DConditionConfig): void {
   if (c.mid_block_type !== null && c.mid_block_type !== 'UNetMidBlock2DCrossAttn' && c.mid_block_type !== 'UNetMidBlock2D') {
     reject('mid_block_type', c.mid_block_type, 'use "UNetMidBlock2DCrossAttn", "UNetMidBlock2D" or null');
   }
+}
+
+const CLASS_EMBED_TYPES: readonly string[] = ['timestep', 'identity', 'projection', 'simple_projection'];
+
+/**
+ * diffusers' choice of class embedding: a table when `class_embed_type` is `null` and
+ * `num_class_embeds` is set (with any type, diffusers ignores `num_class_embeds`), the named
+ * module otherwise. diffusers silently builds none for an unknown type; that is refused here, as
+ * is `class_embeddings_concat` without a class embedding (diffusers builds it, then fails in
+ * `forward` on the widened time embedding).
+ */
+function resolveClassEmbedding(c: UNet2DConditionConfig, timeEmbedDim: number): ClassEmbeddingPlan | null {
+  const type = c.class_embed_type;
+  const concat = c.class_embeddings_concat;
+  if (type !== null && !CLASS_EMBED_TYPES.includes(type)) {
+    unsupported(CLASS, 'class_embed_type', type, `use null (with num_class_embeds for a table), ${CLASS_EMBED_TYPES.map((t) => `"${t}"`).join(', ')}`);
+  }
+  if (type === null) {
+    if (c.num_class_embeds !== null) return { type: 'embedding', num_class_embeds: c.num_class_embeds, input_dim: null, concat };
+    if (concat) {
+      throw new UnetConfigError(
+        `${CLASS}: class_embeddings_concat is true but there is no class embedding (class_embed_type and num_class_embeds are null); ` +
+          'set num_class_embeds or class_embed_type, or set class_embeddings_concat to false.',
+      );
+    }
+    return null;
+  }
+  if (type === 'projection' || type === 'simple_projection') {
+    const inputDim = c.projection_class_embeddings_input_dim;
+    if (inputDim === null) {
+      throw new UnetConfigError(
+        `${CLASS}: class_embed_type "${type}" needs projection_class_embeddings_input_dim (the width of the label vectors); set it.`,
+      );
+    }
+    return { type, num_class_embeds: null, input_dim: inputDim, concat };
+  }
+  return { type: type as 'timestep' | 'identity', num_class_embeds: null, input_dim: type === 'identity' ? timeEmbedDim : null, concat };
 }
 
 function transformerLayers(
@@ -365,8 +432,12 @@ export function resolveUNet2DConditionConfig(c: UNet2DConditionConfig): UNet2DCo
   }
 
   const lastTlpb = typeof tlpb === 'number' ? tlpb : tlpb[levels - 1]!;
+  const timeEmbedDim = c.time_embedding_dim ?? c.block_out_channels[0]! * 4;
+  const classEmbedding = resolveClassEmbedding(c, timeEmbedDim);
   return {
-    time_embed_dim: c.time_embedding_dim ?? c.block_out_channels[0]! * 4,
+    time_embed_dim: timeEmbedDim,
+    blocks_time_embed_dim: classEmbedding?.concat === true ? 2 * timeEmbedDim : timeEmbedDim,
+    class_embedding: classEmbedding,
     time_scale_shift: c.resnet_time_scale_shift as 'default' | 'scale_shift',
     groups,
     down,
