@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, imresize, useBackend } from '@yonos/core';
 import { AutoencoderKL } from '@yonos/vae';
 import { UNet2DConditionModel } from '@yonos/unet';
-import { DDIMScheduler, YONOS_SCHEDULER_CONFIG, YonosPipeline, planTiles } from '../src/index.js';
+import { DDIMScheduler, YONOS_SCHEDULER_CONFIG, YonosPipeline } from '../src/index.js';
 import { DIFFUSERS_FIXTURES } from './helpers.js';
 import { maxDiff, testImage } from './pipeline-standins.js';
 
@@ -108,55 +108,6 @@ describe('YonosPipeline with the tiny fixture models', () => {
     pipe.dispose({ components: false });
   });
 
-  it('tiles the tiny models without seams: steps across tile edges no larger than elsewhere', async () => {
-    const pipe = new YonosPipeline({ vae, unet });
-    const lr = testImage(1, 24, 24, 21, 0.05);
-    const size = 96;
-    const whole = await pipe.run(lr, { tile: false, seed: 5 });
-    /** Worst mean |step| across tile edges and elsewhere (rows and columns, 8 px outer margin left out). */
-    const measure = async (vaeTile: number, latentTile: number, overlap: number) => {
-      const tile = { vaeTileSize: vaeTile, latentTileSize: latentTile, vaeOverlap: overlap, latentOverlap: overlap };
-      const tiled = await pipe.run(lr, { tile, seed: 5 });
-      const edges = new Set<number>();
-      for (const tileSize of [vaeTile / 4, latentTile]) {
-        for (const t of planTiles({ height: 24, width: 24, tile: tileSize, overlap }).input.cols) {
-          for (const e of [t.start * 4, (t.start + t.size) * 4]) if (e > 0 && e < size) edges.add(e - 1);
-        }
-      }
-      const steps = tf.tidy(() => {
-        const right = tf.slice(tiled, [0, 0, 1, 0], [-1, -1, -1, -1]);
-        const down = tf.slice(tiled, [0, 1, 0, 0], [-1, -1, -1, -1]);
-        const dx = tf.mean(tf.abs(tf.sub(right, tf.slice(tiled, [0, 0, 0, 0], [-1, -1, size - 1, -1]))), [0, 1, 3]);
-        const dy = tf.mean(tf.abs(tf.sub(down, tf.slice(tiled, [0, 0, 0, 0], [-1, size - 1, -1, -1]))), [0, 2, 3]);
-        return tf.stack([dx, dy]);
-      });
-      const values = await steps.data();
-      let border = 0;
-      let interior = 0;
-      for (let axis = 0; axis < 2; axis++) {
-        for (let x = 0; x < size - 1; x++) {
-          const v = values[axis * (size - 1) + x]!;
-          if (edges.has(x)) border = Math.max(border, v);
-          else if (x >= 8 && x < size - 9) interior = Math.max(interior, v);
-        }
-      }
-      const meanDiff = tf.tidy(() => tf.mean(tf.abs(tf.sub(tiled, whole))));
-      const result = { border, interior, edges: edges.size, meanDiff: (await meanDiff.data())[0]!, maxDiff: await maxDiff(tiled, whole) };
-      tf.dispose([tiled, steps, meanDiff]);
-      return result;
-    };
-    expect(pipe.tiling(24, 24, { tile: { vaeTileSize: 64, latentTileSize: 12 } })).toMatchObject({ vaeTiles: 4, latentTiles: 9 });
-    // Random weights make the output noise-like, so hard tiles cannot be told apart here; the
-    // stand-in test in pipeline-tiling.test.ts shows the same measure catching hard seams.
-    const blended = await measure(64, 12, 0.25);
-    const spread = tf.tidy(() => tf.mean(tf.abs(tf.sub(whole, tf.mean(whole)))));
-    console.info(
-      `tiny models: blended tiles border step ${blended.border} vs interior ${blended.interior} ` +
-        `(tiled vs untiled mean |diff| ${blended.meanDiff}, max ${blended.maxDiff}; output mean |x - mean| ${(await spread.data())[0]})`,
-    );
-    expect(blended.edges).toBeGreaterThan(4);
-    expect(blended.border).toBeLessThanOrEqual(blended.interior);
-    tf.dispose([whole, lr, spread]);
-    pipe.dispose({ components: false });
-  });
+  // Seams are tested with the bundled model (yonos/test/bundled-seams.test.ts): with these random
+  // weights the output is noise-like, and hard tiles cannot be told from blended ones.
 });
