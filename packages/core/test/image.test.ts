@@ -166,7 +166,9 @@ describe('browser helpers (with stand-ins for the DOM)', () => {
     disposeModelImage(image);
   });
 
-  it('round-trips through a canvas, and fromBrowserImage dispatches ImageData-like objects', async () => {
+  // A stand-in keeps what it is given; a real canvas premultiplies semi-transparent colors, which
+  // docs/test/browser-image.test.ts checks in Chromium.
+  it('passes pixels through a stand-in canvas unchanged, and fromBrowserImage dispatches ImageData-like objects', async () => {
     (globalThis as { ImageData?: unknown }).ImageData = FakeImageData;
     const raw = makeRaw(4, 8, 4, 3);
     const image = fromRawImage(raw);

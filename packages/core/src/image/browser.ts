@@ -8,8 +8,14 @@ import type { ModelImage } from './types.js';
  * createImageBitmap) is looked up with `typeof` at call time, so importing this module in
  * Node is harmless; calling a helper whose API is missing throws {@link ImageError}.
  *
- * Canvas pixels are 8-bit, straight RGBA in sRGB; a canvas stores them premultiplied, so
- * semi-transparent colors read back through a canvas can differ by a few levels.
+ * Canvas pixels are 8-bit, straight RGBA in sRGB. `ImageData` round-trips every pixel exactly.
+ * A canvas (and an `ImageBitmap`) stores colors premultiplied by alpha in 8 bits, so whatever
+ * passes through one keeps alpha and opaque pixels exactly but, at alpha `a` between 1 and 254,
+ * may move each color by up to `ceil(255 / (2 a))` levels (1 level from `a = 128` up, 128 at
+ * `a = 1`), and turns fully transparent pixels black (`0, 0, 0, 0`). That is the browser's doing,
+ * not the helpers' (measured in Chromium); the change is hidden by the same transparency when
+ * the image is shown. Decode files to RGBA yourself and use {@link fromImageData} (or
+ * `fromRawImage`) where semi-transparent colors must be exact.
  */
 
 /** Anything with the shape of `ImageData` (8-bit RGBA). */
@@ -37,6 +43,7 @@ function withDefaults(options: FromBrowserOptions): FromBrowserOptions {
 /**
  * Converts `ImageData` (or an object of the same shape) to model tensors: RGB NHWC
  * `[1, H, W, 3]` float32 in `[-1, 1]`, alpha `[1, H, W, 1]` in `[0, 1]` unless fully opaque.
+ * Exact for every pixel, semi-transparent ones included (no canvas is involved).
  */
 export function fromImageData(imageData: ImageDataLike, options: FromBrowserOptions = {}): ModelImage {
   if (!(imageData.data instanceof Uint8ClampedArray)) {
@@ -50,7 +57,9 @@ export function fromImageData(imageData: ImageDataLike, options: FromBrowserOpti
 
 /**
  * Converts model tensors to an 8-bit RGBA `ImageData` (opaque if `image.alpha` is absent;
- * gray is replicated). Does not dispose the tensors.
+ * gray is replicated), straight (not premultiplied) alpha, exact for every pixel. Drawing it
+ * into a canvas premultiplies semi-transparent pixels (see the module notes). Does not dispose
+ * the tensors.
  * @throws {@link ImageError} if `ImageData` is not available (Node: use `toRawImage`).
  */
 export async function toImageData(image: ModelImage, options: Pick<ToRawOptions, 'alpha'> = {}): Promise<ImageData> {
@@ -87,13 +96,19 @@ function context2d(canvas: HTMLCanvasElement | OffscreenCanvas): Canvas2D {
   return ctx;
 }
 
-/** Reads a canvas's pixels into model tensors (see {@link fromImageData}). */
+/**
+ * Reads a canvas's pixels into model tensors (see {@link fromImageData}). The canvas holds
+ * premultiplied colors: semi-transparent pixels come back within `ceil(255 / (2 a))` levels of
+ * what was drawn, transparent ones black; opaque pixels and alpha exactly.
+ */
 export function fromCanvas(canvas: HTMLCanvasElement | OffscreenCanvas, options: FromBrowserOptions = {}): ModelImage {
   return fromImageData(context2d(canvas).getImageData(0, 0, canvas.width, canvas.height), options);
 }
 
 /**
- * Draws model tensors into `canvas` (resized to the image) or into a new canvas.
+ * Draws model tensors into `canvas` (resized to the image) or into a new canvas. Opaque pixels
+ * and alpha land exactly; the canvas premultiplies semi-transparent colors, so reading them back
+ * gives them within `ceil(255 / (2 a))` levels, and transparent pixels black.
  * @returns the canvas drawn into.
  */
 export async function toCanvas<C extends HTMLCanvasElement | OffscreenCanvas>(
@@ -123,7 +138,10 @@ function drawableToModel(
   return fromImageData(ctx.getImageData(0, 0, width, height), options);
 }
 
-/** Decodes (if needed) and reads an `<img>` at its natural size into model tensors. */
+/**
+ * Decodes (if needed) and reads an `<img>` at its natural size into model tensors, through a
+ * canvas: exact for opaque pixels, premultiplied (see {@link fromCanvas}) where semi-transparent.
+ */
 export async function fromImageElement(img: HTMLImageElement, options: FromBrowserOptions = {}): Promise<ModelImage> {
   if (!img.complete || img.naturalWidth === 0) {
     try {
@@ -135,12 +153,15 @@ export async function fromImageElement(img: HTMLImageElement, options: FromBrows
   return drawableToModel(img, img.naturalWidth, img.naturalHeight, options);
 }
 
-/** Reads an `ImageBitmap` into model tensors. */
+/** Reads an `ImageBitmap` into model tensors, through a canvas (see {@link fromCanvas} on alpha). */
 export function fromImageBitmap(bitmap: ImageBitmap, options: FromBrowserOptions = {}): ModelImage {
   return drawableToModel(bitmap, bitmap.width, bitmap.height, options);
 }
 
-/** Converts model tensors to an `ImageBitmap` (8-bit RGBA). */
+/**
+ * Converts model tensors to an `ImageBitmap` (8-bit RGBA), which stores semi-transparent colors
+ * premultiplied like a canvas (see {@link fromCanvas}); opaque pixels exactly.
+ */
 export async function toImageBitmap(image: ModelImage): Promise<ImageBitmap> {
   if (typeof createImageBitmap === 'undefined') {
     throw new ImageError('createImageBitmap is not available in this environment: use toImageData or toRawImage.');
@@ -148,7 +169,10 @@ export async function toImageBitmap(image: ModelImage): Promise<ImageBitmap> {
   return createImageBitmap(await toImageData(image));
 }
 
-/** Any browser image source to model tensors; dispatches on the source's type. */
+/**
+ * Any browser image source to model tensors; dispatches on the source's type. `ImageData` is
+ * read exactly; the others through a canvas (see {@link fromCanvas} on semi-transparent pixels).
+ */
 export async function fromBrowserImage(source: BrowserImageSource, options: FromBrowserOptions = {}): Promise<ModelImage> {
   if (typeof HTMLImageElement !== 'undefined' && source instanceof HTMLImageElement) {
     return fromImageElement(source, options);
