@@ -5,8 +5,10 @@ import { activateBackend, BACKEND_CHOICES } from './backend.js';
 import { registerDegradeCommand } from './commands/degrade.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerInfoCommand } from './commands/info.js';
+import { registerQueueCommand } from './commands/queue.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerUpscaleCommand } from './commands/upscale.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { CliUsageError, describeError, oneLine } from './errors.js';
 import { type CliIO, processIO, writeLine } from './io.js';
 import { nodeOutputFiles } from './upscale/output-files.js';
@@ -66,6 +68,8 @@ export function createProgram(io: CliIO, options: CliOptions = {}): Command {
   registerDegradeCommand(program, context);
   registerTrainCommand(program, context);
   registerUpscaleCommand(program, context);
+  registerWorkerCommand(program, context);
+  registerQueueCommand(program, context);
   registerEvalCommand(program, context);
   return program;
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The packages `yonos info` reports, umbrella first. */
-export const REPORTED_PACKAGES = ['yonos', '@yonos/core', '@yonos/vae', '@yonos/unet', '@yonos/sampler', '@yonos/degrade', '@yonos/distill'] as const;
+export const REPORTED_PACKAGES = ['yonos', '@yonos/core', '@yonos/vae', '@yonos/unet', '@yonos/sampler', '@yonos/degrade', '@yonos/distill', '@yonos/queue'] as const;
 
 /** A package and its installed version (`undefined` when it cannot be found). */
 export interface PackageVersion {

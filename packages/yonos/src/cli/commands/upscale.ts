@@ -80,6 +80,13 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
     overwrite: options.overwrite,
     ...(options.format !== undefined ? { format: options.format } : {}),
   });
+  if (options.queue !== undefined) {
+    // Loaded only here, so that a local run never loads BullMQ and a Redis client.
+    const { runQueuedUpscale } = await import('../queue/queued-upscale.js');
+    const backend = globalOptions(command).backend;
+    await runQueuedUpscale({ options: { ...options, queue: options.queue }, scale, model: options.model !== undefined ? modelDir : undefined, modelShown: displayPath(modelDir), backend, jobs, listing, io });
+    return;
+  }
   const kept = jobs.filter((job) => job.kept === true);
   const todo = await measureJobs(jobs.filter((job) => job.kept !== true));
   const out = displayPath(options.out);
@@ -183,6 +190,8 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
  * skipped, so a rerun continues an interrupted batch) unless `--overwrite` is given; the output
  * folder is checked before the model loads; a full disk stops the batch with the written
  * images intact; Ctrl-C stops cleanly. `--progress json` prints one JSON object per event.
+ * With `--queue redis://host:port` the images are enqueued for `yonos worker` processes (see
+ * `runQueuedUpscale`) after the same checks, and the command follows the batch.
  */
 export function registerUpscaleCommand(program: Command, context: CliContext): Command {
   return program
@@ -204,6 +213,10 @@ export function registerUpscaleCommand(program: Command, context: CliContext): C
         .choices([...PROGRESS_MODES])
         .default('auto'),
     )
+    .option('--queue <redis-url>', "enqueue the images on a Redis queue (redis://host:port) for 'yonos worker' processes instead of computing them here; follows the batch until every image is done")
+    .option('--queue-name <name>', "the queue's name, with --queue (default: yonos-upscale)")
+    .option('--detach', 'with --queue: return once the images are enqueued')
+    .option('--attempts <n>', 'with --queue: attempts per image before it fails (default 3; errors a retry cannot fix fail at once)')
     .configureHelp({ showGlobalOptions: true })
     .action(async (inputs: string[], raw: Record<string, unknown>, command: Command) => {
       await runUpscale(inputs, parseUpscaleOptions(raw), command, context);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CliUsageError } from '../errors.js';
+import { REDIS_URL } from '../queue/command-options.js';
 import { OUTPUT_FORMATS } from './output-plan.js';
 import { PROGRESS_MODES } from './progress.js';
 
@@ -22,7 +23,18 @@ const optionsSchema = z.object({
   quality: wholeNumber('--quality', 1, 100),
   overwrite: z.boolean().default(false),
   progress: z.enum(PROGRESS_MODES, { error: `--progress must be one of ${PROGRESS_MODES.join(', ')}` }).default('auto'),
+  queue: z.string().regex(REDIS_URL, { error: '--queue must be a Redis URL such as redis://localhost:6379 (rediss:// for TLS)' }).optional(),
+  queueName: z.string().min(1, { error: '--queue-name needs a name' }).optional(),
+  detach: z.boolean().default(false),
+  attempts: wholeNumber('--attempts', 1, 100).optional(),
 });
+
+/** Options that only mean something with `--queue`. */
+const QUEUE_ONLY = [
+  ['queueName', '--queue-name'],
+  ['detach', '--detach'],
+  ['attempts', '--attempts'],
+] as const;
 
 /** The validated options of `yonos upscale`. */
 export type UpscaleOptions = z.infer<typeof optionsSchema>;
@@ -34,5 +46,11 @@ export function parseUpscaleOptions(raw: Record<string, unknown>): UpscaleOption
     const issue = parsed.error.issues[0];
     throw new CliUsageError(`${issue?.message ?? 'invalid options'} (got ${JSON.stringify(raw[String(issue?.path[0])])}).`);
   }
-  return parsed.data;
+  const options = parsed.data;
+  if (options.queue === undefined) {
+    for (const [key, flag] of QUEUE_ONLY) {
+      if (options[key] !== undefined && options[key] !== false) throw new CliUsageError(`${flag} needs --queue redis://host:port (the Redis server of the queue).`);
+    }
+  }
+  return options;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { YonosError } from '@yonos/core';
@@ -123,13 +124,27 @@ export async function prepareOutputFolder(outDir: string, files: OutputFiles = n
 }
 
 /**
+ * The temporary file {@link writeAtomically} writes before the rename: `<path>.<pid>.<random>.tmp`.
+ * The random part keeps two writers of one output apart even when their process ids are equal
+ * (queue workers on several machines writing to shared storage, each its container's process 1).
+ */
+export function temporaryPathFor(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** Whether `name` is a temporary file {@link temporaryPathFor} makes for an output named `outputName` (in the same folder). */
+export function isTemporaryFileOf(name: string, outputName: string): boolean {
+  return name.startsWith(`${outputName}.`) && /^\d+\.[0-9a-f]{8}\.tmp$/.test(name.slice(outputName.length + 1));
+}
+
+/**
  * Writes `bytes` to `path` through a temporary file and a rename, so an interrupted or failed
  * write never leaves a truncated image, and an existing file stays whole until its replacement
  * is complete.
  * @throws {@link OutputWriteError} (the temporary file removed).
  */
 export async function writeAtomically(path: string, bytes: Uint8Array, files: OutputFiles = nodeOutputFiles): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
+  const temp = temporaryPathFor(path);
   try {
     await files.writeFile(temp, bytes);
     await files.rename(temp, path);
