@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, PretrainedError } from '@yonos/core';
 import { PipelineAbortedError, PipelineInputError } from '@yonos/sampler';
@@ -72,6 +73,8 @@ describe('demo build assets', () => {
   });
 
   it('recognizes a pipeline folder by its model_index.json', () => {
+    expect(hasModel(fileURLToPath(new URL('../../packages/yonos/model/x4', import.meta.url)))).toBe(true);
+    expect(hasModel(join(DIFFUSERS_FIXTURES, 'sd-x4-upscaler-tiny'))).toBe(true);
     expect(hasModel(join(DIFFUSERS_FIXTURES, 'vae-tiny'))).toBe(false);
     expect(hasModel(join(DIFFUSERS_FIXTURES, 'no-such-folder'))).toBe(false);
   });

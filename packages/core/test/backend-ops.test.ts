@@ -360,9 +360,14 @@ describe.each(['wasm', 'webgpu'] as const)('%s against cpu', (backend: BackendNa
     summary[`${backend} ${c.name}`] = worst;
   });
 
-  test('summary', () => {
-    const entries = Object.entries(summary).filter(([k]) => k.startsWith(backend));
+  // Runs after the cases (same file, in order): every case must have been compared, so this
+  // fails where a case was skipped or filtered away instead of passing on nothing.
+  test('summary: every case compared within tolerance', (ctx) => {
+    if (skipReason !== undefined) ctx.skip(`webgpu unavailable: ${skipReason}`);
+    const entries = Object.entries(summary).filter(([k]) => k.startsWith(`${backend} `));
     const worst = entries.reduce((m, [, v]) => Math.max(m, v), 0);
     console.log(`${backend}: ${entries.length} cases, worst rel. error ${worst.toExponential(2)} (tolerance ${TOLERANCE})`);
+    expect(entries.map(([k]) => k.slice(backend.length + 1)).sort()).toEqual(CASES.map((c) => c.name).sort());
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * `@yonos/sampler`: noise schedules and the DDIM scheduler (diffusers-compatible configs,
- * epsilon / v / x0 prediction), on which the one-step YONOS pipeline is built.
+ * `@yonos/sampler`: noise schedules, the DDIM and DDPM schedulers (diffusers-compatible configs,
+ * epsilon / v / x0 prediction), the one-step YONOS pipeline built on them, and Stable
+ * Diffusion's x4 upscaler pipeline.
  * @packageDocumentation
  */
 export * from './schedulers/index.js';
 export * from './pipeline/index.js';
+export * from './upscale/index.js';

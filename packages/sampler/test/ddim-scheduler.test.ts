@@ -6,6 +6,9 @@ import { DDIMScheduler, SchedulerUsageError } from '../src/index.js';
 import { caseConfig, leakedBy, loadDdimFixture, maxAbsDiff } from './helpers.js';
 
 const fixture = loadDdimFixture();
+// Absolute. Measured (issue 21): 0 on every step case (the same float32 formula as diffusers). The
+// largest values reach 84 (pred_original_sample at t = 999), where one float32 step is 7.6e-6:
+// 1e-5 is one such step, room for an equivalent reordering of the formula.
 const TOL = 1e-5;
 
 beforeAll(async () => {
@@ -17,34 +20,42 @@ describe('DDIMScheduler vs diffusers 0.25 (ddim.json)', () => {
     expect(fixture.step_cases.length).toBe(54);
   });
 
-  let worstPrev = 0;
-  let worstX0 = 0;
+  /** One step of case `c` against diffusers: the largest errors of prev_sample and pred_original_sample. */
+  function stepErrors(c: (typeof fixture.step_cases)[number]): { prev: number; x0: number } {
+    const s = DDIMScheduler.fromConfig(caseConfig(c));
+    s.setTimesteps(c.num_inference_steps);
+    expect(s.timesteps).toEqual(c.timesteps);
+    expect(c.step_t).toBe(c.timesteps[0]);
+
+    const sample = tf.tensor(c.sample, [1, 2, 2, 2]);
+    const modelOutput = tf.tensor(c.model_output, [1, 2, 2, 2]);
+    const before = tf.memory().numTensors;
+    const out = s.step(modelOutput, c.step_t, sample);
+    expect(tf.memory().numTensors - before).toBe(2);
+    expect(out.prevSample.shape).toEqual([1, 2, 2, 2]);
+    const prev = maxAbsDiff(out.prevSample.dataSync(), c.prev_sample);
+    const x0 = maxAbsDiff(out.predOriginalSample.dataSync(), c.pred_original_sample);
+    tf.dispose([sample, modelOutput, out.prevSample, out.predOriginalSample]);
+    return { prev, x0 };
+  }
+
   for (const c of fixture.step_cases) {
     const name = `${c.beta_schedule} ${c.prediction_type} ${c.timestep_spacing} n=${c.num_inference_steps}`;
     it(name, () => {
-      const s = DDIMScheduler.fromConfig(caseConfig(c));
-      s.setTimesteps(c.num_inference_steps);
-      expect(s.timesteps).toEqual(c.timesteps);
-      expect(c.step_t).toBe(c.timesteps[0]);
-
-      const sample = tf.tensor(c.sample, [1, 2, 2, 2]);
-      const modelOutput = tf.tensor(c.model_output, [1, 2, 2, 2]);
-      const before = tf.memory().numTensors;
-      const out = s.step(modelOutput, c.step_t, sample);
-      expect(tf.memory().numTensors - before).toBe(2);
-      expect(out.prevSample.shape).toEqual([1, 2, 2, 2]);
-      const prevErr = maxAbsDiff(out.prevSample.dataSync(), c.prev_sample);
-      const x0Err = maxAbsDiff(out.predOriginalSample.dataSync(), c.pred_original_sample);
-      worstPrev = Math.max(worstPrev, prevErr);
-      worstX0 = Math.max(worstX0, x0Err);
-      expect(prevErr).toBeLessThan(TOL);
-      expect(x0Err).toBeLessThan(TOL);
-      tf.dispose([sample, modelOutput, out.prevSample, out.predOriginalSample]);
+      const { prev, x0 } = stepErrors(c);
+      expect(prev).toBeLessThan(TOL);
+      expect(x0).toBeLessThan(TOL);
     });
   }
-  it('reports the worst errors', () => {
-    console.info(`ddim.json step cases: max |prev_sample err| = ${worstPrev}, max |pred_original_sample err| = ${worstX0}`);
+  // Computes every case itself (not from the tests above), so it holds when run alone.
+  it('reports the worst errors over all step cases', () => {
+    const errors = fixture.step_cases.map(stepErrors);
+    const worstPrev = Math.max(...errors.map((e) => e.prev));
+    const worstX0 = Math.max(...errors.map((e) => e.x0));
+    console.info(`ddim.json step cases (${errors.length}): max |prev_sample err| = ${worstPrev}, max |pred_original_sample err| = ${worstX0}`);
+    expect(errors).toHaveLength(54);
     expect(worstPrev).toBeLessThan(TOL);
+    expect(worstX0).toBeLessThan(TOL);
   });
 
   describe('noise section (scaled_linear)', () => {

@@ -48,6 +48,15 @@ export function asScheduler(value: unknown, where: string): NoiseScheduler {
   return value as NoiseScheduler;
 }
 
+/**
+ * The multiple a denoiser needs latent sides to be: `2^(levels - 1)` of a diffusers U-Net
+ * config's `block_out_channels`, else 8.
+ */
+export function inferLatentMultiple(unet: Denoiser): number {
+  const levels = (unet as { config?: { block_out_channels?: unknown } }).config?.block_out_channels;
+  return Array.isArray(levels) && levels.length > 0 ? 2 ** (levels.length - 1) : 8;
+}
+
 /** @throws PipelineInputError unless the denoiser takes `concat(z_t, z_lr)` of the codec's latents and returns one latent. */
 export function checkCompatible(vae: LatentCodec, unet: Denoiser): void {
   const c = vae.latentChannels;

@@ -36,6 +36,33 @@ export interface DenoiseLatentsArgs {
    * whole latent are ever held (same result). Default `false`: the whole latent is stepped at once.
    */
   readonly stepByRows?: boolean;
+  /**
+   * Evaluates the model on one window instead of `unet.forward(concat(z_t, condition), t, context)`:
+   * given the windows of `z_t` and of `condition` (tensors the loop owns; do not dispose them),
+   * return the model output for the window, `[N, h, w, C]`, which the loop then owns. This is where
+   * a pipeline adds what the default call lacks (classifier-free guidance, class labels).
+   */
+  readonly predict?: WindowPredictor;
+  /**
+   * Called after each step with the new `z_t` (owned by the loop: read it, or clone it to keep
+   * it, before returning), as diffusers' `callback_on_step_end` (`step` is 1-based).
+   */
+  readonly onStepEnd?: (event: DenoiseStepEvent) => void;
+}
+
+/** A model evaluation on one window of the latents and the condition (see {@link DenoiseLatentsArgs.predict}). */
+export type WindowPredictor = (latents: tf.Tensor4D, condition: tf.Tensor4D, timestep: number) => tf.Tensor4D;
+
+/** What {@link DenoiseLatentsArgs.onStepEnd} receives. */
+export interface DenoiseStepEvent {
+  /** The step just taken, 1-based. */
+  readonly step: number;
+  /** Steps in all. */
+  readonly steps: number;
+  /** The timestep the step started from. */
+  readonly timestep: number;
+  /** `z_t` after the step, NHWC `[N, h, w, C]`; valid only during the call. */
+  readonly latents: tf.Tensor4D;
 }
 
 /**
@@ -47,14 +74,13 @@ export interface DenoiseLatentsArgs {
  * @throws PipelineAbortedError when `signal` aborts (between tiles); nothing leaks.
  */
 export async function denoiseLatents(args: DenoiseLatentsArgs): Promise<tf.Tensor4D> {
-  const { unet, scheduler, latents, condition, context, plan, onProgress, signal } = args;
+  const { unet, scheduler, latents, condition, context, plan, onProgress, signal, predict } = args;
   let z: tf.Tensor4D = args.consumeLatents === true ? latents : tf.clone(latents);
   try {
     const timesteps = [...scheduler.timesteps];
     for (const [i, t] of timesteps.entries()) {
       const evaluate = (r: TileRegion): tf.Tensor4D => {
-        const input = tf.concat([window(z, r), window(condition, r)], 3);
-        const output = unet.forward(input, t, context);
+        const output = predict !== undefined ? predictWindow(predict, z, condition, r, t) : defaultPredict(unet, z, condition, r, t, context);
         if (output.shape[3] !== latents.shape[3]) {
           throw new PipelineInputError(
             `the denoiser returned [${output.shape.join(', ')}] for a latent with ${latents.shape[3]} channels; it must return one latent.`,
@@ -113,11 +139,34 @@ export async function denoiseLatents(args: DenoiseLatentsArgs): Promise<tf.Tenso
       }
       z.dispose();
       z = next;
+      args.onStepEnd?.({ step: i + 1, steps: timesteps.length, timestep: t, latents: z });
     }
     return z;
   } catch (error) {
     z.dispose();
     throw error;
+  }
+}
+
+function defaultPredict(
+  unet: Denoiser,
+  z: tf.Tensor4D,
+  condition: tf.Tensor4D,
+  r: TileRegion,
+  t: number,
+  context: tf.Tensor3D | undefined,
+): tf.Tensor4D {
+  return tf.tidy(() => unet.forward(tf.concat([window(z, r), window(condition, r)], 3), t, context));
+}
+
+function predictWindow(predict: WindowPredictor, z: tf.Tensor4D, condition: tf.Tensor4D, r: TileRegion, t: number): tf.Tensor4D {
+  const zWindow = window(z, r);
+  const conditionWindow = window(condition, r);
+  try {
+    return predict(zWindow, conditionWindow, t);
+  } finally {
+    if (zWindow !== z) zWindow.dispose();
+    if (conditionWindow !== condition) conditionWindow.dispose();
   }
 }
 

@@ -34,7 +34,9 @@ export type { AxisTile, PlanTilesOptions, TileGrid, TilePlan } from './tile-plan
 export { estimateCodecMemory, estimateDenoiserMemory, estimateRunMemory, largestTileWithin } from './memory.js';
 export type { RunMemoryEstimate, RunMemoryInput } from './memory.js';
 export { denoiseLatents } from './denoise.js';
-export type { DenoiseLatentsArgs } from './denoise.js';
+export type { DenoiseLatentsArgs, DenoiseStepEvent, WindowPredictor } from './denoise.js';
+export { upscaleImageKinds } from './image-kinds.js';
+export type { RgbUpscaler } from './image-kinds.js';
 export { padBottomRight, cropTopLeft, roundUpTo } from './padding.js';
 export { loadComponent, saveComponent } from './components.js';
 export type { LoadComponentOptions } from './components.js';
@@ -42,8 +44,10 @@ export {
   MODEL_INDEX_NAME,
   PIPELINE_COMPONENTS,
   YONOS_PIPELINE_CLASS,
+  isComponentSpec,
   modelIndexJson,
   parseModelIndex,
+  parseModelIndexObject,
 } from './model-index.js';
 export type { ComponentSpec, PipelineComponentName, YonosModelIndex } from './model-index.js';
 export { CONTEXT_FILE, CONTEXT_TENSOR, readContext, writeContext } from './context-file.js';

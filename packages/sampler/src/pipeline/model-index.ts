@@ -41,16 +41,17 @@ export interface YonosModelIndex {
   readonly vae: ComponentSpec;
 }
 
-function isSpec(v: unknown): v is ComponentSpec {
+/** Whether `v` is a `model_index.json` component entry `[library, className]` (both non-empty strings). */
+export function isComponentSpec(v: unknown): v is ComponentSpec {
   return Array.isArray(v) && v.length === 2 && v.every((s) => typeof s === 'string' && s !== '');
 }
 
 /**
- * Parses and checks a `model_index.json`.
+ * The JSON object of a `model_index.json`.
  * @param where The folder, for messages.
- * @throws PretrainedError naming the bad key.
+ * @throws PretrainedError for invalid JSON or a non-object.
  */
-export function parseModelIndex(text: string, where: string): YonosModelIndex {
+export function parseModelIndexObject(text: string, where: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -60,9 +61,23 @@ export function parseModelIndex(text: string, where: string): YonosModelIndex {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new PretrainedError(`${where}/${MODEL_INDEX_NAME} must hold a JSON object.`);
   }
-  const index = raw as Record<string, unknown>;
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * Parses and checks a `model_index.json`.
+ * @param where The folder, for messages.
+ * @throws PretrainedError naming the bad key.
+ */
+export function parseModelIndex(text: string, where: string): YonosModelIndex {
+  const index = parseModelIndexObject(text, where);
+  if (index['_class_name'] === 'StableDiffusionUpscalePipeline') {
+    throw new PretrainedError(
+      `${where} holds a StableDiffusionUpscalePipeline (model_index.json), not a YONOS pipeline; load it with StableDiffusionUpscalePipeline.fromPretrained.`,
+    );
+  }
   for (const name of PIPELINE_COMPONENTS) {
-    if (!isSpec(index[name])) {
+    if (!isComponentSpec(index[name])) {
       throw new PretrainedError(
         `${where}/${MODEL_INDEX_NAME}: "${name}" must be ["library", "ClassName"] (for example ["@yonos/unet", "UNet2DConditionModel"]); ` +
           `got ${JSON.stringify(index[name])}. A YONOS pipeline folder needs scheduler, unet and vae.`,

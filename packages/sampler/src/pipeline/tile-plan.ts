@@ -125,3 +125,22 @@ export function planTiles(options: PlanTilesOptions): TilePlan {
   });
   return { input: gridAt(inputScale), output: gridAt(outputScale), count: rowStarts.length * colStarts.length };
 }
+
+/** Tiles per axis of a `length` axis with tiles of `tile` (see `tileStarts`). */
+export function tilesAlong(length: number, tile: number, overlap: number): number {
+  return tileStarts(length, Math.min(tile, length), overlap).length;
+}
+
+/**
+ * The smallest tile edge, from `largest` down to `minimum` in steps of `multiple` (units of
+ * a `height x width` grid), that still covers the grid with as few tiles as `largest` does:
+ * the same number of tiles with less overlap is less work (a tile just below the image size
+ * would make two nearly whole tiles per axis).
+ */
+export function leastWorkTile(largest: number, minimum: number, multiple: number, height: number, width: number, overlap: number): number {
+  const count = (tile: number): number => tilesAlong(height, tile, overlap) * tilesAlong(width, tile, overlap);
+  const fewest = count(largest);
+  let edge = largest;
+  while (edge - multiple >= minimum && count(edge - multiple) === fewest) edge -= multiple;
+  return edge;
+}

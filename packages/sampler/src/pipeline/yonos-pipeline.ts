@@ -1,14 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  DIFFUSERS_VERSION,
-  createRng,
-  disposeModelImage,
-  fromRawImage,
-  imresize,
-  openModelStore,
-  openWritableModelStore,
-  toRawImage,
-} from '@yonos/core';
+import { DIFFUSERS_VERSION, createRng, imresize, openModelStore, openWritableModelStore } from '@yonos/core';
 import type { Denoiser, LatentCodec, ModelImage, ModelLocation, NoiseScheduler, RawImage } from '@yonos/core';
 import {
   asDenoiser,
@@ -19,6 +10,7 @@ import {
   checkImageRange,
   checkPositive,
   checkPositiveInteger,
+  inferLatentMultiple,
 } from './checks.js';
 import { loadComponent, saveComponent } from './components.js';
 import { readContext, writeContext, CONTEXT_FILE } from './context-file.js';
@@ -28,7 +20,7 @@ import { defaultYonosScheduler } from './default-scheduler.js';
 import { resolveDefaultModel } from './default-model.js';
 import { denoiseLatents } from './denoise.js';
 import { PipelineInputError, PipelineMemoryError } from './errors.js';
-import { checkModelImage, grayRgb, isRawImage, mergeTensorImage, splitTensorImage, upscaleAlpha } from './image-io.js';
+import { upscaleImageKinds } from './image-kinds.js';
 import { estimateRunMemory, largestTileWithin } from './memory.js';
 import type { RunMemoryEstimate } from './memory.js';
 import { MODEL_INDEX_NAME, PIPELINE_COMPONENTS, YONOS_PIPELINE_CLASS, modelIndexJson, parseModelIndex } from './model-index.js';
@@ -44,7 +36,7 @@ import type {
 import { cropTopLeft, padBottomRight, roundUpTo } from './padding.js';
 import { TiledLatentCodec } from './tiled-codec.js';
 import type { TileLoopHooks } from './tile-blend.js';
-import { planTiles, tileStarts } from './tile-plan.js';
+import { leastWorkTile, planTiles, tilesAlong } from './tile-plan.js';
 
 const MIB = 2 ** 20;
 const DEFAULT_BUDGET_MB = 1024;
@@ -58,11 +50,6 @@ interface Geometry {
   readonly paddedWidth: number;
   readonly latentHeight: number;
   readonly latentWidth: number;
-}
-
-function inferLatentMultiple(unet: Denoiser): number {
-  const levels = (unet as { config?: { block_out_channels?: unknown } }).config?.block_out_channels;
-  return Array.isArray(levels) && levels.length > 0 ? 2 ** (levels.length - 1) : 8;
 }
 
 /**
@@ -379,22 +366,8 @@ export class YonosPipeline {
   upscale(image: RawImage, options?: YonosRunOptions): Promise<RawImage>;
   upscale(image: ModelImage, options?: YonosRunOptions): Promise<ModelImage>;
   upscale(image: tf.Tensor4D, options?: YonosRunOptions): Promise<tf.Tensor4D>;
-  async upscale(image: RawImage | ModelImage | tf.Tensor4D, options: YonosRunOptions = {}): Promise<RawImage | ModelImage | tf.Tensor4D> {
-    if (image instanceof tf.Tensor) return this.#upscaleTensor(image, options);
-    if (isRawImage(image)) {
-      const model = fromRawImage(image);
-      try {
-        const out = await this.#upscaleModelImage(model, options);
-        try {
-          return await toRawImage(out);
-        } finally {
-          disposeModelImage(out);
-        }
-      } finally {
-        disposeModelImage(model);
-      }
-    }
-    return this.#upscaleModelImage(image, options);
+  upscale(image: RawImage | ModelImage | tf.Tensor4D, options: YonosRunOptions = {}): Promise<RawImage | ModelImage | tf.Tensor4D> {
+    return upscaleImageKinds(image, options.scale ?? this.scaleFactor, (rgb) => this.run(rgb, options));
   }
 
   /**
@@ -406,37 +379,6 @@ export class YonosPipeline {
     this.#context = undefined;
     if (options.components !== false) {
       for (const component of [this.vae, this.unet, this.scheduler]) disposeComponent(component);
-    }
-  }
-
-  async #upscaleTensor(image: tf.Tensor4D, options: YonosRunOptions): Promise<tf.Tensor4D> {
-    const parts = splitTensorImage(image);
-    let alpha: tf.Tensor4D | undefined;
-    let rgb: tf.Tensor4D | undefined;
-    try {
-      rgb = await this.run(parts.rgb, options);
-      if (parts.alpha !== undefined) alpha = upscaleAlpha(parts.alpha, options.scale ?? this.scaleFactor, [-1, 1]);
-      return mergeTensorImage(rgb, alpha, parts.gray);
-    } finally {
-      tf.dispose([parts.rgb, parts.alpha, rgb, alpha].filter((t): t is tf.Tensor4D => t !== undefined));
-    }
-  }
-
-  async #upscaleModelImage(image: ModelImage, options: YonosRunOptions): Promise<ModelImage> {
-    checkModelImage(image);
-    const rgb = await this.run(image.rgb, options);
-    let out = rgb;
-    let alpha: tf.Tensor4D | undefined;
-    try {
-      if (image.wasGray) {
-        out = grayRgb(rgb);
-        rgb.dispose();
-      }
-      if (image.alpha !== undefined) alpha = upscaleAlpha(image.alpha, options.scale ?? this.scaleFactor, [0, 1]);
-      return { rgb: out, ...(alpha !== undefined ? { alpha } : {}), wasGray: image.wasGray, bitDepth: image.bitDepth };
-    } catch (error) {
-      tf.dispose([rgb, out, ...(alpha !== undefined ? [alpha] : [])]);
-      throw error;
     }
   }
 
@@ -581,25 +523,6 @@ export class YonosPipeline {
     if (base === undefined) return tf.zeros([batch, 1, dim]);
     return tf.tidy(() => (base.shape[0] === batch ? tf.clone(base) : tf.tile(base, [batch, 1, 1])));
   }
-}
-
-/** Tiles per axis of a `length` axis with tiles of `tile` (see `tileStarts`). */
-function tilesAlong(length: number, tile: number, overlap: number): number {
-  return tileStarts(length, Math.min(tile, length), overlap).length;
-}
-
-/**
- * The smallest tile edge, from `largest` down to `minimum` in steps of `multiple` (units of
- * a `height x width` grid), that still covers the grid with as few tiles as `largest` does:
- * the same number of tiles with less overlap is less work (a tile just below the image size
- * would make two nearly whole tiles per axis).
- */
-function leastWorkTile(largest: number, minimum: number, multiple: number, height: number, width: number, overlap: number): number {
-  const count = (tile: number): number => tilesAlong(height, tile, overlap) * tilesAlong(width, tile, overlap);
-  const fewest = count(largest);
-  let edge = largest;
-  while (edge - multiple >= minimum && count(edge - multiple) === fewest) edge -= multiple;
-  return edge;
 }
 
 /**
