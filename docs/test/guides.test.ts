@@ -14,7 +14,7 @@ import { relativeTargets } from './helpers/markdown-links.js';
 
 const DOCS = fileURLToPath(new URL('..', import.meta.url));
 const GUIDES = join(DOCS, 'guides');
-const GUIDE_FILES = ['quick-start.md', 'compose-a-pipeline.md', 'backends.md', 'training.md', 'diffusers-interop.md', 'upscaling-at-scale.md'];
+const GUIDE_FILES = ['quick-start.md', 'compose-a-pipeline.md', 'backends.md', 'training.md', 'diffusers-interop.md', 'bring-stable-diffusion-weights.md', 'upscaling-at-scale.md'];
 
 function compilerOptions(): ts.CompilerOptions {
   const configPath = join(DOCS, 'tsconfig.json');
