@@ -6,16 +6,18 @@ import type { BackendName } from '@yonos/core';
 import { AutoencoderKL } from '@yonos/vae';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { StableDiffusionUpscalePipeline } from '../src/index.js';
-import { UPSCALER_FIXTURE, loadUpscalerIo, maxRelDiff, toNhwc } from './helpers.js';
+import { UPSCALER_FIXTURE, loadUpscalerIo, maxAbsDiff, maxRelDiff, toNhwc } from './helpers.js';
 import { RecordingCodec, RecordingDenoiser, readKept } from './upscale-recorders.js';
 
 /**
  * The whole x4-upscaler pipeline against diffusers 0.25 (fixtures/diffusers/sd-x4-upscaler-tiny):
  * the four runs, replaying the saved low-res noise and initial latents, compared tensor by
  * tensor (the noised image, every step's U-Net output and latents, the final latents, the
- * decoded image): max |ours - diffusers| / max |diffusers| <= 1e-4 for each.
+ * decoded image): max |ours - diffusers| / max |diffusers| for each. The issue asks <= 1e-4;
+ * measured worst 2.2e-6 (cpu), 3.3e-6 (wasm, a step's latents), 2.8e-6 (webgpu), so about 2x the
+ * worst, while swapping the guidance halves gives 1.35.
  */
-const TOL = 1e-4;
+const TOL = 7e-6;
 /**
  * Node's webgpu is a software adapter here (SwiftShader, about 1/280 of wasm's convolution speed):
  * all four runs took 500 s on a busy 2-core machine, so webgpu replays the two that cover both
@@ -138,7 +140,10 @@ async function paritiesOn(backend: BackendName): Promise<Map<string, number> | s
     const decoded = host(`${run.name}_decoded`);
     record(`${run.name} decoded`, decode.output, decoded);
     expect(out.shape).toEqual([1, 64, 64, 3]);
-    record(`${run.name} output (clamped)`, await out.data(), decoded.map((v) => Math.min(1, Math.max(-1, v))));
+    // Clamping cannot add error, but it shrinks the scale the error is divided by (the decoded
+    // image reaches beyond [-1, 1]); so the clamped output is measured on the decoded image's scale.
+    const clampedErr = maxAbsDiff(await out.data(), decoded.map((v) => Math.min(1, Math.max(-1, v))));
+    errors.set(`${run.name} output (clamped, on the decoded scale)`, clampedErr / decoded.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
     out.dispose();
   }
   expect(tf.memory().numTensors).toBe(before);

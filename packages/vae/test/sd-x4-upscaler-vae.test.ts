@@ -13,8 +13,11 @@ import type { TestContext } from 'vitest';
 import { AutoencoderKL } from '../src/index.js';
 
 const PIPELINE_DIR = fileURLToPath(new URL('../../../fixtures/diffusers/sd-x4-upscaler-tiny', import.meta.url));
-/** The issue's tolerance: max abs error / max abs expected. */
-const TOL = 1e-4;
+/**
+ * Max abs error / max abs expected (the issue asks <= 1e-4): measured worst 1.18e-6 (wasm decode;
+ * mean/logvar <= 4.6e-7 on cpu, wasm, webgpu), so about 2x the worst.
+ */
+const TOL = 2.5e-6;
 
 interface VaeIo {
   readonly image: tf.Tensor4D;

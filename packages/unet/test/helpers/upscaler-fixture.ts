@@ -8,8 +8,12 @@ import { FIXTURES } from './fixtures.js';
 /** The pipeline folder (`unet/`, `vae/`, `scheduler/`, `low_res_scheduler/`, `model_index.json`). */
 export const UPSCALER_DIR = join(FIXTURES, 'sd-x4-upscaler-tiny');
 
-/** Relative error (max abs error / max abs expected) the issue asks of every fixture comparison. */
-export const UPSCALER_PARITY_TOL = 1e-4;
+/**
+ * Relative error (max abs error / max abs expected) allowed against the fixture: the issue asks
+ * <= 1e-4; measured 5.7e-7 (cpu), 5.2e-7 (wasm), 6.2e-7 (webgpu, SwiftShader), so about 2x the
+ * worst, room for another CPU's float32 summation order while a wrong label (1.3e-1) or eps fails.
+ */
+export const UPSCALER_PARITY_TOL = 1.2e-6;
 
 /** The fixture's U-Net call, NHWC. */
 export interface UpscalerUnetIo {
