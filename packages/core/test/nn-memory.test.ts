@@ -9,6 +9,7 @@ import {
   Linear,
   MemoryTally,
   ResnetBlock2D,
+  UNetMidBlock2D,
   Upsample2D,
   activationMemory,
   attentionMemory,
@@ -20,11 +21,13 @@ import {
   layerNormMemory,
   linearMemory,
   resnetBlock2DMemory,
+  unetMidBlock2DMemory,
   upsample2DMemory,
 } from '../src/nn/index.js';
 import type { ActivationName, MemoryCost } from '../src/nn/index.js';
 import { trackPeakBytes, useBackend } from '../src/backend/index.js';
 import { createRng } from '../src/random/index.js';
+import { midBlockStepsInOneTidy } from './helpers/mid-block-steps.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -147,6 +150,33 @@ describe('layer memory estimates (tf.memory().numBytes)', () => {
     x.dispose();
     up.dispose();
     down.dispose();
+  });
+});
+
+describe('UNetMidBlock2D memory estimate', () => {
+  it('bounds the forward (VAE and U-Net builds) from above; the forward frees intermediates a tidy would keep', () => {
+    const temb = tf.randomNormal([1, 12]) as tf.Tensor2D;
+    // Whether freeing eagerly lowers the peak: not where the attention's scores dominate.
+    const cases: Array<[string, ConstructorParameters<typeof UNetMidBlock2D>[0], boolean]> = [
+      ['VAE', { in_channels: 16, temb_channels: null, resnet_groups: 4, attention_head_dim: 16 }, false],
+      ['U-Net, 2 layers, 2 heads', { in_channels: 16, temb_channels: 12, resnet_groups: 4, attention_head_dim: 8, num_layers: 2 }, true],
+      ['U-Net, 3 resnets, no attention', { in_channels: 16, temb_channels: 12, resnet_groups: 4, add_attention: false, num_layers: 2 }, true],
+    ];
+    for (const [name, options, saves] of cases) {
+      const block = new UNetMidBlock2D(options).initialize(rng);
+      const x = map(16);
+      const t = options.temb_channels === null ? null : temb;
+      const estimate = unetMidBlock2DMemory(block, P, t !== null);
+      expectBound(`mid block ${name}`, estimate, () => block.forward(x, t), 1.1);
+      // Control: the same steps in one tidy keep every intermediate, which the estimate does not allow for.
+      const tidied = measure(() => midBlockStepsInOneTidy(block, x, t));
+      const eager = measure(() => block.forward(x, t)).peak;
+      if (saves) expect(tidied.peak, name).toBeGreaterThan(eager);
+      else expect(tidied.peak, name).toBe(eager);
+      x.dispose();
+      block.dispose();
+    }
+    temb.dispose();
   });
 });
 

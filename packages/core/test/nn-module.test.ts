@@ -18,6 +18,7 @@ import {
   ResnetBlock2D,
   TimestepEmbedding,
   Timesteps,
+  UNetMidBlock2D,
   UninitializedParameterError,
   Upsample2D,
   onesInit,
@@ -51,28 +52,9 @@ function expectSameKeys(module: Module, expected: Map<string, number[]>): void {
   expect(sorted(module.expectedShapes({ layout: 'torch' }))).toEqual(sorted(expected));
 }
 
-/** diffusers' UNetMidBlock2D as the VAE uses it: resnets.0, attentions.0, resnets.1. */
-class VaeMidBlock extends Module {
-  readonly attentions: ModuleList<Attention>;
-  readonly resnets: ModuleList<ResnetBlock2D>;
-  constructor(channels: number, groups: number) {
-    super();
-    const resnet = (): ResnetBlock2D =>
-      new ResnetBlock2D({ in_channels: channels, temb_channels: null, groups, eps: 1e-6 });
-    this.attentions = new ModuleList([
-      new Attention({
-        query_dim: channels,
-        heads: 1,
-        dim_head: channels,
-        norm_num_groups: groups,
-        eps: 1e-6,
-        bias: true,
-        residual_connection: true,
-        rescale_output_factor: 1,
-      }),
-    ]);
-    this.resnets = new ModuleList([resnet(), resnet()]);
-  }
+/** The SD VAE's mid block: resnets.0, attentions.0 (one head of 512 channels), resnets.1, no time embedding. */
+function sdVaeMidBlock(): UNetMidBlock2D {
+  return new UNetMidBlock2D({ in_channels: 512, temb_channels: null, resnet_groups: 32, attention_head_dim: 512 });
 }
 
 beforeAll(async () => {
@@ -94,8 +76,10 @@ describe('parameter names equal diffusers names', () => {
     expect(same.conv_shortcut).toBeNull();
   });
 
-  it('VAE mid block through ModuleLists (attention with group_norm and biases)', () => {
-    expectSameKeys(new VaeMidBlock(512, 32), subset('sd-vae', 'decoder.mid_block.'));
+  it('UNetMidBlock2D as the VAE builds it (no time embedding, one head with group_norm and biases)', () => {
+    const mid = sdVaeMidBlock();
+    expectSameKeys(mid, subset('sd-vae', 'decoder.mid_block.'));
+    expect(mid.attentions[0]!.heads).toBe(1);
   });
 
   it('transformer self- and cross-attention, GEGLU and LayerNorm', () => {
@@ -189,7 +173,7 @@ describe('lazy, shape-only build', () => {
 
   it('a full SD VAE shape walk matches the fixture parameter count', () => {
     // Only the pieces nn provides; the VAE package composes them. Counting the mid block checks numParameters().
-    const mid = new VaeMidBlock(512, 32);
+    const mid = sdVaeMidBlock();
     const fromFixture = [...subset('sd-vae', 'decoder.mid_block.').values()].reduce(
       (sum, shape) => sum + shape.reduce((a, b) => a * b, 1),
       0,

@@ -11,6 +11,8 @@ import {
   linearMemory,
   resnetBlock2DMemory,
   tensorMemory,
+  UNetMidBlock2D,
+  unetMidBlock2DMemory,
   upsample2DMemory,
 } from '@yonos/core';
 import type { ActivationName, Attention, Conv2d, DenoiserMemory, Downsample2D, Linear, MemoryCost, Upsample2D } from '@yonos/core';
@@ -153,7 +155,10 @@ function forwardMemory(model: UNet2DConditionModel | UNet2DModel, height: number
   }
 
   const mid = model.mid_block as AnyBlock | null;
-  if (mid !== null) {
+  if (mid instanceof UNetMidBlock2D) {
+    t.add(unetMidBlock2DMemory(mid, h * w, true, batch));
+  } else if (mid !== null) {
+    // UNetMidBlock2DCrossAttn: one tidy, everything it computes stays until it returns.
     const b = new MemoryTally();
     const [first, ...rest] = [...mid.resnets];
     let last = b.add(resnetBlock2DMemory(first!, h * w, true));
@@ -202,11 +207,13 @@ function forwardMemory(model: UNet2DConditionModel | UNet2DModel, height: number
  *
  * It follows `forward` block by block. The whole pass is one `tf.tidy`, so every skip
  * activation and every block's output stays until the end; inside a block, everything it
- * computes stays until the block returns. A ResNet peaks at about `2 * in + 8 * out`
- * channels (norm, activation, conv, time embedding, norm, activation, conv, shortcut, sum);
- * self-attention adds `2 * heads * tokens^2` values (scores and softmax of every head). For a
- * U-Net without attention the result is linear in the pixel count: the bundled model
- * (`block_out_channels` 32/64/128/128) needs about 3.6 KB per latent pixel.
+ * computes stays until the block returns, except in `UNetMidBlock2D`, which frees each
+ * intermediate once the next exists (see `unetMidBlock2DMemory` of `@yonos/core`). A ResNet
+ * peaks at about `2 * in + 8 * out` channels (norm, activation, conv, time embedding, norm,
+ * activation, conv, shortcut, sum); self-attention adds `2 * heads * tokens^2` values (scores
+ * and softmax of every head). For a U-Net without attention the result is linear in the pixel
+ * count: the bundled model (`block_out_channels` 32/64/128/128) needs about 3.6 KB per latent
+ * pixel.
  *
  * `forwardRetained` (wasm): XNNPACK's indirection buffers, 36 bytes per output pixel of every
  * 3x3 conv (see `conv2dMemory` of `@yonos/core`), about 0.6 KB per latent pixel for the

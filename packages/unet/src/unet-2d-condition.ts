@@ -18,7 +18,7 @@ import type { ClassEmbeddingModule } from './class-embedding.js';
 import { checkClassLabelValues, checkClassLabels } from './class-labels.js';
 import type { BlockContext } from './blocks/factory.js';
 import type { ResnetSettings, UNetDownBlock, UNetMidBlock, UNetUpBlock } from './blocks/types.js';
-import { UNetMidBlock2D } from './blocks/unet-mid-block-2d.js';
+import { makeUNetMidBlock2D } from './blocks/mid-block-2d.js';
 import { UNetMidBlock2DCrossAttn } from './blocks/unet-mid-block-2d-cross-attn.js';
 import { parseUNet2DConditionConfig, resolveUNet2DConditionConfig } from './config/unet-2d-condition.js';
 import type { UNet2DConditionConfig, UNet2DConditionConfigInput, UNet2DConditionPlan } from './config/unet-2d-condition.js';
@@ -179,7 +179,7 @@ export class UNet2DConditionModel extends Module implements Denoiser {
       });
     } else if (plan.mid === 'UNetMidBlock2D') {
       // diffusers builds this one with num_layers=0 and no attention: a single ResNet.
-      this.mid_block = new UNetMidBlock2D({ in_channels: deepest.out_channels, num_layers: 0, add_attention: false, resnet: midResnet });
+      this.mid_block = makeUNetMidBlock2D(midResnet, { in_channels: deepest.out_channels, num_layers: 0, add_attention: false });
     } else {
       this.mid_block = null;
     }

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, silu } from '@yonos/core';
+import type { UNetMidBlock2D } from '@yonos/core';
 import type { ActivationName, Denoiser, DenoiserClassConditioning, DenoiserForwardOptions, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
 import type { DenoiserMemory, DenoiserMemoryOptions, SpatialShape } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import type { BlockContext } from './blocks/factory.js';
 import type { ResnetSettings, UNetDownBlock, UNetUpBlock } from './blocks/types.js';
-import { UNetMidBlock2D } from './blocks/unet-mid-block-2d.js';
+import { makeUNetMidBlock2D } from './blocks/mid-block-2d.js';
 import { parseUNet2DConfig, resolveUNet2DConfig } from './config/unet-2d.js';
 import type { UNet2DConfig, UNet2DConfigInput, UNet2DPlan } from './config/unet-2d.js';
 import { unetConfigFromWeights } from './config/from-weights.js';
@@ -63,7 +64,7 @@ export class UNet2DModel extends Module implements Denoiser {
   readonly time_embedding: TimestepEmbedding;
   /** Down blocks, shallow to deep. */
   readonly down_blocks: ModuleList<UNetDownBlock>;
-  /** Mid block: ResNet, self-attention (unless `add_attention: false`), ResNet. */
+  /** Mid block (core's `UNetMidBlock2D`): ResNet, self-attention (unless `add_attention: false`), ResNet. */
   readonly mid_block: UNetMidBlock2D;
   /** Up blocks, deep to shallow. */
   readonly up_blocks: ModuleList<UNetUpBlock>;
@@ -109,13 +110,15 @@ export class UNet2DModel extends Module implements Denoiser {
       upsample_type: c.upsample_type,
     };
     this.down_blocks = new ModuleList(plan.down.map((level) => createDownBlock(level, ctx)));
-    this.mid_block = new UNetMidBlock2D({
-      in_channels: c.block_out_channels[c.block_out_channels.length - 1]!,
-      add_attention: c.add_attention,
-      attention_head_dim: plan.mid_attention_head_dim,
-      attn_groups: plan.mid_attention_groups,
-      resnet: { ...resnet, output_scale_factor: c.mid_block_scale_factor },
-    });
+    this.mid_block = makeUNetMidBlock2D(
+      { ...resnet, output_scale_factor: c.mid_block_scale_factor },
+      {
+        in_channels: c.block_out_channels[c.block_out_channels.length - 1]!,
+        add_attention: c.add_attention,
+        attention_head_dim: plan.mid_attention_head_dim,
+        attn_groups: plan.mid_attention_groups,
+      },
+    );
     this.up_blocks = new ModuleList(plan.up.map((level) => createUpBlock(level, ctx)));
     this.conv_norm_out = new GroupNorm(c.norm_num_groups, channels0, { eps: c.norm_eps });
     this.conv_out = new Conv2d(channels0, c.out_channels, 3, { padding: 1 });

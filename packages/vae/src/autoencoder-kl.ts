@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module, loadPretrained, savePretrained } from '@yonos/core';
+import { Conv2d, DiagonalGaussianDistribution, Module, loadPretrained, savePretrained } from '@yonos/core';
 import type { LatentCodec, LoadPretrainedOptions, ModelConfig, ModelLocation, Rng, SavePretrainedOptions } from '@yonos/core';
 import type { LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 import { parseAutoencoderKLConfig } from './config.js';
@@ -9,7 +9,6 @@ import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { checkImageLike } from './check-input.js';
 import { VaeInputError } from './errors.js';
-import { DiagonalGaussianDistribution } from './posterior.js';
 import { autoencoderKLConfigFromWeights } from './config-from-weights.js';
 
 /** Options of {@link AutoencoderKL.forward}. */
@@ -154,7 +153,7 @@ export class AutoencoderKL extends Module implements LatentCodec {
       return this.quant_conv !== null ? this.quant_conv.forward(h) : h;
     });
     try {
-      return new DiagonalGaussianDistribution(moments);
+      return DiagonalGaussianDistribution.fromMoments(moments);
     } finally {
       moments.dispose();
     }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Attention, Downsample2D, Module, ModuleList, ResnetBlock2D, Upsample2D } from '@yonos/core';
+import { Downsample2D, Module, ModuleList, ResnetBlock2D, Upsample2D } from '@yonos/core';
 import type { ActivationName } from '@yonos/core';
 
 /** Options shared by the VAE blocks, with diffusers' argument names. */
@@ -110,70 +110,6 @@ export class UpDecoderBlock2D extends Module {
    */
   forward(x: tf.Tensor4D): tf.Tensor4D {
     return chain(x, [...this.resnets, ...this.upsamplers]);
-  }
-}
-
-/** Options of {@link UNetMidBlock2D} (the VAE's use: no time embedding). */
-export interface UNetMidBlock2DOptions extends VaeBlockOptions {
-  /** Channels of the NHWC input, kept through the block (input and output shapes are equal). */
-  readonly in_channels: number;
-  /** Attention + resnet pairs after the first resnet (default 1). */
-  readonly num_layers?: number;
-  /** Self-attention between the resnets (default `true`; diffusers' `add_attention`). */
-  readonly add_attention?: boolean;
-  /** Channels per head (default `in_channels`, i.e. one head, as the VAE uses). */
-  readonly attention_head_dim?: number;
-}
-
-/**
- * diffusers' `UNetMidBlock2D` as the VAE uses it: `resnets.0`, then for each layer a
- * single-head self-attention `attentions.{i}` (its own `group_norm` with the resnet groups
- * and epsilon, biased projections, residual connection) and `resnets.{i+1}`. Channels are
- * unchanged. Attentions are declared first so parameters come in PyTorch's order.
- */
-export class UNetMidBlock2D extends Module {
-  /** The self-attentions (empty without `add_attention`). */
-  readonly attentions: ModuleList<Attention>;
-  /** `num_layers + 1` resnets. */
-  readonly resnets: ModuleList<ResnetBlock2D>;
-
-  constructor(o: UNetMidBlock2DOptions) {
-    super();
-    const layers = o.num_layers ?? 1;
-    const headDim = o.attention_head_dim ?? o.in_channels;
-    const attentions: Attention[] = [];
-    if (o.add_attention ?? true) {
-      for (let i = 0; i < layers; i++) {
-        attentions.push(
-          new Attention({
-            query_dim: o.in_channels,
-            heads: Math.floor(o.in_channels / headDim),
-            dim_head: headDim,
-            rescale_output_factor: 1,
-            eps: o.resnet_eps ?? 1e-6,
-            norm_num_groups: o.resnet_groups,
-            residual_connection: true,
-            bias: true,
-          }),
-        );
-      }
-    }
-    this.attentions = new ModuleList(attentions);
-    this.resnets = new ModuleList(Array.from({ length: layers + 1 }, () => vaeResnet(o.in_channels, o.in_channels, o)));
-  }
-
-  /**
-   * @param x NHWC `[N, H, W, in_channels]`, float32.
-   * @returns NHWC `[N, H, W, in_channels]`.
-   */
-  forward(x: tf.Tensor4D): tf.Tensor4D {
-    const steps: Array<{ forward(x: tf.Tensor4D): tf.Tensor4D }> = [this.resnets[0]!];
-    for (let i = 1; i < this.resnets.length; i++) {
-      const attention = this.attentions.get(i - 1);
-      if (attention !== undefined) steps.push({ forward: (h) => attention.forward(h) as tf.Tensor4D });
-      steps.push(this.resnets[i]!);
-    }
-    return chain(x, steps);
   }
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LOGVAR_MIN } from '@yonos/core';
 import type { LatentPosterior, Rng } from '@yonos/core';
 import { VaeInputError } from './errors.js';
-import { LOGVAR_MIN } from './posterior.js';
 
 /**
  * The posterior of a deterministic encoder (`AutoencoderTiny`): a point mass at the latents.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, GroupNorm, Module, ModuleList, silu } from '@yonos/core';
+import { Conv2d, GroupNorm, Module, ModuleList, UNetMidBlock2D, silu } from '@yonos/core';
 import type { ActivationName } from '@yonos/core';
-import { DownEncoderBlock2D, UNetMidBlock2D } from './blocks.js';
+import { DownEncoderBlock2D } from './blocks.js';
 
 /** Options of {@link Encoder}, with diffusers' argument names (what `AutoencoderKL` passes). */
 export interface EncoderOptions {
@@ -62,6 +62,7 @@ export class Encoder extends Module {
     this.mid_block = new UNetMidBlock2D({
       ...common,
       in_channels: last,
+      temb_channels: null,
       attention_head_dim: last,
       add_attention: o.mid_block_add_attention ?? true,
     });

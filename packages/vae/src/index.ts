@@ -6,7 +6,6 @@
  */
 export { AutoencoderKL } from './autoencoder-kl.js';
 export type { AutoencoderKLForwardOptions } from './autoencoder-kl.js';
-export { DiagonalGaussianDistribution, LOGVAR_MAX, LOGVAR_MIN } from './posterior.js';
 export {
   autoencoderKLConfigSchema,
   parseAutoencoderKLConfig,
@@ -19,8 +18,8 @@ export { Encoder } from './encoder.js';
 export type { EncoderOptions } from './encoder.js';
 export { Decoder } from './decoder.js';
 export type { DecoderOptions } from './decoder.js';
-export { DownEncoderBlock2D, UNetMidBlock2D, UpDecoderBlock2D } from './blocks.js';
-export type { DownEncoderBlock2DOptions, UNetMidBlock2DOptions, UpDecoderBlock2DOptions, VaeBlockOptions } from './blocks.js';
+export { DownEncoderBlock2D, UpDecoderBlock2D } from './blocks.js';
+export type { DownEncoderBlock2DOptions, UpDecoderBlock2DOptions, VaeBlockOptions } from './blocks.js';
 export { autoencoderKLFlops } from './flops.js';
 export { autoencoderKLMemory, autoencoderTinyMemory } from './memory.js';
 export type { AutoencoderKLFlops } from './flops.js';

@@ -4,19 +4,18 @@ import {
   ResnetBlock2D,
   Upsample2D,
   activationMemory,
-  attentionMemory,
   conv2dMemory,
   conv2dOutputSize,
   downsample2DMemory,
   groupNormMemory,
   resnetBlock2DMemory,
   tensorMemory,
+  unetMidBlock2DMemory,
   upsample2DMemory,
 } from '@yonos/core';
-import type { Attention, Downsample2D, LatentCodecMemory, MemoryCost, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
+import type { Downsample2D, LatentCodecMemory, MemoryCost, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 import type { AutoencoderKL } from './autoencoder-kl.js';
 import type { AutoencoderTiny } from './autoencoder-tiny.js';
-import type { UNetMidBlock2D } from './blocks.js';
 import { AutoencoderTinyBlock } from './tiny-block.js';
 import { Activation, Upsample } from './tiny-layers.js';
 import type { Sequential } from './tiny-layers.js';
@@ -129,8 +128,8 @@ export function autoencoderTinyMemory(vae: AutoencoderTiny, image: SpatialShape,
   return { encode: n * enc.peak, decode: n * dec.peak, encodeRetained: r * enc.retained, decodeRetained: r * dec.retained };
 }
 
-/** A VAE ResNet, attention or resampler of a `chain`, with its effect on the size. */
-function klLayer(layer: ResnetBlock2D | Attention | Upsample2D | Downsample2D, batch: number): (size: Size) => MemoryCost {
+/** A VAE ResNet or resampler of a `chain`, with its effect on the size. */
+function klLayer(layer: ResnetBlock2D | Upsample2D | Downsample2D): (size: Size) => MemoryCost {
   return (size) => {
     if (layer instanceof ResnetBlock2D) return resnetBlock2DMemory(layer, pixels(size), false);
     if (layer instanceof Upsample2D) {
@@ -138,21 +137,10 @@ function klLayer(layer: ResnetBlock2D | Attention | Upsample2D | Downsample2D, b
       size.width *= 2;
       return upsample2DMemory(layer, pixels(size));
     }
-    if ('heads' in layer) return attentionMemory(layer, pixels(size), pixels(size), true, false, batch);
     if (layer.conv !== null) [size.height, size.width] = conv2dOutputSize(layer.conv, size.height, size.width);
     else [size.height, size.width] = [Math.floor(size.height / 2), Math.floor(size.width / 2)];
     return downsample2DMemory(layer, pixels(size));
   };
-}
-
-function midLayers(mid: UNetMidBlock2D): Array<ResnetBlock2D | Attention> {
-  const out: Array<ResnetBlock2D | Attention> = [mid.resnets[0]!];
-  for (let i = 1; i < mid.resnets.length; i++) {
-    const attention = mid.attentions.get(i - 1);
-    if (attention !== undefined) out.push(attention);
-    out.push(mid.resnets[i]!);
-  }
-  return out;
 }
 
 /** `conv_out(silu(conv_norm_out(h)))` in one tidy. */
@@ -189,9 +177,9 @@ export function autoencoderKLMemory(vae: AutoencoderKL, image: SpatialShape, opt
     },
   ];
   for (const block of encoder.down_blocks) {
-    steps.push((s) => chain(s, [...block.resnets, ...block.downsamplers].map((l) => klLayer(l, n))));
+    steps.push((s) => chain(s, [...block.resnets, ...block.downsamplers].map((l) => klLayer(l))));
   }
-  steps.push((s) => chain(s, midLayers(encoder.mid_block).map((l) => klLayer(l, n))));
+  steps.push((s) => unetMidBlock2DMemory(encoder.mid_block, pixels(s), false, n));
   steps.push((s) => headMemory(encoder.conv_norm_out, encoder.conv_out, pixels(s)));
   let moments = enc.add(chain(size, steps));
   if (vae.quant_conv !== null) {
@@ -209,9 +197,9 @@ export function autoencoderKLMemory(vae: AutoencoderKL, image: SpatialShape, opt
   if (vae.post_quant_conv !== null) dec.add(conv2dMemory(vae.post_quant_conv, pixels(lat)));
   const up: Array<(s: Size) => MemoryCost> = [
     (s) => conv2dMemory(decoder.conv_in, pixels(s)),
-    (s) => chain(s, midLayers(decoder.mid_block).map((l) => klLayer(l, n))),
+    (s) => unetMidBlock2DMemory(decoder.mid_block, pixels(s), false, n),
   ];
-  for (const block of decoder.up_blocks) up.push((s) => chain(s, [...block.resnets, ...block.upsamplers].map((l) => klLayer(l, n))));
+  for (const block of decoder.up_blocks) up.push((s) => chain(s, [...block.resnets, ...block.upsamplers].map((l) => klLayer(l))));
   up.push((s) => headMemory(decoder.conv_norm_out, decoder.conv_out, pixels(s)));
   dec.add(chain(lat, up));
   const r = retains(options) ? n : 0;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, useBackend } from '@yonos/core';
+import { DiagonalGaussianDistribution, createRng, useBackend } from '@yonos/core';
 import type { LatentCodec } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AutoencoderKL, DiagonalGaussianDistribution, VaeInputError } from '../src/index.js';
+import { AutoencoderKL, VaeInputError } from '../src/index.js';
 import { disposeIo, loadTinyIo, loadTinyWithStateDict, relError } from './helpers.js';
 import type { TinyIo } from './helpers.js';
 

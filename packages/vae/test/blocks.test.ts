@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, useBackend } from '@yonos/core';
+import { UNetMidBlock2D, createRng, useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AutoencoderKL, DownEncoderBlock2D, UNetMidBlock2D, UpDecoderBlock2D } from '../src/index.js';
+import { AutoencoderKL, DownEncoderBlock2D, UpDecoderBlock2D } from '../src/index.js';
 
 const CONFIG = {
   block_out_channels: [8, 16, 24],
@@ -63,7 +63,7 @@ describe('VAE block structure (diffusers 0.25 rules)', () => {
     const rng = createRng(1);
     const down = new DownEncoderBlock2D({ in_channels: 4, out_channels: 8, num_layers: 2, add_downsample: true, downsample_padding: 0, resnet_groups: 4, resnet_act_fn: 'silu' }).initialize(rng);
     const up = new UpDecoderBlock2D({ in_channels: 8, out_channels: 4, num_layers: 3, add_upsample: true, resnet_groups: 4, resnet_act_fn: 'silu' }).initialize(rng);
-    const mid = new UNetMidBlock2D({ in_channels: 8, resnet_groups: 4, resnet_act_fn: 'silu', attention_head_dim: 4 }).initialize(rng);
+    const mid = new UNetMidBlock2D({ in_channels: 8, temb_channels: null, resnet_groups: 4, resnet_act_fn: 'silu', attention_head_dim: 4 }).initialize(rng);
     const x = tf.randomNormal([1, 7, 6, 4]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
     const d = down.forward(x);

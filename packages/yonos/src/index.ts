@@ -17,13 +17,8 @@ export * from '@yonos/distill';
 
 // Names several packages export as different bindings: `export *` would drop them silently,
 // so they are chosen here. The diffusers version is core's (sampler re-exports it; naming it
-// here keeps it exported should an install hold two copies of core). diffusers'
-// UNetMidBlock2D is the U-Net's block; the VAE's own copy is renamed.
+// here keeps it exported should an install hold two copies of core).
 export { DIFFUSERS_VERSION } from '@yonos/core';
-export { UNetMidBlock2D } from '@yonos/unet';
-export type { UNetMidBlock2DOptions } from '@yonos/unet';
-export { UNetMidBlock2D as VaeUNetMidBlock2D } from '@yonos/vae';
-export type { UNetMidBlock2DOptions as VaeUNetMidBlock2DOptions } from '@yonos/vae';
 
 export { registerBundledModel, registerPretrainedClasses } from './register.js';
 export { bundledModelDir, bundledModelProvider, bundledModelRoot, bundledScales } from './bundled-model.js';

@@ -38,6 +38,9 @@ export { Upsample2D, Downsample2D } from './sampling.js';
 export type { Upsample2DOptions, Downsample2DOptions } from './sampling.js';
 export { ResnetBlock2D } from './resnet.js';
 export type { ResnetBlock2DOptions } from './resnet.js';
+export { UNetMidBlock2D } from './unet-mid-block-2d.js';
+export type { UNetMidBlock2DOptions } from './unet-mid-block-2d.js';
+export { DiagonalGaussianDistribution, LOGVAR_MAX, LOGVAR_MIN } from './diagonal-gaussian.js';
 export { getTimestepEmbedding, Timesteps, TimestepEmbedding } from './embeddings.js';
 export type { TimestepEmbeddingOptions, TimestepEmbeddingModuleOptions, TimestepsInput } from './embeddings.js';
 export {
@@ -52,6 +55,7 @@ export {
   linearMemory,
   resnetBlock2DMemory,
   tensorMemory,
+  unetMidBlock2DMemory,
   upsample2DMemory,
 } from './memory.js';
 export type { MemoryCost } from './memory.js';

@@ -6,6 +6,7 @@ import type { LayerNorm } from './layer-norm.js';
 import type { Linear } from './linear.js';
 import type { ResnetBlock2D } from './resnet.js';
 import type { Downsample2D, Upsample2D } from './sampling.js';
+import type { UNetMidBlock2D } from './unet-mid-block-2d.js';
 
 /** Bytes of one float32 value. */
 const F32 = 4;
@@ -262,6 +263,29 @@ export function attentionMemory(
   if (attention.residual_connection) t.add({ peak: outBytes, held: outBytes });
   if (attention.rescale_output_factor !== 1) t.add({ peak: outBytes, held: outBytes });
   return t.result(outBytes);
+}
+
+/**
+ * {@link UNetMidBlock2D.forward} on `pixels` positions per batch item: its resnets and
+ * self-attentions one after the other, each intermediate freed once the next exists (the
+ * block's input belongs to the caller and is not counted).
+ * @param withTemb Whether a time embedding is passed (and the resnets have `time_emb_proj`).
+ * @param batch The batch size (see {@link attentionMemory}); the cost is still per batch item.
+ */
+export function unetMidBlock2DMemory(block: UNetMidBlock2D, pixels: number, withTemb: boolean, batch = 1): MemoryCost {
+  const t = new MemoryTally();
+  let previous = t.add(resnetBlock2DMemory(block.resnets[0]!, pixels, withTemb));
+  const step = (cost: MemoryCost): void => {
+    const held = t.add(cost);
+    t.free(previous);
+    previous = held;
+  };
+  for (let i = 1; i < block.resnets.length; i++) {
+    const attention = block.attentions.get(i - 1);
+    if (attention !== undefined) step(attentionMemory(attention, pixels, pixels, true, false, batch));
+    step(resnetBlock2DMemory(block.resnets[i]!, pixels, withTemb));
+  }
+  return t.result(previous);
 }
 
 /**

@@ -26,7 +26,6 @@ export type { DefaultModelLocation, DefaultModelProvider } from './default-model
 export { PipelineAbortedError, PipelineInputError, PipelineMemoryError } from './errors.js';
 export { TiledLatentCodec } from './tiled-codec.js';
 export type { TiledLatentCodecOptions } from './tiled-codec.js';
-export { GaussianPosterior } from './posterior.js';
 export { TileAccumulator, blendTileRows, blendTiles, blendTilesSync, tileRegions } from './tile-blend.js';
 export type { TileLoopHooks, TileRegion } from './tile-blend.js';
 export { axisTiles, planTiles, tileStarts } from './tile-plan.js';

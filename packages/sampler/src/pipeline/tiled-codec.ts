@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DiagonalGaussianDistribution } from '@yonos/core';
 import type { LatentCodec, LatentPosterior } from '@yonos/core';
 import { PipelineInputError } from './errors.js';
-import { GaussianPosterior } from './posterior.js';
 import { blendTiles, blendTilesSync } from './tile-blend.js';
 import type { TileLoopHooks, TileRegion } from './tile-blend.js';
 import { planTiles } from './tile-plan.js';
@@ -163,7 +163,7 @@ export class TiledLatentCodec implements LatentCodec {
   #split(moments: tf.Tensor4D): LatentPosterior {
     const [mean, logvar] = tf.split(moments, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
     moments.dispose();
-    return new GaussianPosterior(mean, logvar);
+    return new DiagonalGaussianDistribution(mean, logvar);
   }
 }
 

@@ -13,7 +13,5 @@ export { AttnUpBlock2D } from './attn-up-block-2d.js';
 export type { AttnUpBlock2DOptions } from './attn-up-block-2d.js';
 export { UNetMidBlock2DCrossAttn } from './unet-mid-block-2d-cross-attn.js';
 export type { UNetMidBlock2DCrossAttnOptions } from './unet-mid-block-2d-cross-attn.js';
-export { UNetMidBlock2D } from './unet-mid-block-2d.js';
-export type { UNetMidBlock2DOptions } from './unet-mid-block-2d.js';
 export { createDownBlock, createUpBlock } from './factory.js';
 export type { LevelSpec, BlockContext } from './factory.js';

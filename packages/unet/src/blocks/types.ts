@@ -80,10 +80,10 @@ export interface UNetUpBlock extends Module {
   ): tf.Tensor4D;
 }
 
-/** A mid block (`UNetMidBlock2DCrossAttn`, `UNetMidBlock2D`). */
+/** A mid block (`UNetMidBlock2DCrossAttn`, or core's `UNetMidBlock2D`). */
 export interface UNetMidBlock extends Module {
-  /** Whether the block uses the cross-attention context. */
-  readonly has_cross_attention: boolean;
+  /** Whether the block uses the cross-attention context (absent: it does not, as diffusers' `hasattr` check reads it). */
+  readonly has_cross_attention?: boolean;
   /**
    * @param x NHWC `[N, H, W, in_channels]`, float32.
    * @returns NHWC, same shape; a new tensor.

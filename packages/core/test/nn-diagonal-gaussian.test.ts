@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DiagonalGaussianDistribution, LOGVAR_MAX, LOGVAR_MIN, VaeInputError } from '../src/index.js';
+import { useBackend } from '../src/backend/index.js';
+import { DiagonalGaussianDistribution, LOGVAR_MAX, LOGVAR_MIN, NnArgumentError } from '../src/nn/index.js';
+import { createRng } from '../src/random/index.js';
 
 // Host references in float64 on NHWC data; float32 results agree to ~1e-6 relative.
 const TOL = 1e-5;
@@ -53,9 +54,9 @@ describe('DiagonalGaussianDistribution', () => {
     moments = tf.tensor4d(data, [N, H, W, 2 * C]);
   });
 
-  it('splits channels into mean then logvar and clamps logvar to [-30, 20]', () => {
+  it('fromMoments splits channels into mean then logvar and clamps logvar to [-30, 20]', () => {
     const before = tf.memory().numTensors;
-    const p = new DiagonalGaussianDistribution(moments);
+    const p = DiagonalGaussianDistribution.fromMoments(moments);
     expect(p.mean.shape).toEqual([N, H, W, C]);
     expect(Array.from(p.mean.dataSync())).toEqual(ref.mean.map(Math.fround));
     expect(Array.from(p.logvar.dataSync())).toEqual(ref.logvar.map(Math.fround));
@@ -67,7 +68,7 @@ describe('DiagonalGaussianDistribution', () => {
   });
 
   it('sample(rng) is mean + exp(logvar / 2) * the generator\'s normal draw', () => {
-    const p = new DiagonalGaussianDistribution(moments);
+    const p = DiagonalGaussianDistribution.fromMoments(moments);
     const before = tf.memory().numTensors;
     const s = p.sample(createRng(1234));
     const noiseT = createRng(1234).normal([N, H, W, C]);
@@ -88,7 +89,7 @@ describe('DiagonalGaussianDistribution', () => {
   });
 
   it('mode() is a copy of the mean the caller may dispose', () => {
-    const p = new DiagonalGaussianDistribution(moments);
+    const p = DiagonalGaussianDistribution.fromMoments(moments);
     const m = p.mode();
     expect(m).not.toBe(p.mean);
     expect(Array.from(m.dataSync())).toEqual(Array.from(p.mean.dataSync()));
@@ -98,7 +99,7 @@ describe('DiagonalGaussianDistribution', () => {
   });
 
   it('kl() and nll() match the closed forms per batch item', () => {
-    const p = new DiagonalGaussianDistribution(moments);
+    const p = DiagonalGaussianDistribution.fromMoments(moments);
     const before = tf.memory().numTensors;
     const per = H * W * C;
     const klRef = [0, 0];
@@ -121,13 +122,13 @@ describe('DiagonalGaussianDistribution', () => {
     expect(maxRel(nll.dataSync(), nllRef)).toBeLessThan(TOL);
     tf.dispose([kl, x, nll]);
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => p.nll(tf.zeros([1, 1, 1, C]) as tf.Tensor4D)).toThrow(VaeInputError);
+    expect(() => p.nll(tf.zeros([1, 1, 1, C]) as tf.Tensor4D)).toThrow(NnArgumentError);
     p.dispose();
   });
 
   it('is differentiable through sample and kl', () => {
     const g = tf.grad((m: tf.Tensor) => {
-      const d = new DiagonalGaussianDistribution(m as tf.Tensor4D);
+      const d = DiagonalGaussianDistribution.fromMoments(m as tf.Tensor4D);
       return tf.add(tf.sum(d.sample(createRng(3))), tf.sum(d.kl()));
     })(moments);
     // d/dmean = 1 + mean; an unclamped d/dlogvar is nonzero, a clamped one is zero.
@@ -137,13 +138,40 @@ describe('DiagonalGaussianDistribution', () => {
     g.dispose();
   });
 
-  it('rejects moments that are not NHWC with an even channel count', () => {
+  it('fromMoments rejects moments that are not NHWC with an even channel count', () => {
     const odd = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
     const flat = tf.zeros([2, 6]) as unknown as tf.Tensor4D;
     const before = tf.memory().numTensors;
-    expect(() => new DiagonalGaussianDistribution(odd)).toThrow(VaeInputError);
-    expect(() => new DiagonalGaussianDistribution(flat)).toThrow(VaeInputError);
+    expect(() => DiagonalGaussianDistribution.fromMoments(odd)).toThrow(NnArgumentError);
+    expect(() => DiagonalGaussianDistribution.fromMoments(flat)).toThrow(NnArgumentError);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([odd, flat]);
+  });
+  it('the constructor takes over mean and logvar, clamping logvar into a copy', () => {
+    const before = tf.memory().numTensors;
+    const mean = tf.tensor4d(ref.mean, [N, H, W, C]);
+    const logvar = tf.tensor4d(split(data).logvar.map((v, i) => (i === 0 ? 45 : i === 1 ? -80 : v)), [N, H, W, C]);
+    const p = new DiagonalGaussianDistribution(mean, logvar);
+    expect(p.mean).toBe(mean);
+    expect(logvar.isDisposed).toBe(true);
+    const clamped = Array.from(p.logvar.dataSync());
+    expect(clamped[0]).toBe(LOGVAR_MAX);
+    expect(clamped[1]).toBe(LOGVAR_MIN);
+    expect(clamped.slice(2)).toEqual(ref.logvar.slice(2).map(Math.fround));
+    p.dispose();
+    expect(mean.isDisposed).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the constructor rejects a mean and logvar of different or non-NHWC shapes, taking nothing over', () => {
+    const mean = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
+    const other = tf.zeros([1, 2, 2, 4]) as tf.Tensor4D;
+    const flat = tf.zeros([4, 3]) as unknown as tf.Tensor4D;
+    expect(() => new DiagonalGaussianDistribution(mean, other)).toThrow(NnArgumentError);
+    expect(() => new DiagonalGaussianDistribution(flat, flat)).toThrow(NnArgumentError);
+    // A caller of diffusers' one-argument form learns about fromMoments.
+    expect(() => new (DiagonalGaussianDistribution as unknown as new (m: tf.Tensor4D) => unknown)(mean)).toThrow(/fromMoments/);
+    expect([mean, other, flat].some((t) => t.isDisposed)).toBe(false);
+    tf.dispose([mean, other, flat]);
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LatentPosterior, Rng } from '@yonos/core';
-import { VaeInputError } from './errors.js';
+import type { LatentPosterior } from '../contracts/latent-codec.js';
+import type { Rng } from '../random/rng.js';
+import { NnArgumentError } from './errors.js';
 
 /** diffusers clamps the log-variance to this range so `exp` neither underflows nor overflows. */
 export const LOGVAR_MIN = -30;
@@ -8,8 +9,8 @@ export const LOGVAR_MIN = -30;
 export const LOGVAR_MAX = 20;
 
 /**
- * diffusers' `DiagonalGaussianDistribution`: the encoder's moments split along channels into
- * `mean` and `logvar` (clamped to `[-30, 20]`). Owns both tensors: call
+ * diffusers' `DiagonalGaussianDistribution`, the {@link LatentPosterior} a VAE's encoder
+ * outputs: a mean and a log-variance clamped to `[-30, 20]`. Owns both tensors: call
  * {@link DiagonalGaussianDistribution.dispose}. Every method returns a new tensor the caller
  * owns, and is differentiable, so it can sit inside a training loss.
  */
@@ -20,24 +21,42 @@ export class DiagonalGaussianDistribution implements LatentPosterior {
   readonly logvar: tf.Tensor4D;
 
   /**
+   * @param mean NHWC `[N, h, w, C]`, float32; taken over (disposed with the distribution).
+   * @param logvar The log-variance, of `mean`'s shape; taken over and replaced by its clamped copy.
+   * @throws {@link NnArgumentError} unless both are rank 4 of one shape (nothing is taken over then).
+   */
+  constructor(mean: tf.Tensor4D, logvar: tf.Tensor4D) {
+    if (logvar === undefined) {
+      throw new NnArgumentError(
+        'DiagonalGaussianDistribution takes (mean, logvar); build one from encoder moments with DiagonalGaussianDistribution.fromMoments(moments).',
+      );
+    }
+    if (mean.rank !== 4 || mean.shape.join() !== logvar.shape.join()) {
+      throw new NnArgumentError(
+        `DiagonalGaussianDistribution needs a mean and a log-variance of one NHWC shape [N, h, w, C], got [${mean.shape.join(', ')}] and [${logvar.shape.join(', ')}].`,
+      );
+    }
+    this.mean = mean;
+    this.logvar = tf.clipByValue(logvar, LOGVAR_MIN, LOGVAR_MAX);
+    logvar.dispose();
+  }
+
+  /**
+   * The distribution of an encoder's moments, as diffusers builds it from `parameters`.
    * @param moments NHWC `[N, h, w, 2C]`, float32: means in channels `[0, C)`, log-variances in
    *   `[C, 2C)` (the layout of diffusers' `torch.chunk(moments, 2, dim=1)`). Not taken over:
    *   the caller still disposes it.
-   * @throws {@link VaeInputError} unless `moments` is rank 4 with an even channel count.
+   * @throws {@link NnArgumentError} unless `moments` is rank 4 with an even channel count.
    */
-  constructor(moments: tf.Tensor4D) {
+  static fromMoments(moments: tf.Tensor4D): DiagonalGaussianDistribution {
     const channels = moments.shape[3];
     if (moments.rank !== 4 || channels === undefined || channels % 2 !== 0) {
-      throw new VaeInputError(
+      throw new NnArgumentError(
         `DiagonalGaussianDistribution expects NHWC moments [N, h, w, 2C] (means then log-variances), got shape [${moments.shape.join(', ')}].`,
       );
     }
-    const [mean, logvar] = tf.tidy(() => {
-      const [m, l] = tf.split(moments, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
-      return [m, tf.clipByValue(l, LOGVAR_MIN, LOGVAR_MAX)];
-    });
-    this.mean = mean;
-    this.logvar = logvar;
+    const [mean, logvar] = tf.split(moments, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+    return new DiagonalGaussianDistribution(mean, logvar);
   }
 
   /**
@@ -74,11 +93,11 @@ export class DiagonalGaussianDistribution implements LatentPosterior {
    * `0.5 * sum(log(2 pi) + logvar + (sample - mean)^2 / exp(logvar))` over h, w and C.
    * @param sample NHWC `[N, h, w, C]`, float32.
    * @returns `[N]`, float32.
-   * @throws {@link VaeInputError} if `sample`'s shape differs from the mean's.
+   * @throws {@link NnArgumentError} if `sample`'s shape differs from the mean's.
    */
   nll(sample: tf.Tensor4D): tf.Tensor1D {
     if (sample.shape.join() !== this.mean.shape.join()) {
-      throw new VaeInputError(
+      throw new NnArgumentError(
         `nll expects a sample of the posterior's shape [${this.mean.shape.join(', ')}], got [${sample.shape.join(', ')}].`,
       );
     }
