@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BackendUnavailableError, useBackend } from '@yonos/core';
 import type { BackendName } from '@yonos/core';
-import { createDecoderStage, createDistillStage, createSrStage, createVaeStage, runStage } from '../src/index.js';
+import { createDecoderStage, createDistillStage, createSrStage, createVaeStage, runStage, yonosOneStepLatent } from '../src/index.js';
 import type { Stage } from '../src/index.js';
 import { FixedBatches, TestScheduler, makeCodec, makeDenoiser, makePoolPair, poolDegradation } from './stages-fixtures.js';
 
@@ -31,7 +31,7 @@ function build(kind: StageKind): { stage: Stage<tf.TensorContainer>; dispose: ()
     case 'distill':
       return { stage: createDistillStage({ codec, student: a, teacher: b, scheduler, data, makePair: makePoolPair, scale: 4 }) as Stage<tf.TensorContainer>, dispose };
     case 'decoder':
-      return { stage: createDecoderStage({ codec, unet: a, scheduler, data, degradation: poolDegradation, scale: 2 }) as Stage<tf.TensorContainer>, dispose };
+      return { stage: createDecoderStage({ codec, oneStepLatent: yonosOneStepLatent({ codec, unet: a, scheduler }), data, degradation: poolDegradation, scale: 2 }) as Stage<tf.TensorContainer>, dispose };
   }
 }
 

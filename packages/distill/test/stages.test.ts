@@ -15,6 +15,7 @@ import {
   minSnrWeights,
   runStage,
   x0Weights,
+  yonosOneStepLatent,
 } from '../src/index.js';
 import type { RunStageOptions, StepContext } from '../src/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
@@ -324,8 +325,14 @@ describe('decoder fine-tuning stage', () => {
     const unet = makeDenoiser();
     const scheduler = new TestScheduler();
     const data = new FixedBatches(2, 16);
-    const stage = createDecoderStage({ codec, unet, scheduler, data, degradation: poolDegradation, scale: 2 });
-    const residualStage = createDecoderStage({ codec, unet, scheduler, data, degradation: poolDegradation, scale: 2, residual: true });
+    const stage = createDecoderStage({ codec, oneStepLatent: yonosOneStepLatent({ codec, unet, scheduler }), data, degradation: poolDegradation, scale: 2 });
+    const residualStage = createDecoderStage({
+      codec,
+      oneStepLatent: yonosOneStepLatent({ codec, unet, scheduler, residual: true }),
+      data,
+      degradation: poolDegradation,
+      scale: 2,
+    });
     const ctx = ctxFor(1);
     const batch = await stage.task.batch(ctx);
     const residualBatch = await residualStage.task.batch(ctx);
@@ -364,7 +371,8 @@ describe('decoder fine-tuning stage', () => {
     w.assign(tf.tidy(() => tf.concat([tf.zerosLike(tf.slice(w.value, [0, 0, 0, 0], [-1, -1, 4, -1])), tf.slice(w.value, [0, 0, 4, 0], [-1, -1, 4, -1])], 2)));
     unet.conv_out.weight.assign(tf.tidy(() => tf.mul(unet.conv_out.weight.value, 10)));
     // One fixed image: the tiny decoder (one 3x3 conv) can fit it, while it underfits two.
-    const stage = createDecoderStage({ codec, unet, scheduler: new TestScheduler(), data: new FixedBatches(2, 16, 1), degradation: poolDegradation, scale: 2 });
+    const oneStepLatent = yonosOneStepLatent({ codec, unet, scheduler: new TestScheduler() });
+    const stage = createDecoderStage({ codec, oneStepLatent, data: new FixedBatches(2, 16, 1), degradation: poolDegradation, scale: 2 });
     const codecBefore = await weightsOf(codec);
     const unetBefore = await weightsOf(unet);
     const tensors = tf.memory().numTensors;

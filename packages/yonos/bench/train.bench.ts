@@ -52,6 +52,7 @@ import {
   diffusionLossOptions,
   readTrainConfig,
   runStage,
+  yonosOneStepLatent,
 } from '@yonos/distill';
 import type { HrBatchSource, ModelSource, RunStageOptions, SrTrainConfig, Stage } from '@yonos/distill';
 import { installKernelProfiler, minKernelTimes, startKernelProfile, stopKernelProfile } from './kernel-profile.js';
@@ -249,13 +250,11 @@ async function bench(set: string, kind: StageKind): Promise<Row> {
     case 'decoder':
       stage = createDecoderStage({
         codec: vae,
-        unet: unet.freeze().eval(),
-        scheduler,
+        oneStepLatent: yonosOneStepLatent({ codec: vae, unet: unet.freeze().eval(), scheduler, ...(cfg.residual === true ? { residual: true } : {}) }),
         data,
         degradation,
         scale: cfg.scale as number,
         l1Weight: cfg.loss.l1_weight,
-        ...(cfg.residual === true ? { residual: true } : {}),
       }) as Stage<tf.TensorContainer>;
       flops = 3 * vf.decode + uf + vf.encode;
       params = vae.parameters().filter((p) => p.trainable).reduce((s, p) => s + p.size, 0);

@@ -13,6 +13,8 @@ export {
 } from './common.js';
 export type { DegradationConfig, DiffusionLossConfig, ModelSource } from './common.js';
 export { diffusionLossOptions } from './diffusion-loss-options.js';
+export { UPSCALER_SCHEDULES, upscalerRunSchema, upscalerSourceSchema } from './upscaler.js';
+export type { UpscalerRunConfig, UpscalerSchedule, UpscalerSource } from './upscaler.js';
 export {
   STAGE_CONFIG_SCHEMAS,
   decoderConfigSchema,

@@ -63,11 +63,14 @@ function crossChecks(stage: TrainStageName, config: TrainConfigs[TrainStageName]
     : [`data.crop_size: must be a multiple of ${multiple} (the VAE's 8 and every scale of this stage) (got ${crop})`];
 }
 
+/** `http:` and `https:` locations, which the URL loader reads as they are. */
+const URL_LOCATION = /^https?:\/\//i;
+
 function resolveIn(baseDir: string, p: string | undefined): string | undefined {
-  return p === undefined ? undefined : isAbsolute(p) ? p : resolve(baseDir, p);
+  return p === undefined ? undefined : isAbsolute(p) || URL_LOCATION.test(p) ? p : resolve(baseDir, p);
 }
 
-/** Every path-valued key, resolved against `baseDir`. */
+/** Every path-valued key, resolved against `baseDir` (URLs are kept as they are). */
 function resolvePaths<T extends Record<string, unknown>>(config: T, baseDir: string): T {
   const c = structuredClone(config) as Record<string, unknown> & {
     data: { train: string; validation?: string };
@@ -76,6 +79,7 @@ function resolvePaths<T extends Record<string, unknown>>(config: T, baseDir: str
     metrics_log?: string;
     models?: Record<string, { pretrained?: string } | undefined>;
     teacher?: { pretrained?: string; sr_config?: string };
+    upscaler?: { prompt_embeds?: string };
   };
   c.data.train = resolveIn(baseDir, c.data.train)!;
   if (c.data.validation !== undefined) c.data.validation = resolveIn(baseDir, c.data.validation);
@@ -87,6 +91,7 @@ function resolvePaths<T extends Record<string, unknown>>(config: T, baseDir: str
   }
   if (c.teacher?.pretrained !== undefined) c.teacher.pretrained = resolveIn(baseDir, c.teacher.pretrained);
   if (c.teacher?.sr_config !== undefined) c.teacher.sr_config = resolveIn(baseDir, c.teacher.sr_config);
+  if (c.upscaler?.prompt_embeds !== undefined) c.upscaler.prompt_embeds = resolveIn(baseDir, c.upscaler.prompt_embeds);
   return c as unknown as T;
 }
 

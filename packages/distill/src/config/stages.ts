@@ -10,6 +10,7 @@ import {
   residualSchema,
   scaleSchema,
 } from './common.js';
+import { upscalerRunSchema, upscalerSourceSchema } from './upscaler.js';
 
 /** Total optimizer updates of a single-stage run. */
 const steps = positiveInt();
@@ -134,33 +135,60 @@ export const distillConfigSchema = z
     });
   });
 
-/** `yonos train decoder`: fine-tunes the VAE decoder under a frozen (distilled) U-Net. */
-export const decoderConfigSchema = z.strictObject({
-  ...commonShape,
-  steps,
-  /** The upscaling factor of the frozen U-Net; `data.crop_size` must be a multiple of it. */
-  scale: scaleSchema,
-  /** The VAE whose decoder is tuned, the frozen U-Net and the noise scheduler. */
-  models: z.strictObject({
-    /** The VAE whose decoder is fine-tuned (its encoder stays frozen). */
-    vae: modelSourceSchema,
-    /** The frozen U-Net (e.g. the last distillation link's `unet/`). */
-    unet: modelSourceSchema,
-    /** Default: DDIM, v-prediction, trailing spacing (`YONOS_SCHEDULER_CONFIG`). */
-    scheduler: modelSourceSchema.optional(),
-  }),
-  /** How LR inputs are made from the HR crops. */
-  degradation: degradationSchema,
-  /** Residual diffusion: the U-Net works on `z_0 - z_lr` (see {@link residualSchema}). */
-  residual: residualSchema,
-  /** The decoder objective: L1 between the decoded one-step result and the HR crop. */
-  loss: z
-    .strictObject({
-      /** Weight of the mean absolute error in `[-1, 1]` pixel units (default 1). */
-      l1_weight: nonNegative().default(1),
-    })
-    .prefault({}),
-});
+/**
+ * `yonos train decoder`: fine-tunes the VAE decoder on the one-step latents of a frozen model:
+ * a (distilled) YONOS U-Net (`models.vae` and `models.unet`), or a Stable Diffusion x4 upscaler
+ * folder (`models.upscaler`, run as `upscaler` says).
+ */
+export const decoderConfigSchema = z
+  .strictObject({
+    ...commonShape,
+    steps,
+    /** The upscaling factor of the frozen model (4 for the x4 upscaler); `data.crop_size` must be a multiple of it. */
+    scale: scaleSchema,
+    /** The VAE whose decoder is tuned and the frozen one-step model: `vae`, `unet` (and `scheduler`), or `upscaler` alone. */
+    models: z.strictObject({
+      /** The VAE whose decoder is fine-tuned (its encoder stays frozen). */
+      vae: modelSourceSchema.optional(),
+      /** The frozen U-Net (e.g. the last distillation link's `unet/`). */
+      unet: modelSourceSchema.optional(),
+      /** Default: DDIM, v-prediction, trailing spacing (`YONOS_SCHEDULER_CONFIG`). */
+      scheduler: modelSourceSchema.optional(),
+      /** A Stable Diffusion x4 upscaler folder instead of `vae` and `unet`: its own VAE decoder is tuned under its frozen U-Net. */
+      upscaler: upscalerSourceSchema.optional(),
+    }),
+    /** With `models.upscaler`: how it makes the one-step latents (prompt embeddings, noise level, guidance, steps, schedule). */
+    upscaler: upscalerRunSchema.optional(),
+    /** How LR inputs are made from the HR crops. */
+    degradation: degradationSchema,
+    /** Residual diffusion: the U-Net works on `z_0 - z_lr` (see {@link residualSchema}); not with `models.upscaler`. */
+    residual: residualSchema,
+    /** The decoder objective: L1 between the decoded one-step result and the HR crop. */
+    loss: z
+      .strictObject({
+        /** Weight of the mean absolute error in `[-1, 1]` pixel units (default 1). */
+        l1_weight: nonNegative().default(1),
+      })
+      .prefault({}),
+  })
+  .superRefine((v, ctx) => {
+    const { vae, unet, scheduler, upscaler } = v.models;
+    if (upscaler === undefined) {
+      for (const [key, source] of [['vae', vae], ['unet', unet]] as const) {
+        if (source === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['models', key], message: `is required: give models.vae and models.unet (a YONOS model), or models.upscaler (a Stable Diffusion x4 upscaler folder)` });
+        }
+      }
+      if (v.upscaler !== undefined) ctx.addIssue({ code: 'custom', path: ['upscaler'], message: 'only applies with models.upscaler (a Stable Diffusion x4 upscaler folder)' });
+      return;
+    }
+    for (const [key, source] of [['vae', vae], ['unet', unet], ['scheduler', scheduler]] as const) {
+      if (source !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['models', key], message: 'not with models.upscaler, which brings its own VAE, U-Net and schedulers: remove one of them' });
+      }
+    }
+    if (v.residual) ctx.addIssue({ code: 'custom', path: ['residual'], message: 'must be false with models.upscaler (its U-Net is not a residual YONOS U-Net)' });
+  });
 
 /** Parsed `yonos train vae` config (defaults filled, paths absolute). */
 export type VaeTrainConfig = z.output<typeof vaeConfigSchema>;

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Degradation, Denoiser, Module } from '@yonos/core';
+import type { Degradation, Module } from '@yonos/core';
 import { TrainingArgumentError } from '../errors.js';
 import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale, checkWeight } from './checks.js';
-import { contextFor, encodeCondition, predictWith, toSigned, unscaleLatent, upsampleLr } from './conditioning.js';
-import type { HrBatchSource, ReconstructionLossHook, TrainableCodec, TrainingScheduler } from './types.js';
+import { toSigned, unscaleLatent } from './conditioning.js';
+import type { OneStepLatentSource } from './one-step-latent.js';
+import type { HrBatchSource, ReconstructionLossHook, TrainableCodec } from './types.js';
 import type { Stage } from './stage.js';
 
 /** Default choice of the parameters decoder fine-tuning trains: the decode half of an `AutoencoderKL`. */
@@ -16,15 +17,17 @@ export function isDecoderParameter(name: string): boolean {
 export interface DecoderStageOptions {
   /** The codec whose decoder is fine-tuned; its other parameters are frozen by this call. */
   readonly codec: TrainableCodec;
-  /** The frozen (distilled) U-Net. */
-  readonly unet: Denoiser;
-  /** The scheduler the U-Net samples with (DDIM, v-prediction, `trailing` spacing: one step from t = T - 1). */
-  readonly scheduler: TrainingScheduler;
+  /**
+   * The frozen one-step model whose latents the decoder learns to decode:
+   * `yonosOneStepLatent({ codec, unet, scheduler })` for a YONOS U-Net, or any other
+   * {@link OneStepLatentSource} (the umbrella `yonos` has one for Stable Diffusion's x4 upscaler).
+   */
+  readonly oneStepLatent: OneStepLatentSource;
   /** HR crops, NHWC float32 in `[0, 1]`. */
   readonly data: HrBatchSource;
   /** Makes the LR input from the HR crop. */
   readonly degradation: Degradation;
-  /** The upscaling factor of the U-Net. */
+  /** The upscaling factor of the one-step model. */
   readonly scale: number;
   /** Weight of the L1 term (default 1). */
   readonly l1Weight?: number;
@@ -32,10 +35,6 @@ export interface DecoderStageOptions {
   readonly extraLoss?: ReconstructionLossHook;
   /** Which codec parameters are trained (default {@link isDecoderParameter}: `decoder.*` and `post_quant_conv.*`). */
   readonly trainParameter?: (name: string) => boolean;
-  /** Cross-attention context of the U-Net; default the null context. Not disposed. */
-  readonly context?: tf.Tensor3D;
-  /** The U-Net was trained for residual diffusion (`YonosPipeline`'s `residual`): `z_lr` is added to its one-step result. Default `false`. */
-  readonly residual?: boolean;
 }
 
 /** One micro-batch of decoder fine-tuning. */
@@ -64,18 +63,19 @@ export function freezeAllBut(model: Module, trainParameter: (name: string) => bo
 }
 
 /**
- * Decoder fine-tuning (YONOS-SR, last stage): the U-Net is frozen; for each HR crop, the LR
- * input (`ctx.rng.fork('degrade')`) is encoded to `z_lr` as at inference, `z_T` is seeded
- * noise (`ctx.rng.fork('noise')`), one DDIM step from the scheduler's single inference
- * timestep (t = T - 1 with `trailing` spacing) gives `z_0` (the step's `prevSample`, as
- * `YonosPipeline` takes it), and the decoder is trained so that `decode(z_0)` matches the HR
- * crop: L1 plus an optional extra term. Everything before the decoder runs outside the gradient
- * tape; only the parameters `trainParameter` selects change (the codec is frozen otherwise,
- * by this call).
- * @throws {@link TrainingArgumentError} for a bad scale or weight, or a selection that trains nothing.
+ * Decoder fine-tuning (YONOS-SR, last stage): the one-step model is frozen; for each HR crop,
+ * the LR input is made by the degradation (`ctx.rng.fork('degrade')`), the one-step model
+ * turns it into `z_0` (`oneStepLatent`, given the micro-batch's generator: YONOS's draws `z_T`
+ * from `ctx.rng.fork('noise')`), and the decoder is trained so that
+ * `decode(z_0 / scalingFactor + shiftFactor)` matches the HR crop: L1 plus an optional extra
+ * term. Everything before the decoder runs outside the gradient tape, with the codec in eval
+ * mode; only the parameters `trainParameter` selects change (the codec is frozen otherwise, by
+ * this call).
+ * @throws {@link TrainingArgumentError} for a bad scale or weight, or a selection that trains
+ *   nothing; from a batch, for a one-step latent whose shape does not fit the crop and the codec.
  */
 export function createDecoderStage(options: DecoderStageOptions): Stage<DecoderBatch> {
-  const { codec, unet, scheduler, data, degradation, scale, extraLoss, context } = options;
+  const { codec, oneStepLatent, data, degradation, scale, extraLoss } = options;
   checkScale(scale, 1, 'decoder fine-tuning');
   const l1Weight = options.l1Weight ?? 1;
   checkWeight('l1Weight', l1Weight);
@@ -84,10 +84,18 @@ export function createDecoderStage(options: DecoderStageOptions): Stage<DecoderB
   const task: TrainTask<DecoderBatch> = {
     batch: async (ctx: StepContext): Promise<DecoderBatch> => {
       const hr = await data.batch(ctx.microBatchIndex);
+      let lr: tf.Tensor4D | undefined;
+      let z0: tf.Tensor4D | undefined;
       try {
-        return buildBatch(hr, ctx);
+        // The loss puts the codec in training mode; the one-step model must see it as at inference.
+        codec.eval();
+        lr = degradation.degrade(hr, scale, ctx.rng.fork('degrade'));
+        z0 = await oneStepLatent({ hr, lr, rng: ctx.rng });
+        checkLatent(z0, hr);
+        const z = z0;
+        return tf.tidy(() => ({ latent: unscaleLatent(codec, z), target: toSigned(hr) }));
       } finally {
-        hr.dispose();
+        tf.dispose([hr, ...(lr !== undefined ? [lr] : []), ...(z0 !== undefined ? [z0] : [])]);
       }
     },
     loss: ({ latent, target }, ctx) => {
@@ -101,23 +109,16 @@ export function createDecoderStage(options: DecoderStageOptions): Stage<DecoderB
     },
   };
 
-  function buildBatch(hr: tf.Tensor4D, ctx: StepContext): DecoderBatch {
-    return tf.tidy(() => {
-      const [n, h, w] = hr.shape;
-      // The loss puts the codec in training mode; encoding must see it as at inference.
-      codec.eval();
-      const lr = degradation.degrade(hr, scale, ctx.rng.fork('degrade'));
-      const zlr = encodeCondition(codec, upsampleLr(lr, h, w));
-      scheduler.setTimesteps(1);
-      const t = scheduler.timesteps[0]!;
-      const sigma = scheduler.initNoiseSigma ?? 1;
-      const zT = tf.mul(ctx.rng.fork('noise').normal(zlr.shape), sigma) as tf.Tensor4D;
-      (unet as Partial<Module>).eval?.();
-      const out = predictWith(unet, zT, zlr, t, contextFor(unet, n, context));
-      const step = scheduler.step(out, t, zT).prevSample as tf.Tensor4D;
-      const z0 = options.residual === true ? (tf.add(step, zlr) as tf.Tensor4D) : step;
-      return { latent: unscaleLatent(codec, z0), target: toSigned(hr) };
-    });
+  function checkLatent(z0: tf.Tensor4D, hr: tf.Tensor4D): void {
+    const f = codec.downsampleFactor;
+    const [n, h, w] = hr.shape;
+    const expected = [n, h / f, w / f, codec.latentChannels];
+    if (z0.rank !== 4 || z0.shape.join() !== expected.join()) {
+      throw new TrainingArgumentError(
+        `decoder fine-tuning: the one-step latent is [${z0.shape.join(', ')}], but the codec (factor ${f}, ${codec.latentChannels} channels) ` +
+          `decodes [${expected.join(', ')}] to the ${h}x${w} crops; the one-step model must work at this codec's latent size.`,
+      );
+    }
   }
 
   return { name: 'decoder', task, modelName: 'vae', model: codec };

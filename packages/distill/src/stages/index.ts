@@ -26,5 +26,7 @@ export { createDistillStage } from './distill-stage.js';
 export type { DistillStageOptions } from './distill-stage.js';
 export { createDecoderStage, freezeAllBut, isDecoderParameter } from './decoder-stage.js';
 export type { DecoderBatch, DecoderStageOptions } from './decoder-stage.js';
+export { yonosOneStepLatent } from './one-step-latent.js';
+export type { OneStepLatentArgs, OneStepLatentSource, YonosOneStepLatentOptions } from './one-step-latent.js';
 export { runStage } from './run-stage.js';
 export type { RunStageOptions, RunStageResult } from './run-stage.js';

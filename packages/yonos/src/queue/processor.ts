@@ -10,6 +10,7 @@ import { chooseScale, readModelIndex, resolveModelDir } from '../cli/upscale/mod
 import { OutputWriteError } from '../cli/upscale/output-files.js';
 import { tileOptions } from '../cli/upscale/tile.js';
 import { upscaleFile } from '../cli/upscale/upscale-file.js';
+import { yonosImageUpscaler } from '../cli/upscale/yonos-image-upscaler.js';
 import { InputFetchError, localInput } from './fetch-input.js';
 import { PipelineSlot } from './pipeline-slot.js';
 import { removeStaleTemporaryFiles } from './stale-temps.js';
@@ -67,7 +68,8 @@ export function createUpscaleProcessor(options: UpscaleProcessorOptions = {}): U
     const start = performance.now();
     const { options: o } = job;
     const modelDir = resolveModelDir(o.model, { scale: o.scale, bundled });
-    const scale = chooseScale(o.scale, await readModelIndex(modelDir), modelDir);
+    // The job's scale must be the model's; the pipeline then upscales by its own factor.
+    chooseScale(o.scale, await readModelIndex(modelDir), modelDir);
     try {
       await mkdir(dirname(job.output), { recursive: true });
     } catch (cause) {
@@ -81,9 +83,9 @@ export function createUpscaleProcessor(options: UpscaleProcessorOptions = {}): U
         const { pipeline, backend } = await slot.get(o.backend, modelDir);
         const tile = tileOptions(o.tile, pipeline, o.memory);
         const out = await upscaleFile(
-          pipeline,
+          yonosImageUpscaler(pipeline, { steps: o.steps, seed: o.seed, tile }),
           { input: input.path, output: job.output, format: o.format, ...(info !== undefined ? { info } : {}) },
-          { scale, steps: o.steps, seed: o.seed, quality: o.quality, ...(tile !== undefined ? { tile } : {}) },
+          { quality: o.quality },
           { onProgress: (completed, total, stage) => context.progress({ completed, total, stage }), signal: context.signal },
         );
         return { output: job.output, ...out, backend, seconds: (performance.now() - start) / 1000 };

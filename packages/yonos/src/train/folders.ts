@@ -93,8 +93,14 @@ const USUAL_STAGE: Readonly<Record<string, string>> = {
   'models.vae': 'vae',
   'models.unet': 'sr',
   'models.scheduler': 'sr',
+  'models.upscaler': 'decoder',
   teacher: 'sr',
 };
+
+/** `http:` and `https:` locations: read through the URL loader, so not checked here. */
+function isUrl(path: string): boolean {
+  return /^https?:\/\//i.test(path);
+}
 
 async function missingModel(key: string, path: string, configFile: string | undefined): Promise<string> {
   const producer = await producerOf(path, configFile);
@@ -123,13 +129,20 @@ function missingData(key: string, path: string, what: string, orElse: string): s
 export interface StageInputs {
   readonly data: { readonly train: string; readonly validation?: string | undefined };
   readonly validation: { readonly every: number };
-  readonly models?: { readonly vae?: ModelSource | undefined; readonly unet?: ModelSource | undefined; readonly scheduler?: ModelSource | undefined };
+  readonly models?: {
+    readonly vae?: ModelSource | undefined;
+    readonly unet?: ModelSource | undefined;
+    readonly scheduler?: ModelSource | undefined;
+    readonly upscaler?: { readonly pretrained: string } | undefined;
+  };
   readonly teacher?: { readonly pretrained?: string | undefined };
+  readonly upscaler?: { readonly prompt_embeds?: string | undefined } | undefined;
 }
 
 /**
  * Checks, before any model is built, that the folders a config reads exist: `data.train`,
- * `data.validation` (when validation is on) and every `pretrained` model. A missing one is
+ * `data.validation` (when validation is on), every `pretrained` model that is not a URL, and
+ * the upscaler's `prompt_embeds` file. A missing one is
  * reported with the command that makes it: the repository's data script for `data/train` and
  * `data/eval/hr`, and for a model folder the `yonos train <stage> --config <file>` of the config
  * next to `configFile` whose `output` it is (else the stage that usually writes it).
@@ -142,13 +155,18 @@ export async function checkStageInputs(config: StageInputs, configFile?: string)
     ['models.vae', config.models?.vae?.pretrained],
     ['models.unet', config.models?.unet?.pretrained],
     ['models.scheduler', config.models?.scheduler?.pretrained],
+    ['models.upscaler', config.models?.upscaler?.pretrained],
     ['teacher', config.teacher?.pretrained],
   ];
   const seen = new Set<string>();
   for (const [key, path] of sources) {
-    if (path === undefined || seen.has(path)) continue;
+    if (path === undefined || seen.has(path) || isUrl(path)) continue;
     seen.add(path);
     if ((await kind(path)) === 'missing') problems.push(await missingModel(key, path, configFile));
+  }
+  const embeddings = config.upscaler?.prompt_embeds;
+  if (embeddings !== undefined && !isUrl(embeddings) && (await kind(embeddings)) !== 'file') {
+    problems.push(`upscaler.prompt_embeds: ${shown(embeddings)} is not a file; point it at the .safetensors file of the prompt embeddings (the "Bring Stable Diffusion weights" guide shows how to make it).`);
   }
   const train = await kind(config.data.train);
   if (train === 'missing') problems.push(missingData('data.train', config.data.train, 'training images', ''));

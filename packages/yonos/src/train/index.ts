@@ -1,8 +1,9 @@
 /**
  * The concrete wiring of `@yonos/distill`'s training stages for `yonos train`: models built or
  * loaded from a JSON config (`AutoencoderKL`, `UNet2DConditionModel` / `UNet2DModel`,
- * `DDIMScheduler`), degradations from `@yonos/degrade`, validation through `YonosPipeline`, and
- * the trained models written as diffusers folders.
+ * `DDIMScheduler`), degradations from `@yonos/degrade`, validation through `YonosPipeline` (or a
+ * Stable Diffusion x4 upscaler folder's pipeline, for decoder fine-tuning on one), and the
+ * trained models written as diffusers folders.
  * @module
  */
 import { readTrainConfig } from '@yonos/distill';

@@ -1,9 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser, LatentCodec, Module, NoiseScheduler, Rng } from '@yonos/core';
+import type { Module, Rng } from '@yonos/core';
 import type { DecoderTrainConfig, ImageFolder, SrTrainConfig, Stage } from '@yonos/distill';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { runToPipelineFolder } from './run-to-pipeline.js';
-import { superResolutionValidator } from './validation.js';
+import { oneStepValidator } from './validation.js';
+import type { OneStepUpscale } from './validation.js';
 
 /** The parts of {@link runSrModelStage} that its stage command built. */
 export interface SrModelStageRun {
@@ -13,8 +14,10 @@ export interface SrModelStageRun {
   readonly resume: 'auto' | string | false;
   /** The run's random stream (`root.fork('train')`). */
   readonly rng: Rng;
-  /** The pipeline's models; the trained one among them is what validation runs. */
-  readonly models: { readonly vae: LatentCodec; readonly unet: Denoiser; readonly scheduler: NoiseScheduler };
+  /** The pipeline's one-step upscale, which validation runs (the trained model among its models). */
+  readonly upscale: OneStepUpscale;
+  /** Writes the pipeline folder with the trained model. */
+  readonly save: (dir: string) => Promise<void>;
   /** The held-out photographs (`openValidationFolder`), or none. */
   readonly heldOut: ImageFolder | undefined;
   /** The model the EMA averages, when it is not the U-Net (decoder fine-tuning: the codec). */
@@ -32,18 +35,14 @@ export async function runSrModelStage<B extends tf.TensorContainer>(
   run: SrModelStageRun,
   options: TrainRunOptions,
 ): Promise<TrainedModelSummary> {
-  const { vae, unet, scheduler } = run.models;
   const validate =
     run.heldOut !== undefined
-      ? superResolutionValidator({
+      ? oneStepValidator({
           dataset: run.heldOut,
           validation: config.validation,
           scale: config.scale,
-          vae,
-          unet,
-          scheduler,
+          upscale: run.upscale,
           samplesRoot: config.checkpoint.dir,
-          residual: config.residual,
           ...(run.emaModule !== undefined ? { emaModule: run.emaModule } : {}),
         })
       : undefined;
@@ -58,7 +57,7 @@ export async function runSrModelStage<B extends tf.TensorContainer>(
       output: config.output,
       resume: run.resume,
       rng: run.rng,
-      models: { vae, unet, scheduler, residual: config.residual },
+      save: run.save,
       ...(validate !== undefined ? { validate } : {}),
     },
     options,

@@ -1,14 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser, LatentCodec, NoiseScheduler } from '@yonos/core';
 import { runStage } from '@yonos/distill';
 import type { Stage } from '@yonos/distill';
-import { writePipelineFolder } from './output.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { stageRunOptions, targetSteps } from './run-options.js';
 import type { CommonConfig, RunSpecifics } from './run-options.js';
 import { logStart, summarize } from './summary.js';
 
-/** A U-Net training run (direct SR, a distillation link, decoder fine-tuning) that ends in a pipeline folder. */
+/** A training run (direct SR, a distillation link, decoder fine-tuning) that ends in a pipeline folder. */
 export interface PipelineStageRun extends Omit<RunSpecifics, 'extra' | 'validateEvery'> {
   /** Names the run in the log and the summary (`sr x2`, `distill x4`). */
   readonly label: string;
@@ -18,13 +16,13 @@ export interface PipelineStageRun extends Omit<RunSpecifics, 'extra' | 'validate
   readonly scale: number;
   /** Folder the finished model is written to. */
   readonly output: string;
-  /** What the pipeline folder is made of. */
-  readonly models: { readonly vae: LatentCodec; readonly unet: Denoiser; readonly scheduler: NoiseScheduler; readonly residual?: boolean };
+  /** Writes the pipeline folder with the trained model (`writePipelineFolder` for a YONOS pipeline). */
+  readonly save: (dir: string) => Promise<void>;
 }
 
 /**
  * Runs `stage` with the config's shared sections, then, if the run completed (not stopped by
- * `--max-steps` or an abort), writes the models as a `YonosPipeline` folder to `run.output`.
+ * `--max-steps` or an abort), writes the pipeline folder to `run.output` with `run.save`.
  * @returns The summary; its `output` is set only when the folder was written.
  */
 export async function runToPipelineFolder<B extends tf.TensorContainer>(
@@ -52,6 +50,6 @@ export async function runToPipelineFolder<B extends tf.TensorContainer>(
     ),
   );
   if (result.status !== 'completed') return summarize(run.label, run.steps, result, undefined);
-  await writePipelineFolder(run.output, { ...run.models, scale: run.scale });
+  await run.save(run.output);
   return summarize(run.label, run.steps, result, run.output);
 }

@@ -3,41 +3,43 @@ import { createDecoderStage } from '@yonos/distill';
 import type { DecoderTrainConfig } from '@yonos/distill';
 import { openTrainBatches } from './data.js';
 import { createDegradation } from './degradation.js';
-import { loadPipelineModels } from './models.js';
+import type { DecoderTarget } from './decoder-target.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
-import { checkResidualMatches } from './residual-check.js';
 import { resolveResume } from './resume.js';
 import { runSrModelStage } from './run-sr-model-stage.js';
+import { upscalerDecoderTarget } from './upscaler-decoder-target.js';
 import { openValidationFolder } from './validation.js';
+import { yonosDecoderTarget } from './yonos-decoder-target.js';
 
 /**
- * `yonos train decoder`: fine-tunes the VAE decoder (`decoder.*`, `post_quant_conv.*`) on the
- * one-step latents of the frozen U-Net, then writes the pipeline (fine-tuned VAE, same U-Net
- * and scheduler) to `output`.
+ * `yonos train decoder`: fine-tunes a VAE decoder (`decoder.*`, `post_quant_conv.*`) on the
+ * one-step latents of a frozen model, then writes the pipeline with the tuned VAE to `output`:
+ * a YONOS U-Net (`models.vae`, `models.unet`; a `YonosPipeline` folder) or a Stable Diffusion x4
+ * upscaler folder (`models.upscaler`; an upscaler folder).
  */
 export async function trainDecoder(config: DecoderTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary> {
-  await checkResidualMatches(config.models.unet, config.residual, 'models.unet');
   const root = createRng(config.seed);
   const label = `decoder x${config.scale}`;
-  const models = await loadPipelineModels(config, root);
-  const { vae, unet, scheduler } = models;
+  const target: DecoderTarget = config.models.upscaler !== undefined ? await upscalerDecoderTarget(config) : await yonosDecoderTarget(config, root);
   try {
-    unet.freeze().eval();
     const resume = await resolveResume(config.checkpoint.dir, options.resume, { stage: 'decoder', scale: config.scale });
     const data = await openTrainBatches(config.data, root.fork('data'), (l) => options.reporter.log(l));
     const heldOut = await openValidationFolder(config.data.validation, config.validation);
     const stage = createDecoderStage({
-      codec: vae,
-      unet,
-      scheduler,
+      codec: target.codec,
+      oneStepLatent: target.oneStepLatent,
       data,
       degradation: createDegradation(config.degradation),
       scale: config.scale,
       l1Weight: config.loss.l1_weight,
-      residual: config.residual,
     });
-    return await runSrModelStage(stage, config, { label, resume, rng: root.fork('train'), models: { vae, unet, scheduler }, heldOut, emaModule: vae }, options);
+    return await runSrModelStage(
+      stage,
+      config,
+      { label, resume, rng: root.fork('train'), upscale: target.upscale, save: (dir) => target.save(dir), heldOut, emaModule: target.codec },
+      options,
+    );
   } finally {
-    models.dispose();
+    target.dispose();
   }
 }

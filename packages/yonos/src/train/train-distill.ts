@@ -15,6 +15,7 @@ import { checkCompatible, cloneModel, loadScheduler, loadUnet, loadVae } from '.
 import type { TrainVae } from './models.js';
 import type { TrainUnet } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
+import { writePipelineFolder } from './output.js';
 import { checkResidualMatches } from './residual-check.js';
 import { resolveResume, resumeFlagFor } from './resume.js';
 import { runToPipelineFolder } from './run-to-pipeline.js';
@@ -109,9 +110,10 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
         ...diffusionLossOptions(config),
         ...(channelWeights !== undefined ? { channelWeights } : {}),
       });
+      const trained = student;
       const validate =
         heldOut !== undefined
-          ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: link.scale, vae, unet: student, scheduler, samplesRoot: dir, residual: config.residual })
+          ? superResolutionValidator({ dataset: heldOut, validation: config.validation, scale: link.scale, vae, unet: trained, scheduler, samplesRoot: dir, residual: config.residual })
           : undefined;
       const summary = await runToPipelineFolder(
         stage,
@@ -125,7 +127,7 @@ export async function trainDistill(config: DistillTrainConfig, options: TrainRun
           output: join(config.output, `x${link.scale}`),
           resume,
           rng: linkRng.fork('train'),
-          models: { vae, unet: student, scheduler, residual: config.residual },
+          save: (out) => writePipelineFolder(out, { vae, unet: trained, scheduler, scale: link.scale, residual: config.residual }),
           ...(link.lr !== undefined ? { lr: link.lr } : {}),
           ...(validate !== undefined ? { validate } : {}),
         },

@@ -8,7 +8,8 @@ import { loadPipelineModels } from './models.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { resolveResume } from './resume.js';
 import { runSrModelStage } from './run-sr-model-stage.js';
-import { openValidationFolder } from './validation.js';
+import { writePipelineFolder } from './output.js';
+import { openValidationFolder, yonosOneStepUpscale } from './validation.js';
 
 /**
  * `yonos train sr`: direct SR training of the config's U-Net against its frozen VAE, then the
@@ -36,7 +37,13 @@ export async function trainSr(config: SrTrainConfig, options: TrainRunOptions): 
       ...diffusionLossOptions(config),
       ...(channelWeights !== undefined ? { channelWeights } : {}),
     });
-    return await runSrModelStage(stage, config, { label, resume, rng: root.fork('train'), models: { vae, unet, scheduler }, heldOut }, options);
+    const pipeline = { vae, unet, scheduler, scale: config.scale, residual: config.residual };
+    return await runSrModelStage(
+      stage,
+      config,
+      { label, resume, rng: root.fork('train'), upscale: yonosOneStepUpscale(pipeline), save: (dir) => writePipelineFolder(dir, pipeline), heldOut },
+      options,
+    );
   } finally {
     models.dispose();
   }

@@ -1,7 +1,6 @@
 import { basename, resolve } from 'node:path';
-import { YonosPipeline } from '@yonos/sampler';
 import { type Command, Option } from 'commander';
-import { registerPretrainedClasses } from '../../register.js';
+import { UPSCALER_SCHEDULES } from '@yonos/distill';
 import { globalOptions } from '../backend.js';
 import { CliUsageError, PartialFailureError } from '../errors.js';
 import { writeLine } from '../io.js';
@@ -11,7 +10,9 @@ import type { BatchResult } from '../upscale/batch.js';
 import { collectInputs } from '../upscale/inputs.js';
 import { UpscaleInterruptedError, watchInterrupt } from '../upscale/interrupt.js';
 import { jobWork, measureJobs } from '../upscale/measure.js';
-import { chooseScale, readModelIndex, resolveModelDir } from '../upscale/model.js';
+import { loadModel } from '../upscale/load-model.js';
+import { chooseScale, isModelUrl, resolveModelDir } from '../upscale/model.js';
+import { readModelFolder } from '../upscale/model-folder.js';
 import { parseUpscaleOptions } from '../upscale/options.js';
 import type { UpscaleOptions } from '../upscale/options.js';
 import { BatchStoppedError, prepareOutputFolder } from '../upscale/output-files.js';
@@ -20,7 +21,7 @@ import { checkOutputFolder, OUTPUT_FORMATS, planOutputs } from '../upscale/outpu
 import type { UpscaleJob } from '../upscale/output-plan.js';
 import { createUpscaleProgress, PROGRESS_MODES } from '../upscale/progress.js';
 import type { BatchOutcome } from '../upscale/progress.js';
-import { tileOptions } from '../upscale/tile.js';
+import { checkModelOptions } from '../upscale/upscaler-options.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -66,7 +67,15 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
   const verbose = globalOptions(command).verbose === true;
   // Everything cheap is checked before the backend starts and the weights load.
   const modelDir = resolveModelDir(options.model, { scale: options.scale, bundled: context.bundledModelRoot });
-  const scale = chooseScale(options.scale, await readModelIndex(modelDir), modelDir);
+  const folder = await readModelFolder(modelDir);
+  checkModelOptions(folder, options, displayPath(modelDir));
+  const scale = chooseScale(options.scale, { scale_factor: folder.scale }, modelDir);
+  if (options.queue !== undefined && folder.kind === 'upscaler') {
+    throw new CliUsageError(`--queue runs YonosPipeline folders; ${displayPath(modelDir)} is a Stable Diffusion upscaler folder: upscale it without --queue.`);
+  }
+  if (options.queue !== undefined && isModelUrl(modelDir)) {
+    throw new CliUsageError(`--queue needs --model as a folder every worker sees at the same path, not a URL (${modelDir}): download the folder first.`);
+  }
   const listing = await collectInputs(args);
   for (const { argument, reason } of listing.unmatched) writeLine(io.stderr, `warning: skipped '${argument}': ${reason}`);
   if (listing.images.length === 0) {
@@ -108,14 +117,12 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
   try {
     if (todo.length > 0) {
       const backend = await context.activateBackend(command);
-      registerPretrainedClasses();
-      const pipeline = await YonosPipeline.fromPretrained(modelDir);
+      const model = await loadModel(folder, options);
       try {
-        const tile = tileOptions(options.tile, pipeline, options.memory);
         const interrupt = watchInterrupt(() => progress.log('Interrupted: stopping the current image (press Ctrl-C again to kill).'));
         try {
-          result = await runBatch(pipeline, todo, {
-            settings: { scale, steps: options.steps, seed: options.seed, quality: options.quality, ...(tile !== undefined ? { tile } : {}) },
+          result = await runBatch(model.upscaler, todo, {
+            settings: { quality: options.quality },
             progress,
             signal: interrupt.signal,
             verbose,
@@ -125,9 +132,9 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
           interrupt.dispose();
         }
       } finally {
-        pipeline.dispose();
+        model.dispose();
       }
-      ran = `: steps ${options.steps}, seed ${options.seed}, backend ${backend.name}, model ${displayPath(modelDir)}.`;
+      ran = `: ${model.settings}, backend ${backend.name}, model ${displayPath(modelDir)}.`;
     }
   } finally {
     progress.stop();
@@ -182,10 +189,14 @@ async function runUpscale(args: readonly string[], options: UpscaleOptions, comm
 
 /**
  * Adds `yonos upscale <inputs...> [-o out] [--scale N] [--steps N] [--tile PX] [--seed N]
- * [--model dir] [--format png|jpeg|webp] [--quality N]`: super-resolves PNG, JPEG and WebP
+ * [--model dir|url] [--format png|jpeg|webp] [--quality N]`: super-resolves PNG, JPEG and WebP
  * images with a YONOS pipeline folder (default: the model bundled with the package for the
  * scale, `model/x<scale>/`, x4 unless `--scale` says otherwise) into
- * `<out>/<name>_x<scale>.<ext>`. Alpha, gray and 16-bit depth are kept; a bad file is reported
+ * `<out>/<name>_x<scale>.<ext>`. `--model` may also be a Stable Diffusion x4 upscaler folder
+ * (diffusers' `StableDiffusionUpscalePipeline`, told apart by its `model_index.json`), run with
+ * `--prompt-embeds`, `--noise-level`, `--guidance` and `--schedule` (default `yonos`: trailing
+ * timesteps, so `--steps 1` is one step from pure noise at t = 999), and a folder may be an
+ * `https://.../resolve/main/` URL. Alpha, gray and 16-bit depth are kept; a bad file is reported
  * and skipped; inputs are never overwritten; an output that exists already is kept (its input
  * skipped, so a rerun continues an interrupted batch) unless `--overwrite` is given; the output
  * folder is checked before the model loads; a full disk stops the batch with the written
@@ -200,11 +211,25 @@ export function registerUpscaleCommand(program: Command, context: CliContext): C
     .argument('<inputs...>', 'image files, folders (the images directly inside) or quoted patterns such as "photos/*.png" or "shots/**/*.jpg"')
     .option('-o, --out <folder>', 'output folder: writes <out>/<name>_x<scale>.<ext>', './upscaled')
     .option('-s, --scale <n>', "upscaling factor: picks the bundled model for it (default 4); with --model, must be that model's (default: its model_index.json scale_factor)")
-    .option('--steps <n>', 'DDIM denoising steps (YONOS models are made for 1)', '1')
+    .option('--steps <n>', 'DDIM denoising steps (YONOS models are made for 1; an upscaler folder takes more, see --schedule)', '1')
     .option('--tile <px>', "tile edge in output pixels for the VAE and the U-Net, a multiple of the model's VAE factor x latent multiple (64 for SD-sized models); 0 turns tiling off (default: chosen to fit the memory budget, --memory)")
     .option('--memory <MiB>', 'memory budget of one image, in MiB: tiles are chosen to fit it (none when the image fits); the process grows by at most this plus the model weights plus 64 MiB (default 1024)')
     .option('--seed <n>', 'seed of the initial noise: the same seed gives the same bytes', '0')
-    .option('-m, --model <folder>', 'YonosPipeline folder (model_index.json, unet/, vae/, scheduler/) (default: the bundled model for --scale, model/x<scale>/ in the yonos package)')
+    .option(
+      '-m, --model <folder|url>',
+      'YonosPipeline folder (model_index.json, unet/, vae/, scheduler/), or a Stable Diffusion x4 upscaler folder (StableDiffusionUpscalePipeline, as diffusers saves it); ' +
+        'a folder or its https://.../resolve/main/ URL (default: the bundled model for --scale, model/x<scale>/ in the yonos package)',
+    )
+    .option('--prompt-embeds <file>', 'upscaler folders: .safetensors file (path or URL) with prompt_embeds and, for --guidance above 1, negative_prompt_embeds (default: the folder\'s own)')
+    .option('--noise-level <n>', "upscaler folders: noise added to the low-res image, up to the folder's max_noise_level (default 20, diffusers')")
+    .option('--guidance <scale>', 'upscaler folders: classifier-free guidance weight, 1 for none (default: 9, diffusers\', when the embeddings hold negative_prompt_embeds, else 1)')
+    .addOption(
+      new Option(
+        '--schedule <kind>',
+        "upscaler folders: yonos (default) = DDIM with trailing timesteps and the last step onto z_0, so --steps 1 denoises once from pure noise at t = 999, as YONOS samples; " +
+          "model = the folder's scheduler as is (the x4 upscaler's leading spacing, with which one step would denoise at t = 1 only)",
+      ).choices([...UPSCALER_SCHEDULES]),
+    )
     .addOption(new Option('-f, --format <format>', "output format (default: the input's)").choices([...OUTPUT_FORMATS]))
     .option('-q, --quality <n>', 'JPEG and WebP quality, 1-100', '95')
     .option('--overwrite', 'replace outputs that exist already (default: keep them and skip their inputs, so a rerun continues where the last one stopped)')

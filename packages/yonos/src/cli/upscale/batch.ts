@@ -1,15 +1,15 @@
 import { YonosError } from '@yonos/core';
-import { PipelineAbortedError, PipelineMemoryError } from '@yonos/sampler';
-import type { YonosPipeline } from '@yonos/sampler';
+import { PipelineAbortedError, PipelineMemoryError, UpscaleMemoryError } from '@yonos/sampler';
 import { CliUsageError, oneLine } from '../errors.js';
 import { displayPath } from './display-path.js';
 import { OutputWriteError } from './output-files.js';
 import type { OutputFiles } from './output-files.js';
 import type { UpscaleJob } from './output-plan.js';
 import type { UpscaleProgress } from './progress.js';
+import type { ImageUpscaler } from './image-upscaler.js';
 import { memoryAdvice } from './tile.js';
 import { upscaleFile } from './upscale-file.js';
-import type { UpscaleSettings } from './upscale-file.js';
+import type { OutputSettings } from './upscale-file.js';
 
 export { displayPath } from './display-path.js';
 
@@ -31,7 +31,8 @@ export interface BatchResult {
 
 /** What {@link runBatch} needs besides the pipeline and the jobs. */
 export interface BatchOptions {
-  readonly settings: UpscaleSettings;
+  /** How outputs are encoded. */
+  readonly settings: OutputSettings;
   readonly progress: UpscaleProgress;
   /** Aborting stops the current image (nothing written for it) and the batch. */
   readonly signal?: AbortSignal;
@@ -42,7 +43,7 @@ export interface BatchOptions {
 }
 
 /**
- * Upscales the jobs one after another (`jobs` are those to compute: kept outputs are left out
+ * Upscales the jobs one after another with `upscaler` (`jobs` are those to compute: kept outputs are left out
  * by the caller). An image that fails (unreadable, or marked with a `problem` by the plan) is
  * reported through `progress.failed` and the batch goes on. A write that fails in a way that
  * would fail every following image too (disk full, permission denied: see
@@ -50,7 +51,7 @@ export interface BatchOptions {
  * outputs written so far stay whole (each is written through a temporary file and a rename)
  * and {@link BatchResult.notDone} lists the rest. Never throws for one image's failure.
  */
-export async function runBatch(pipeline: YonosPipeline, jobs: readonly UpscaleJob[], options: BatchOptions): Promise<BatchResult> {
+export async function runBatch(upscaler: ImageUpscaler, jobs: readonly UpscaleJob[], options: BatchOptions): Promise<BatchResult> {
   const { progress, signal, settings } = options;
   const written: string[] = [];
   const failed: string[] = [];
@@ -70,7 +71,7 @@ export async function runBatch(pipeline: YonosPipeline, jobs: readonly UpscaleJo
     progress.startImage(index, job.input, job.output);
     try {
       if (job.problem !== undefined) throw new CliUsageError(job.problem);
-      const out = await upscaleFile(pipeline, job, settings, {
+      const out = await upscaleFile(upscaler, job, settings, {
         onProgress: (completed, total, stage) => progress.updateImage(completed, total, stage),
         ...(signal !== undefined ? { signal } : {}),
         ...(options.files !== undefined ? { files: options.files } : {}),
@@ -85,7 +86,7 @@ export async function runBatch(pipeline: YonosPipeline, jobs: readonly UpscaleJo
         return done(index, { stopped: err });
       }
       failed.push(name);
-      const why = err instanceof PipelineMemoryError ? memoryAdvice(err) : oneLine(err instanceof Error ? err.message : String(err));
+      const why = err instanceof PipelineMemoryError || err instanceof UpscaleMemoryError ? memoryAdvice(err) : oneLine(err instanceof Error ? err.message : String(err));
       progress.failed(index, job.input, `${why}${err instanceof YonosError ? '' : ' (unexpected: rerun with --verbose for details)'}`);
       if (options.verbose === true && err instanceof Error && err.stack !== undefined) progress.log(err.stack);
     }

@@ -20,17 +20,24 @@ export interface ResolveModelDirOptions {
   readonly bundled?: string | undefined;
 }
 
+/** Whether `--model` is an `http:` or `https:` URL (a folder served as Hugging Face does: `https://huggingface.co/<repo>/resolve/main/`). */
+export function isModelUrl(model: string): boolean {
+  return /^https?:\/\//i.test(model);
+}
+
 /**
- * The pipeline folder to load: `--model` when given, else the model bundled with the `yonos`
- * package for `--scale` (`model/x<scale>/`, default `x4`), which is picked up as soon as its
+ * The pipeline folder to load: `--model` when given (a folder, or a URL, which is returned as
+ * it is and read through the URL loader), else the model bundled with the `yonos` package for
+ * `--scale` (`model/x<scale>/`, default `x4`), which is picked up as soon as its
  * `model_index.json` exists.
  * @param model `--model`, absent for the bundled model.
- * @returns The absolute folder path.
+ * @returns The absolute folder path, or the URL.
  * @throws {@link ModelNotFoundError} when the folder has no `model_index.json`; for the bundled
  *   model, the message lists the scales that are bundled.
  */
 export function resolveModelDir(model: string | undefined, options: ResolveModelDirOptions = {}): string {
   if (model !== undefined) {
+    if (isModelUrl(model)) return model;
     const dir = resolve(model);
     if (!existsSync(join(dir, MODEL_INDEX_NAME))) {
       throw new ModelNotFoundError(`--model '${model}' has no ${MODEL_INDEX_NAME}: pass ${LAYOUT}.`);
@@ -64,7 +71,7 @@ export async function readModelIndex(dir: string): Promise<YonosModelIndex> {
  * trained for (its `model_index.json` `scale_factor`), else that factor.
  * @throws {@link CliUsageError} when `--scale` asks for another factor.
  */
-export function chooseScale(requested: number | undefined, index: YonosModelIndex, modelDir: string): number {
+export function chooseScale(requested: number | undefined, index: Pick<YonosModelIndex, 'scale_factor'>, modelDir: string): number {
   const trained = index.scale_factor;
   if (requested !== undefined && requested !== trained) {
     throw new CliUsageError(`--scale ${requested} does not match the model, which upscales x${trained} (${modelDir}): pass --scale ${trained}, or --model a folder trained for x${requested}.`);

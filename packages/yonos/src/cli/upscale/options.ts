@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UPSCALER_SCHEDULES } from '@yonos/distill';
 import { CliUsageError } from '../errors.js';
 import { REDIS_URL } from '../queue/command-options.js';
 import { OUTPUT_FORMATS } from './output-plan.js';
@@ -19,6 +20,14 @@ const optionsSchema = z.object({
   memory: wholeNumber('--memory', 16, 1 << 24).optional(),
   seed: wholeNumber('--seed', 0, Number.MAX_SAFE_INTEGER),
   model: z.string().min(1, { error: '--model needs a folder' }).optional(),
+  promptEmbeds: z.string().min(1, { error: '--prompt-embeds needs a .safetensors file' }).optional(),
+  guidance: z.coerce
+    .number({ error: '--guidance must be a number' })
+    .min(1, { error: '--guidance must be at least 1 (1: no guidance)' })
+    .max(100, { error: '--guidance must be at most 100' })
+    .optional(),
+  noiseLevel: wholeNumber('--noise-level', 0, 1_000_000).optional(),
+  schedule: z.enum(UPSCALER_SCHEDULES, { error: `--schedule must be one of ${UPSCALER_SCHEDULES.join(', ')}` }).optional(),
   format: z.enum(OUTPUT_FORMATS).optional(),
   quality: wholeNumber('--quality', 1, 100),
   overwrite: z.boolean().default(false),

@@ -1,11 +1,14 @@
-import type { PipelineMemoryError, YonosPipeline, YonosTileOptions } from '@yonos/sampler';
+import type { PipelineMemoryError, UpscaleMemoryError, YonosTileOptions } from '@yonos/sampler';
 import { CliUsageError } from '../errors.js';
+
+/** The tiling `yonos upscale` asks a pipeline for: a memory budget, or fixed tile sizes; both pipelines take it. */
+export type CliTileOptions = Pick<YonosTileOptions, 'memoryBudgetMB' | 'vaeTileSize' | 'latentTileSize'>;
 
 /**
  * The per-image message for a run that cannot fit the memory budget even with the smallest
  * tiles, in the command's terms (`--memory`, `--tile`) rather than the library's.
  */
-export function memoryAdvice(err: PipelineMemoryError): string {
+export function memoryAdvice(err: PipelineMemoryError | UpscaleMemoryError): string {
   return (
     `it needs an estimated ${err.requiredMB} MiB of tensor memory even with the smallest tiles, more than the budget of ${err.budgetMB} MiB: ` +
     `pass --memory ${err.requiredMB} (or more, if the machine has it), or --tile <px> to run with fixed tiles and no budget.`
@@ -23,9 +26,9 @@ export function memoryAdvice(err: PipelineMemoryError): string {
  */
 export function tileOptions(
   tile: number | undefined,
-  pipeline: Pick<YonosPipeline, 'vae' | 'latentMultiple'>,
+  pipeline: { readonly vae: { readonly downsampleFactor: number }; readonly latentMultiple: number },
   memoryMB?: number,
-): boolean | YonosTileOptions | undefined {
+): boolean | CliTileOptions | undefined {
   if (tile === undefined) return memoryMB === undefined ? undefined : { memoryBudgetMB: memoryMB };
   if (tile === 0) return false;
   const f = pipeline.vae.downsampleFactor;

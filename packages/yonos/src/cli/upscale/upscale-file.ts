@@ -1,26 +1,16 @@
 import type { ProgressEvent } from '@yonos/core';
 import { encodeImage, readImage } from '@yonos/core/node';
-import type { YonosPipeline, YonosTileOptions, YonosTiling } from '@yonos/sampler';
+import { evaluationTotal, imageProgress } from './image-upscaler.js';
+import type { ImageProgressCallback, ImageUpscaler } from './image-upscaler.js';
 import { nodeOutputFiles, writeAtomically } from './output-files.js';
 import type { OutputFiles } from './output-files.js';
 import type { UpscaleJob } from './output-plan.js';
 
-/** How each image of a run is upscaled and written. */
-export interface UpscaleSettings {
-  /** Upscaling factor (the model's). */
-  readonly scale: number;
-  /** DDIM steps (1 for a YONOS model). */
-  readonly steps: number;
-  /** Seed of the initial noise; every image uses it, so a rerun gives the same bytes. */
-  readonly seed: number;
-  /** Tiling (see `tileOptions`); absent: chosen from the memory budget. */
-  readonly tile?: boolean | YonosTileOptions;
+/** How each output file is encoded. */
+export interface OutputSettings {
   /** JPEG and WebP quality, 1..100. */
   readonly quality: number;
 }
-
-/** Progress within one image: `completed` of `total` model evaluations (VAE tiles, then U-Net tiles per step, then VAE tiles). */
-export type ImageProgressCallback = (completed: number, total: number, stage: string) => void;
 
 /** What {@link upscaleFile} wrote. */
 export interface UpscaledFile {
@@ -34,21 +24,10 @@ export interface UpscaledFile {
   readonly frames: number;
 }
 
-/** Model evaluations of one run with `tiling`: encode tiles, U-Net tiles for every step, decode tiles. */
-export function evaluationCount(tiling: YonosTiling, steps: number): number {
-  return 2 * tiling.vaeTiles + steps * tiling.latentTiles;
-}
-
-/** Maps the pipeline's per-stage events to one count over the whole image. */
-function imageProgress(tiling: YonosTiling, steps: number, callback: ImageProgressCallback): (event: ProgressEvent) => void {
-  const total = evaluationCount(tiling, steps);
-  const offset: Readonly<Record<string, number>> = { encode: 0, denoise: tiling.vaeTiles, decode: tiling.vaeTiles + steps * tiling.latentTiles };
-  return (event) => callback(Math.min(total, (offset[event.stage] ?? 0) + event.completed), total, event.stage);
-}
-
 /**
  * Upscales one image file (PNG, JPEG, WebP; 8 or 16 bits; gray, RGB, with or without alpha)
- * and writes `job.output` in `job.format`. Gray stays gray, 16-bit PNG stays 16-bit, alpha is
+ * with `upscaler` (a pipeline and the command's run settings) and writes `job.output` in
+ * `job.format`. Gray stays gray, 16-bit PNG stays 16-bit, alpha is
  * upscaled with the same bicubic and kept (dropped only for JPEG output, which cannot hold
  * it). An animated input gives its first frame. The file is written through a temporary file
  * and a rename (see `writeAtomically`), so an existing output stays whole until it is
@@ -58,22 +37,20 @@ function imageProgress(tiling: YonosTiling, steps: number, callback: ImageProgre
  *   `OutputWriteError` when it cannot be written (see its `stopsBatch`).
  */
 export async function upscaleFile(
-  pipeline: YonosPipeline,
+  upscaler: ImageUpscaler,
   job: UpscaleJob,
-  settings: UpscaleSettings,
+  settings: OutputSettings,
   control: { readonly onProgress?: ImageProgressCallback; readonly signal?: AbortSignal; readonly files?: OutputFiles } = {},
 ): Promise<UpscaledFile> {
   const raw = await readImage(job.input);
-  const run = { scale: settings.scale, steps: settings.steps, seed: settings.seed, ...(settings.tile !== undefined ? { tile: settings.tile } : {}) };
   const { onProgress, signal } = control;
   let report: ((event: ProgressEvent) => void) | undefined;
   if (onProgress !== undefined) {
-    const tiling = pipeline.tiling(raw.height, raw.width, run);
-    onProgress(0, evaluationCount(tiling, settings.steps), 'read');
-    report = imageProgress(tiling, settings.steps, onProgress);
+    const evaluations = upscaler.evaluations(raw.height, raw.width);
+    onProgress(0, evaluationTotal(evaluations), 'read');
+    report = imageProgress(evaluations, onProgress);
   }
-  const out = await pipeline.upscale(raw, {
-    ...run,
+  const out = await upscaler.upscale(raw, {
     ...(report !== undefined ? { onProgress: report } : {}),
     ...(signal !== undefined ? { signal } : {}),
   });
