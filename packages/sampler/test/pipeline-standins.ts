@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, DiagonalGaussianDistribution, Linear, Module, createRng, registerPretrainedClass } from '@yonos/core';
-import type { Denoiser, LatentCodec, LatentPosterior, ModelConfig } from '@yonos/core';
+import type { Denoiser, DenoiserMemory, DenoiserMemoryOptions, LatentCodec, LatentPosterior, ModelConfig, SpatialShape } from '@yonos/core';
+import { guessDenoiserMemory } from '../src/pipeline/memory.js';
 
 /** Config of {@link PatchCodec}. */
 export interface PatchCodecConfig extends ModelConfig {
@@ -82,7 +83,7 @@ export interface ConvDenoiserConfig extends ModelConfig {
   readonly out_channels: number;
   readonly kernel_size: 1 | 3;
   readonly cross_attention_dim: number | null;
-  /** Only its length matters: the pipeline pads latents to `2^(length - 1)`. */
+  /** Only its length matters: `downsampleFactor` is `2^(length - 1)`, and the memory estimate is a U-Net's of these widths. */
   readonly block_out_channels: number[];
   /** Subtract this fraction of the tile-wide mean (a stand-in for GroupNorm / attention); 0 for none. */
   readonly global: number;
@@ -106,6 +107,7 @@ export class ConvDenoiser extends Module implements Denoiser {
   readonly context_proj: Linear | null;
   readonly inChannels: number;
   readonly outChannels: number;
+  readonly downsampleFactor: number;
   readonly crossAttentionDim?: number;
   /** Every forward call, in order. */
   readonly calls: DenoiserCall[] = [];
@@ -128,7 +130,13 @@ export class ConvDenoiser extends Module implements Denoiser {
     this.context_proj = c.cross_attention_dim === null ? null : new Linear(c.cross_attention_dim, c.out_channels);
     this.inChannels = c.in_channels;
     this.outChannels = c.out_channels;
+    this.downsampleFactor = 2 ** (c.block_out_channels.length - 1);
     if (c.cross_attention_dim !== null) this.crossAttentionDim = c.cross_attention_dim;
+  }
+
+  /** A U-Net-sized guess for `block_out_channels`, so that tiles chosen from a budget are those of a real model's shape. */
+  estimateMemory(sample: SpatialShape, options: DenoiserMemoryOptions = {}): DenoiserMemory {
+    return guessDenoiserMemory(sample, { blockOutChannels: this.config.block_out_channels }, options.contextLength ?? 77, options.backend);
   }
 
   static fromConfig(config: ModelConfig): ConvDenoiser {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PretrainedError, createRng, serializeSafetensors, trackPeakBytesAsync, useBackend } from '@yonos/core';
-import type { Denoiser, DenoiserForwardOptions, ProgressEvent, RawImage } from '@yonos/core';
+import type { Denoiser, DenoiserForwardOptions, DenoiserMemory, DenoiserMemoryOptions, ProgressEvent, RawImage, SpatialShape } from '@yonos/core';
 import { AutoencoderKL } from '@yonos/vae';
 import { UNet2DConditionModel } from '@yonos/unet';
 import {
@@ -21,6 +21,7 @@ import {
 } from '../src/index.js';
 import type { PromptEmbeddings } from '../src/index.js';
 import { UPSCALER_FIXTURE, loadUpscalerIo, maxAbsDiff, readUpscalerJson, toNhwc } from './helpers.js';
+import { guessDenoiserMemory } from '../src/pipeline/memory.js';
 import { RecordingDenoiser } from './upscale-recorders.js';
 
 let dir: string;
@@ -303,6 +304,7 @@ class LocalDenoiser implements Denoiser {
   readonly outChannels = 4;
   readonly crossAttentionDim = 32;
   readonly classConditioning = { kind: 'index', numClasses: 1000 } as const;
+  readonly downsampleFactor = 8;
   readonly config = { block_out_channels: [4, 4, 4, 4] };
   readonly #weights = tf.keep(createRng(11).normal([7, 4], 0, 0.5));
 
@@ -313,6 +315,10 @@ class LocalDenoiser implements Denoiser {
       const shift = tf.reshape(tf.mean(context!, [1, 2]), [n, 1, 1, 1]);
       return tf.add(tf.add(mixed, shift), 1e-3 * (options!.classLabels as number) + 1e-4 * (timestep as number)) as tf.Tensor4D;
     });
+  }
+
+  estimateMemory(sample: SpatialShape, options: DenoiserMemoryOptions = {}): DenoiserMemory {
+    return guessDenoiserMemory(sample, { blockOutChannels: this.config.block_out_channels }, options.contextLength ?? 77, options.backend);
   }
 
   dispose(): void {

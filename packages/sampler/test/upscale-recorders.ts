@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser, DenoiserForwardOptions, LatentCodec, LatentPosterior } from '@yonos/core';
+import type { Denoiser, DenoiserForwardOptions, DenoiserMemory, DenoiserMemoryOptions, LatentCodec, LatentCodecMemory, LatentPosterior, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 
 /** One recorded U-Net call, read back to the host. */
 export interface RecordedForward {
@@ -45,6 +45,7 @@ export class RecordingDenoiser implements Denoiser {
   readonly outChannels: number;
   readonly crossAttentionDim: number | undefined;
   readonly classConditioning: Denoiser['classConditioning'];
+  readonly downsampleFactor: number | undefined;
   readonly config: unknown;
 
   constructor(readonly inner: Denoiser) {
@@ -52,7 +53,12 @@ export class RecordingDenoiser implements Denoiser {
     this.outChannels = inner.outChannels;
     this.crossAttentionDim = inner.crossAttentionDim;
     this.classConditioning = inner.classConditioning;
+    this.downsampleFactor = inner.downsampleFactor;
     this.config = (inner as { config?: unknown }).config;
+  }
+
+  estimateMemory(sample: SpatialShape, options?: DenoiserMemoryOptions): DenoiserMemory {
+    return this.inner.estimateMemory!(sample, options);
   }
 
   forward(sample: tf.Tensor4D, timestep: number | tf.Tensor1D, encoderHiddenStates?: tf.Tensor3D, options?: DenoiserForwardOptions): tf.Tensor4D {
@@ -102,6 +108,10 @@ export class RecordingCodec implements LatentCodec {
 
   encode(image: tf.Tensor4D): LatentPosterior {
     return this.inner.encode(image);
+  }
+
+  estimateMemory(image: SpatialShape, options?: MemoryEstimateOptions): LatentCodecMemory {
+    return this.inner.estimateMemory!(image, options);
   }
 
   decode(latent: tf.Tensor4D): tf.Tensor4D {

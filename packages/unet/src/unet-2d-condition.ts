@@ -62,6 +62,11 @@ export class UNet2DConditionModel extends Module implements Denoiser {
   /** {@link Denoiser}: output channels (`out_channels`). */
   readonly outChannels: number;
   /**
+   * {@link Denoiser}: `2^(levels - 1)`. Samples whose sides are not multiples of it still run
+   * (the up blocks resize to the skips' sizes, as diffusers does), but pipelines pad to it.
+   */
+  readonly downsampleFactor: number;
+  /**
    * Timesteps must lie in `[0, numTrainTimesteps)`: `forward` refuses others with a
    * `UnetInputError`. 1000 unless set (diffusers' scheduler default, every Stable
    * Diffusion schedule; diffusers' U-Net config has no such key). Set it to your scheduler's
@@ -123,6 +128,7 @@ export class UNet2DConditionModel extends Module implements Denoiser {
     this.plan = plan;
     this.inChannels = c.in_channels;
     this.outChannels = c.out_channels;
+    this.downsampleFactor = 2 ** (plan.down.length - 1);
     const usesContext =
       plan.down.some((l) => l.type === 'CrossAttnDownBlock2D') ||
       plan.up.some((l) => l.type === 'CrossAttnUpBlock2D') ||

@@ -38,6 +38,8 @@ export class UNet2DModel extends Module implements Denoiser {
   readonly inChannels: number;
   /** {@link Denoiser}: output channels. */
   readonly outChannels: number;
+  /** {@link Denoiser}: `2^(levels - 1)`; `forward` refuses sample sides that are not multiples of it. */
+  readonly downsampleFactor: number;
   /** {@link Denoiser}: always `undefined`: class embeddings of `UNet2DModel` are not implemented, so `forward` refuses labels. */
   readonly classConditioning?: DenoiserClassConditioning;
   /**
@@ -85,6 +87,7 @@ export class UNet2DModel extends Module implements Denoiser {
     this.plan = plan;
     this.inChannels = c.in_channels;
     this.outChannels = c.out_channels;
+    this.downsampleFactor = 2 ** (plan.down.length - 1);
     this.numTrainTimesteps = c.num_train_timesteps ?? DEFAULT_NUM_TRAIN_TIMESTEPS;
     const channels0 = c.block_out_channels[0]!;
 
@@ -188,7 +191,7 @@ export class UNet2DModel extends Module implements Denoiser {
     if (encoderHiddenStates !== undefined) {
       throw new UnetInputError(`${where} has no cross-attention: call forward(sample, timestep) without encoderHiddenStates.`);
     }
-    const factor = 2 ** (this.plan.down.length - 1);
+    const factor = this.downsampleFactor;
     if (sample.shape[1] % factor !== 0 || sample.shape[2] % factor !== 0) {
       throw new UnetInputError(
         `${where}: height and width must be multiples of ${factor} (2^(levels-1)), got ${sample.shape[1]}x${sample.shape[2]}; pad the sample.`,

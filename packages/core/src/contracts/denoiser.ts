@@ -72,6 +72,12 @@ export interface Denoiser {
   /** Channels the network outputs (4 for SD latents). */
   readonly outChannels: number;
   /**
+   * Spatial downsampling from the sample to the network's coarsest level (`2^(levels - 1)` for
+   * a U-Net): sample sides that are multiples of it pass through without resizing, so
+   * pipelines pad latents to multiples of it. Pipelines assume 8 when it is absent.
+   */
+  readonly downsampleFactor?: number;
+  /**
    * Width of the cross-attention context when the network expects one
    * (`cross_attention_dim`); `undefined` for networks without text conditioning.
    */
@@ -96,7 +102,8 @@ export interface Denoiser {
    * `[N, h, w, inChannels]`, in bytes: what `tf.memory().numBytes` rises to during the call
    * above its value at the call (the output counts; the sample, the context and the weights
    * do not), plus what the backend keeps after it. Pipelines size their tiles with it; a
-   * denoiser without it gets a conservative guess.
+   * denoiser without it gets a guess sized for Stable Diffusion's U-Net, far too large for
+   * small models: implement it.
    * @param sample `[N, h, w]` of the sample.
    */
   estimateMemory?(sample: SpatialShape, options?: DenoiserMemoryOptions): DenoiserMemory;

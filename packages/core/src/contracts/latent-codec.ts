@@ -78,7 +78,7 @@ export interface LatentCodec {
    * call above its value at the call: the output counts, the input and the weights do not.
    * (`numBytes` counts reshaped views and clones as copies, so it bounds the backend's own
    * tensor memory from above.) Pipelines size their tiles with it; a codec without it gets a
-   * conservative guess.
+   * guess sized for Stable Diffusion's VAE, far too large for small models: implement it.
    * @param image `[N, H, W]` of the image (the encode input, the decode output).
    */
   estimateMemory?(image: SpatialShape, options?: MemoryEstimateOptions): LatentCodecMemory;

@@ -22,6 +22,11 @@ export interface NoiseScheduler {
   readonly predictionType: PredictionType;
   /** The inference timesteps, in the order they are visited (descending). */
   readonly timesteps: readonly number[];
+  /**
+   * Standard deviation of the initial noise `z_T` (diffusers' `init_noise_sigma`): pipelines
+   * draw standard-normal noise and multiply it by this. 1 when absent (DDPM, DDIM).
+   */
+  readonly initNoiseSigma?: number;
   /** Choose `numInferenceSteps` timesteps according to the configured spacing. */
   setTimesteps(numInferenceSteps: number): void;
   /** One reverse step from `sample` = x_t with the model's output at timestep `t`. Tensors of any shape. */

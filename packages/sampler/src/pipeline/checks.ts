@@ -48,13 +48,12 @@ export function asScheduler(value: unknown, where: string): NoiseScheduler {
   return value as NoiseScheduler;
 }
 
-/**
- * The multiple a denoiser needs latent sides to be: `2^(levels - 1)` of a diffusers U-Net
- * config's `block_out_channels`, else 8.
- */
-export function inferLatentMultiple(unet: Denoiser): number {
-  const levels = (unet as { config?: { block_out_channels?: unknown } }).config?.block_out_channels;
-  return Array.isArray(levels) && levels.length > 0 ? 2 ** (levels.length - 1) : 8;
+/** The latent multiple pipelines assume for a denoiser that does not give its `downsampleFactor`. */
+export const ASSUMED_LATENT_MULTIPLE = 8;
+
+/** The multiple a denoiser needs latent sides to be: its `downsampleFactor`, else {@link ASSUMED_LATENT_MULTIPLE}. */
+export function denoiserLatentMultiple(unet: Denoiser): number {
+  return unet.downsampleFactor ?? ASSUMED_LATENT_MULTIPLE;
 }
 
 /** @throws PipelineInputError unless the denoiser takes `concat(z_t, z_lr)` of the codec's latents and returns one latent. */

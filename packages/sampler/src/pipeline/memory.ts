@@ -1,30 +1,30 @@
 import { MemoryTally } from '@yonos/core';
 import type { Denoiser, DenoiserMemory, LatentCodec, LatentCodecMemory, SpatialShape } from '@yonos/core';
 
-interface UnetLikeConfig {
-  readonly block_out_channels?: readonly number[];
-  readonly layers_per_block?: number | readonly number[];
-  readonly down_block_types?: readonly string[];
-  readonly attention_head_dim?: number | readonly number[];
-  readonly num_attention_heads?: number | readonly number[] | null;
-  readonly mid_block_add_attention?: boolean;
-}
-
 const F32 = 4;
 /**
- * Fallback estimates: float32 tensors alive per channel and pixel of a level. A ResNet peaks
- * at about 10 (`2 * in + 8 * out` channels); a U-Net also keeps its skips. With these the
- * fallbacks come out 1.2 to 2 times the model packages' own estimates of the Stable Diffusion
- * VAE and U-Net (the pipeline's tests check that they stay above).
+ * Guess: float32 tensors alive per channel and pixel of a level. A ResNet peaks at about 10
+ * (`2 * in + 8 * out` channels); a U-Net also keeps its skips. With these the guesses come out
+ * 1.2 to 2 times the model packages' own estimates of the Stable Diffusion VAE and U-Net (the
+ * pipeline's tests check that they stay above).
  */
 const CODEC_COPIES = 10;
 const DENOISER_COPIES = 24;
-/** Fallback: XNNPACK's indirection buffer per pixel of a 3x3 convolution (9 taps, 4-byte pointers). */
+/** Guess: XNNPACK's indirection buffer per pixel of a 3x3 convolution (9 taps, 4-byte pointers). */
 const INDIRECTION = 36;
-/** Fallback: 3x3 convolutions per level of a codec (encoder and decoder alike). */
-const FALLBACK_CONVS = 8;
-/** Fallback: attention keeps the scores and their softmax, plus slack for the projections. */
+/** Guess: 3x3 convolutions per level of a codec (encoder and decoder alike). */
+const GUESS_CONVS = 8;
+/** Guess: attention keeps the scores and their softmax, plus slack for the projections. */
 const ATTENTION_COPIES = 2.5;
+/**
+ * What a guess assumes of a model that does not estimate itself: the largest of its kind in
+ * common use (Stable Diffusion's VAE, and Stable Diffusion 2's U-Net with its 5 heads), so
+ * that tiles chosen from the guess are too small rather than too large.
+ */
+const ASSUMED_CODEC_CHANNELS: readonly number[] = [128, 256, 512, 512];
+const ASSUMED_DENOISER_CHANNELS: readonly number[] = [320, 640, 1280, 1280];
+const ASSUMED_LAYERS = 2;
+const ASSUMED_HEADS = 5;
 /**
  * On wasm, tensors live in one heap that never shrinks; XNNPACK's buffers, allocated among
  * them as layers first run, leave holes that later, larger tensors cannot use. Measured on the
@@ -35,56 +35,98 @@ const WASM_HEAP_SLACK = 1.2;
 /** Latent-sized tensors a scheduler step is assumed to hold at its peak when {@link RunMemoryInput.schedulerStepCopies} is not given. */
 const SCHEDULER_STEP_COPIES = 8;
 
-function configOf(component: object): UnetLikeConfig {
-  const config = (component as { config?: unknown }).config;
-  return typeof config === 'object' && config !== null ? (config as UnetLikeConfig) : {};
+/** The shape a codec memory guess assumes ({@link guessCodecMemory}); what is not given is Stable Diffusion's VAE. */
+export interface CodecMemoryGuess {
+  /** Channels of each level, shallow to deep. Default `[128, 256, 512, 512]`. */
+  readonly blockOutChannels?: readonly number[];
+  /** Whether the mid block attends over all latent pixels. Default `true`. */
+  readonly midBlockAttention?: boolean;
 }
 
-function first(value: number | readonly number[] | null | undefined, fallback: number): number {
-  if (Array.isArray(value)) return (value as readonly number[])[0] ?? fallback;
-  return typeof value === 'number' ? value : fallback;
+/** The shape a denoiser memory guess assumes ({@link guessDenoiserMemory}); what is not given is Stable Diffusion 2's U-Net. */
+export interface DenoiserMemoryGuess {
+  /** Channels of each level, shallow to deep. Default `[320, 640, 1280, 1280]`. */
+  readonly blockOutChannels?: readonly number[];
+  /** ResNets per level. Default 2. */
+  readonly layersPerBlock?: number;
+  /** The highest-resolution level with attention, -1 for none. Default 0, or -1 with a single level (the deepest level has none). */
+  readonly attentionLevel?: number;
+  /** Attention heads at that level. Default 5. */
+  readonly attentionHeads?: number;
 }
 
 /**
- * Memory of a codec's `encode` and `decode` for images of `[N, H, W]` (see
- * `LatentCodec.estimateMemory` of `@yonos/core` for what counts), in bytes: the codec's own
- * `estimateMemory` when it has one. Otherwise a conservative guess from a diffusers-style
- * config (`block_out_channels`), with the Stable Diffusion VAE's values when there is none:
- * 10 float32 copies per channel and pixel of every level (a ResNet peaks at about 10), plus
- * the mid-block self-attention over all latent pixels (single head, 2.5 copies of the
- * `tokens^2` scores) unless `mid_block_add_attention` is false; and, as retained bytes, 36
- * bytes per pixel of every level for each of 8 convolutions (XNNPACK's buffers, wasm).
+ * A conservative guess at the memory of a codec's `encode` and `decode` for images of
+ * `[N, H, W]`, for codecs that do not estimate themselves: 10 float32 copies per channel and
+ * pixel of every level (a ResNet peaks at about 10), plus the mid-block self-attention over all
+ * latent pixels (single head, 2.5 copies of the `tokens^2` scores) unless `midBlockAttention`
+ * is false; and, as retained bytes, 36 bytes per pixel of every level for each of 8
+ * convolutions (XNNPACK's buffers, wasm).
+ * @param downsampleFactor The codec's factor `f` (latent pixels are `ceil(H / f) * ceil(W / f)`).
  * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
  */
-export function estimateCodecMemory(codec: LatentCodec, image: SpatialShape, backend?: string): LatentCodecMemory {
-  if (typeof codec.estimateMemory === 'function') return codec.estimateMemory(image, backend !== undefined ? { backend } : {});
+export function guessCodecMemory(image: SpatialShape, downsampleFactor: number, guess: CodecMemoryGuess = {}, backend?: string): LatentCodecMemory {
   const [n, height, width] = image;
-  const config = configOf(codec);
-  const channels = config.block_out_channels ?? [128, 256, 512, 512];
-  const f = codec.downsampleFactor;
+  const channels = guess.blockOutChannels ?? ASSUMED_CODEC_CHANNELS;
   let perPixel = 0;
   let levels = 0;
   channels.forEach((c, level) => {
     perPixel += (CODEC_COPIES * c * F32) / 4 ** level;
     levels += 1 / 4 ** level;
   });
-  const tokens = Math.ceil(height / f) * Math.ceil(width / f);
-  const attention = config.mid_block_add_attention === false ? 0 : ATTENTION_COPIES * F32 * tokens * tokens;
+  const tokens = Math.ceil(height / downsampleFactor) * Math.ceil(width / downsampleFactor);
+  const attention = guess.midBlockAttention === false ? 0 : ATTENTION_COPIES * F32 * tokens * tokens;
   const bytes = n * (height * width * perPixel + attention);
-  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * FALLBACK_CONVS * INDIRECTION : 0;
+  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * GUESS_CONVS * INDIRECTION : 0;
   return { encode: bytes, decode: bytes, encodeRetained: retained, decodeRetained: retained };
+}
+
+/**
+ * A conservative guess at the memory of one denoiser evaluation on a sample of `[N, h, w]`,
+ * for denoisers that do not estimate themselves: `2 * layers + 24` float32 copies per channel
+ * and pixel of every level (skips kept across the U plus a ResNet's working set), plus 2.5
+ * copies of the attention scores of the highest-resolution attention level
+ * (`heads * tokens * (tokens + context)`), which grow with the fourth power of the tile edge;
+ * and, as retained bytes, 36 bytes per pixel of every level for each of `6 * layers + 4`
+ * convolutions (XNNPACK's buffers, wasm).
+ * @param contextLength Tokens of the cross-attention context.
+ * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
+ */
+export function guessDenoiserMemory(sample: SpatialShape, guess: DenoiserMemoryGuess, contextLength: number, backend?: string): DenoiserMemory {
+  const [n, height, width] = sample;
+  const channels = guess.blockOutChannels ?? ASSUMED_DENOISER_CHANNELS;
+  const layers = guess.layersPerBlock ?? ASSUMED_LAYERS;
+  const level = guess.attentionLevel ?? (channels.length > 1 ? 0 : -1);
+  let perPixel = 0;
+  let levels = 0;
+  channels.forEach((c, l) => {
+    perPixel += ((2 * layers + DENOISER_COPIES) * c * F32) / 4 ** l;
+    levels += 1 / 4 ** l;
+  });
+  let attention = 0;
+  if (level >= 0) {
+    const tokens = (height * width) / 4 ** level;
+    attention = ATTENTION_COPIES * F32 * (guess.attentionHeads ?? ASSUMED_HEADS) * tokens * (tokens + contextLength);
+  }
+  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * (6 * layers + 4) * INDIRECTION : 0;
+  return { forward: n * (height * width * perPixel + attention), forwardRetained: retained };
+}
+
+/**
+ * Memory of a codec's `encode` and `decode` for images of `[N, H, W]` (see
+ * `LatentCodec.estimateMemory` of `@yonos/core` for what counts), in bytes: the codec's own
+ * `estimateMemory` when it has one, else a guess for Stable Diffusion's VAE.
+ * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
+ */
+export function estimateCodecMemory(codec: LatentCodec, image: SpatialShape, backend?: string): LatentCodecMemory {
+  if (typeof codec.estimateMemory === 'function') return codec.estimateMemory(image, backend !== undefined ? { backend } : {});
+  return guessCodecMemory(image, codec.downsampleFactor, {}, backend);
 }
 
 /**
  * Memory of one denoiser evaluation on a sample of `[N, h, w]` (see
  * `Denoiser.estimateMemory` of `@yonos/core`), in bytes: the denoiser's own `estimateMemory`
- * when it has one. Otherwise a conservative guess from a diffusers U-Net config (Stable
- * Diffusion 2's values when there is none): `2 * layers + 24` float32 copies per channel and
- * pixel of every level (skips kept across the U plus a ResNet's working set), plus 2.5 copies
- * of the attention scores of the highest-resolution attention level
- * (`heads * tokens * (tokens + context)`), which grow with the fourth power of the tile edge;
- * and, as retained bytes, 36 bytes per pixel of every level for each of `6 * layers + 4`
- * convolutions (XNNPACK's buffers, wasm).
+ * when it has one, else a guess for Stable Diffusion 2's U-Net.
  * @param contextLength Tokens of the cross-attention context (default 77).
  * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
  */
@@ -92,27 +134,7 @@ export function estimateDenoiserMemory(denoiser: Denoiser, sample: SpatialShape,
   if (typeof denoiser.estimateMemory === 'function') {
     return denoiser.estimateMemory(sample, { contextLength, ...(backend !== undefined ? { backend } : {}) });
   }
-  const [n, height, width] = sample;
-  const config = configOf(denoiser);
-  const channels = config.block_out_channels ?? [320, 640, 1280, 1280];
-  const layers = first(config.layers_per_block, 2);
-  const blockTypes = config.down_block_types ?? channels.map((_, i) => (i < channels.length - 1 ? 'CrossAttnDownBlock2D' : 'DownBlock2D'));
-  const heads = config.num_attention_heads ?? config.attention_head_dim ?? 5;
-  let perPixel = 0;
-  let levels = 0;
-  channels.forEach((c, level) => {
-    perPixel += ((2 * layers + DENOISER_COPIES) * c * F32) / 4 ** level;
-    levels += 1 / 4 ** level;
-  });
-  let attention = 0;
-  const level = blockTypes.findIndex((t) => t.includes('Attn'));
-  if (level >= 0) {
-    const tokens = (height * width) / 4 ** level;
-    const levelHeads = Array.isArray(heads) ? ((heads as readonly number[])[level] ?? 1) : (heads as number);
-    attention = ATTENTION_COPIES * F32 * levelHeads * tokens * (tokens + contextLength);
-  }
-  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * (6 * layers + 4) * INDIRECTION : 0;
-  return { forward: n * (height * width * perPixel + attention), forwardRetained: retained };
+  return guessDenoiserMemory(sample, {}, contextLength, backend);
 }
 
 /**

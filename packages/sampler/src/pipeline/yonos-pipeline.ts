@@ -10,7 +10,7 @@ import {
   checkImageRange,
   checkPositive,
   checkPositiveInteger,
-  inferLatentMultiple,
+  denoiserLatentMultiple,
 } from './checks.js';
 import { loadComponent, saveComponent } from './components.js';
 import { readContext, writeContext, CONTEXT_FILE } from './context-file.js';
@@ -105,7 +105,7 @@ export class YonosPipeline {
     checkCompatible(this.vae, this.unet);
     this.scaleFactor = components.scaleFactor ?? 4;
     checkPositive(this.scaleFactor, 'scaleFactor');
-    this.latentMultiple = components.latentMultiple ?? inferLatentMultiple(this.unet);
+    this.latentMultiple = components.latentMultiple ?? denoiserLatentMultiple(this.unet);
     checkPositiveInteger(this.latentMultiple, 'latentMultiple');
     this.residual = components.residual ?? false;
     if (components.context !== undefined) {
@@ -244,7 +244,7 @@ export class YonosPipeline {
     const latentSide = Math.max(g.latentHeight, g.latentWidth);
     const backend = tf.getBackend();
     // DDIM's step holds 5 latents (6 with clip_sample); other schedulers are assumed to hold 8.
-    const stepCopies = this.scheduler instanceof DDIMScheduler ? (this.scheduler.config.clip_sample ? 6 : 5) : 8;
+    const stepCopies = this.scheduler instanceof DDIMScheduler ? this.scheduler.stepCopies : 8;
     const estimates = new Map<string, RunMemoryEstimate>();
     const estimate = (vaeTileSize: number, latentTileSize: number): RunMemoryEstimate => {
       const key = `${vaeTileSize}/${latentTileSize}`;
@@ -430,7 +430,7 @@ export class YonosPipeline {
       condition = cond;
       up.dispose();
 
-      const sigma = (this.scheduler as { initNoiseSigma?: number }).initNoiseSigma ?? 1;
+      const sigma = this.scheduler.initNoiseSigma ?? 1;
       zT =
         options.latents !== undefined
           ? tf.clone(options.latents)

@@ -56,6 +56,15 @@ export class DDIMScheduler implements NoiseScheduler {
   /** Standard deviation of the initial noise x_T (always 1 for DDIM). */
   readonly initNoiseSigma = 1;
 
+  /**
+   * Latent-sized tensors one {@link DDIMScheduler.step} holds at its peak, its outputs
+   * included, as measured: x0, epsilon, two products and their sum (5), plus the clipped x0
+   * with `clip_sample` (6). Pipelines budget memory with it.
+   */
+  get stepCopies(): number {
+    return this.config.clip_sample ? 6 : 5;
+  }
+
   readonly #betas: Float64Array;
   readonly #alphasCumprod: Float64Array;
   readonly #finalAlphaCumprod: number;
