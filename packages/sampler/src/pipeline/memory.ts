@@ -138,6 +138,14 @@ export function estimateDenoiserMemory(denoiser: Denoiser, sample: SpatialShape,
 }
 
 /**
+ * Whether a run's tile sizes come from its memory budget (tiling not off, no size given), in
+ * which case a run whose estimate exceeds the budget is refused before it starts.
+ */
+export function tilesFromBudget(tile: boolean | { readonly vaeTileSize?: number; readonly latentTileSize?: number } | undefined): boolean {
+  return tile !== false && (typeof tile !== 'object' || (tile.vaeTileSize === undefined && tile.latentTileSize === undefined));
+}
+
+/**
  * The largest square tile edge, a multiple of `multiple` and at most `limit` rounded up to
  * that multiple, whose `cost(edge)` fits in `budget` bytes; never below `minimum`. The top
  * edge (the whole image) is tried first; below it `cost` must not decrease as the edge

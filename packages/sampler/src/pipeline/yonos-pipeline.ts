@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DIFFUSERS_VERSION, createRng, imresize, openModelStore, openWritableModelStore } from '@yonos/core';
 import type { Denoiser, LatentCodec, ModelImage, ModelLocation, NoiseScheduler, RawImage } from '@yonos/core';
 import {
   asDenoiser,
@@ -12,19 +11,11 @@ import {
   checkPositiveInteger,
   denoiserLatentMultiple,
 } from './checks.js';
-import { loadComponent, saveComponent } from './components.js';
-import { readContext, writeContext, CONTEXT_FILE } from './context-file.js';
-import { checkpoint, report, throwIfAborted } from './control.js';
-import { DDIMScheduler } from '../schedulers/index.js';
 import { defaultYonosScheduler } from './default-scheduler.js';
-import { resolveDefaultModel } from './default-model.js';
-import { denoiseLatents } from './denoise.js';
+import { disposeComponent } from './dispose-component.js';
 import { PipelineInputError, PipelineMemoryError } from './errors.js';
+import { tilesFromBudget } from './memory.js';
 import { upscaleImageKinds } from './image-kinds.js';
-import { estimateRunMemory, largestTileWithin } from './memory.js';
-import type { RunMemoryEstimate } from './memory.js';
-import { MODEL_INDEX_NAME, PIPELINE_COMPONENTS, YONOS_PIPELINE_CLASS, modelIndexJson, parseModelIndex } from './model-index.js';
-import type { YonosModelIndex } from './model-index.js';
 import type {
   YonosFromPretrainedOptions,
   YonosPipelineComponents,
@@ -33,23 +24,18 @@ import type {
   YonosTileOptions,
   YonosTiling,
 } from './options.js';
-import { cropTopLeft, padBottomRight, roundUpTo } from './padding.js';
-import { TiledLatentCodec } from './tiled-codec.js';
-import type { TileLoopHooks } from './tile-blend.js';
-import { leastWorkTile, planTiles, tilesAlong } from './tile-plan.js';
+import { loadYonosFolder, saveYonosFolder } from './pipeline-folder.js';
+import { checkContext, contextLength } from './run-context.js';
+import { runGeometry } from './run-geometry.js';
+import type { RunGeometry } from './run-geometry.js';
+import { chooseYonosTiling } from './yonos-tiling.js';
+import { runYonos } from './yonos-run.js';
 
-const MIB = 2 ** 20;
-const DEFAULT_BUDGET_MB = 1024;
-const DEFAULT_OVERLAP = 0.25;
-
-/** Sizes of one run: output, padded image and latent. */
-interface Geometry {
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly paddedHeight: number;
-  readonly paddedWidth: number;
-  readonly latentHeight: number;
-  readonly latentWidth: number;
+/** A run's geometry and tiling, and what they were computed for. */
+interface RunPlan {
+  readonly key: string;
+  readonly geometry: RunGeometry;
+  readonly tiling: YonosTiling;
 }
 
 /**
@@ -93,6 +79,8 @@ export class YonosPipeline {
   readonly residual: boolean;
   #context: tf.Tensor3D | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The last plan, so that a run after `tiling()` with the same arguments (a progress bar's count) does not plan again. */
+  #lastPlan: RunPlan | undefined;
 
   /**
    * @param components The models; the pipeline takes them over ({@link YonosPipeline.dispose} disposes them).
@@ -109,7 +97,7 @@ export class YonosPipeline {
     checkPositiveInteger(this.latentMultiple, 'latentMultiple');
     this.residual = components.residual ?? false;
     if (components.context !== undefined) {
-      this.#checkContext(components.context, 1);
+      checkContext(this.unet, components.context, 1);
       this.#context = tf.keep(tf.clone(components.context));
     }
   }
@@ -136,38 +124,7 @@ export class YonosPipeline {
    * ```
    */
   static async fromPretrained(location?: ModelLocation, options: YonosFromPretrainedOptions = {}): Promise<YonosPipeline> {
-    const store = await openModelStore(location ?? (await resolveDefaultModel(options.scaleFactor)).location);
-    const index = parseModelIndex(await store.readText(MODEL_INDEX_NAME), store.location);
-    const loaded: unknown[] = [];
-    const parts: Record<string, unknown> = {};
-    let context: tf.Tensor3D | undefined;
-    try {
-      for (const name of PIPELINE_COMPONENTS) {
-        const given = options.components?.[name];
-        if (given !== undefined) {
-          parts[name] = given;
-          continue;
-        }
-        const component = await loadComponent(store, name, index[name], options);
-        loaded.push(component);
-        parts[name] = component;
-      }
-      if (index.context !== undefined) context = await readContext(store, index.context);
-      return new YonosPipeline({
-        vae: parts['vae'] as LatentCodec,
-        unet: parts['unet'] as Denoiser,
-        scheduler: parts['scheduler'] as NoiseScheduler,
-        scaleFactor: options.scaleFactor ?? index.scale_factor,
-        ...(index.latent_multiple !== undefined ? { latentMultiple: index.latent_multiple } : {}),
-        ...(index.residual !== undefined ? { residual: index.residual } : {}),
-        ...(context !== undefined ? { context } : {}),
-      });
-    } catch (error) {
-      for (const component of loaded) disposeComponent(component);
-      throw error;
-    } finally {
-      context?.dispose();
-    }
+    return loadYonosFolder(location, options, (components) => new YonosPipeline(components));
   }
 
   /**
@@ -180,24 +137,8 @@ export class YonosPipeline {
    * @throws PretrainedError if a component's class is not registered or cannot be saved.
    */
   async savePretrained(location: ModelLocation, options: YonosSavePretrainedOptions = {}): Promise<void> {
-    const store = await openWritableModelStore(location);
-    const weights = options.dtype !== undefined ? { dtype: options.dtype } : {};
-    const specs = {
-      scheduler: await saveComponent(store, 'scheduler', this.scheduler),
-      unet: await saveComponent(store, 'unet', this.unet, weights),
-      vae: await saveComponent(store, 'vae', this.vae, weights),
-    };
-    if (this.#context !== undefined) await writeContext(store, CONTEXT_FILE, this.#context);
-    const index: YonosModelIndex = {
-      _class_name: YONOS_PIPELINE_CLASS,
-      _diffusers_version: DIFFUSERS_VERSION,
-      scale_factor: this.scaleFactor,
-      latent_multiple: this.latentMultiple,
-      ...(this.residual ? { residual: true } : {}),
-      ...(this.#context !== undefined ? { context: CONTEXT_FILE } : {}),
-      ...specs,
-    };
-    await store.writeText(MODEL_INDEX_NAME, modelIndexJson(index));
+    const { vae, unet, scheduler, scaleFactor, latentMultiple, residual } = this;
+    await saveYonosFolder(location, { vae, unet, scheduler, scaleFactor, latentMultiple, residual, context: this.#context }, options);
   }
 
   /** The fixed cross-attention context given at construction, `[1 or N, L, D]`, or `undefined` (zeros are used). Owned by the pipeline. */
@@ -229,115 +170,28 @@ export class YonosPipeline {
     width: number,
     options: { readonly scale?: number; readonly tile?: boolean | YonosTileOptions; readonly batch?: number } = {},
   ): YonosTiling {
-    return this.#tiling(height, width, options.scale ?? this.scaleFactor, options.tile, options.batch ?? 1, this.#contextLength(this.#context));
+    const scale = options.scale ?? this.scaleFactor;
+    return this.#plan(height, width, scale, options.tile, options.batch ?? 1, contextLength(this.unet, this.#context)).tiling;
   }
 
-  #tiling(height: number, width: number, scale: number, tile: boolean | YonosTileOptions | undefined, batch: number, contextLength: number): YonosTiling {
-    const g = this.#geometry(height, width, scale);
-    const f = this.vae.downsampleFactor;
-    const m = this.latentMultiple;
-    const opts: YonosTileOptions = tile === true || tile === false || tile === undefined ? {} : tile;
-    const budget = (opts.memoryBudgetMB ?? DEFAULT_BUDGET_MB) * MIB;
-    checkPositive(budget, 'tile.memoryBudgetMB');
-    checkPositiveInteger(batch, 'batch');
-    const imageSide = Math.max(g.paddedHeight, g.paddedWidth);
-    const latentSide = Math.max(g.latentHeight, g.latentWidth);
-    const backend = tf.getBackend();
-    // DDIM's step holds 5 latents (6 with clip_sample); other schedulers are assumed to hold 8.
-    const stepCopies = this.scheduler instanceof DDIMScheduler ? this.scheduler.stepCopies : 8;
-    const estimates = new Map<string, RunMemoryEstimate>();
-    const estimate = (vaeTileSize: number, latentTileSize: number): RunMemoryEstimate => {
-      const key = `${vaeTileSize}/${latentTileSize}`;
-      let e = estimates.get(key);
-      if (e === undefined) {
-        e = estimateRunMemory({
-          codec: this.vae,
-          denoiser: this.unet,
-          batch,
-          input: [height, width],
-          output: [g.outHeight, g.outWidth],
-          padded: [g.paddedHeight, g.paddedWidth],
-          vaeTileSize,
-          latentTileSize,
-          contextLength,
-          schedulerStepCopies: stepCopies,
-          stepByRows: this.scheduler instanceof DDIMScheduler,
-          ...(backend !== undefined ? { backend } : {}),
-        });
-        estimates.set(key, e);
-      }
-      return e;
-    };
-    let vaeTile = imageSide;
-    let latentTile = latentSide;
-    if (tile !== false) {
-      if (opts.vaeTileSize !== undefined) {
-        vaeTile = opts.vaeTileSize;
-        if (!Number.isInteger(vaeTile) || vaeTile < f || vaeTile % f !== 0) {
-          throw new PipelineInputError(`tile.vaeTileSize must be a positive multiple of the VAE factor ${f}; got ${vaeTile}.`);
-        }
-      }
-      if (opts.latentTileSize !== undefined) {
-        latentTile = opts.latentTileSize;
-        if (!Number.isInteger(latentTile) || latentTile < m || latentTile % m !== 0) {
-          throw new PipelineInputError(`tile.latentTileSize must be a positive multiple of latentMultiple ${m}; got ${latentTile}.`);
-        }
-      }
-      const chooseVae = opts.vaeTileSize === undefined;
-      const chooseLatent = opts.latentTileSize === undefined;
-      const minVae = Math.min(imageSide, 8 * f);
-      const minLatent = Math.min(latentSide, 2 * m);
-      const vaeOverlap = opts.vaeOverlap ?? DEFAULT_OVERLAP;
-      const latentOverlap = opts.latentOverlap ?? DEFAULT_OVERLAP;
-      // The VAE tile for a U-Net tile: the largest that fits, shrunk to the smallest that
-      // needs no more tiles (less overlap to compute).
-      const vaeFor = (u: number): number => {
-        if (!chooseVae) return vaeTile;
-        const largest = largestTileWithin(budget, (v) => estimate(v, u).peak, f, imageSide, minVae);
-        return f * leastWorkTile(largest / f, minVae / f, 1, g.latentHeight, g.latentWidth, vaeOverlap);
-      };
-      if (chooseLatent) {
-        // Each number of U-Net tiles the budget allows, with its smallest tile, and the VAE
-        // tiles it leaves room for: the pair that computes the fewest pixels in all (overlaps
-        // counted, as a share of the image for each model) wins; on a tie, fewer U-Net tiles,
-        // whose norms see the whole tile and change the result more than the VAE's.
-        const largest = largestTileWithin(budget, (u) => estimate(chooseVae ? minVae : vaeTile, u).peak, m, latentSide, minLatent);
-        const share = (tile: number, overlap: number): number => tiledShare(tile, g.latentHeight, g.latentWidth, overlap);
-        let best: { u: number; v: number; score: number; fits: boolean } | undefined;
-        for (const u of fewestTilesEdges(largest, minLatent, m, g.latentHeight, g.latentWidth, latentOverlap)) {
-          const unetShare = share(u, latentOverlap);
-          if (best?.fits === true && unetShare + 1 >= best.score) continue; // cannot win: the VAE's share is at least 1
-          const v = vaeFor(u);
-          const fits = estimate(v, u).peak <= budget;
-          const score = unetShare + share(v / f, vaeOverlap);
-          if (best === undefined || (fits && (!best.fits || score < best.score))) best = { u, v, score, fits };
-        }
-        latentTile = best!.u;
-        vaeTile = best!.v;
-      } else {
-        vaeTile = vaeFor(latentTile);
-      }
-    }
-    const vaeOverlap = opts.vaeOverlap ?? DEFAULT_OVERLAP;
-    const latentOverlap = opts.latentOverlap ?? DEFAULT_OVERLAP;
-    const vaePlan = planTiles({ height: g.latentHeight, width: g.latentWidth, tile: vaeTile / f, overlap: vaeOverlap });
-    const latentPlan = planTiles({ height: g.latentHeight, width: g.latentWidth, tile: latentTile, overlap: latentOverlap });
-    const memory = estimate(vaePlan.count === 1 ? imageSide : vaeTile, latentPlan.count === 1 ? latentSide : latentTile);
-    return {
-      paddedHeight: g.paddedHeight,
-      paddedWidth: g.paddedWidth,
-      latentHeight: g.latentHeight,
-      latentWidth: g.latentWidth,
-      vaeTileSize: vaeTile,
-      vaeOverlap,
-      latentTileSize: latentTile,
-      latentOverlap,
-      vaeTiles: vaePlan.count,
-      latentTiles: latentPlan.count,
-      memoryBudgetBytes: budget,
-      estimatedPeakBytes: memory.peak,
-      estimatedStageBytes: { upsample: memory.upsample, encode: memory.encode, denoise: memory.denoise, decode: memory.decode },
-    };
+  /** The geometry and tiling of a run (see {@link YonosPipeline.tiling}); the last one is kept for the next call with the same arguments. */
+  #plan(height: number, width: number, scale: number, tile: boolean | YonosTileOptions | undefined, batch: number, tokens: number): RunPlan {
+    const geometry = this.#geometry(height, width, scale);
+    const key = JSON.stringify([height, width, scale, tile ?? null, batch, tokens, tf.getBackend()]);
+    if (this.#lastPlan?.key === key) return this.#lastPlan;
+    const tiling = chooseYonosTiling({
+      codec: this.vae,
+      denoiser: this.unet,
+      scheduler: this.scheduler,
+      latentMultiple: this.latentMultiple,
+      input: [height, width],
+      geometry,
+      tile,
+      batch,
+      contextLength: tokens,
+    });
+    this.#lastPlan = { key, geometry, tiling };
+    return this.#lastPlan;
   }
 
   /**
@@ -390,166 +244,34 @@ export class YonosPipeline {
     const steps = options.steps ?? 1;
     checkPositiveInteger(steps, 'steps');
     const [batch, height, width] = lr.shape;
-    const g = this.#geometry(height, width, scale);
-    const tiling = this.#tiling(height, width, scale, options.tile, batch, this.#contextLength(options.context ?? this.#context));
-    const tile = options.tile;
-    const budgetChosen = tile !== false && (typeof tile !== 'object' || (tile.vaeTileSize === undefined && tile.latentTileSize === undefined));
-    if (budgetChosen && tiling.estimatedPeakBytes > tiling.memoryBudgetBytes) throw new PipelineMemoryError(tiling);
-    const expected = this.latentShape(height, width, { scale, batch });
+    const { geometry, tiling } = this.#plan(height, width, scale, options.tile, batch, contextLength(this.unet, options.context ?? this.#context));
+    if (tilesFromBudget(options.tile) && tiling.estimatedPeakBytes > tiling.memoryBudgetBytes) throw new PipelineMemoryError(tiling);
+    const expected = [batch, geometry.latentHeight, geometry.latentWidth, this.vae.latentChannels];
     if (options.latents !== undefined && options.latents.shape.join() !== expected.join()) {
       throw new PipelineInputError(
         `latents must have shape [${expected.join(', ')}] (pipeline.latentShape(${height}, ${width}, { scale: ${scale}, batch: ${batch} })); ` +
           `got [${options.latents.shape.join(', ')}].`,
       );
     }
-    const codec = new TiledLatentCodec(this.vae, { tileSampleSize: tiling.vaeTileSize, overlap: tiling.vaeOverlap });
-    const { onProgress, signal } = options;
-    const hooks = (stage: string): TileLoopHooks => ({
-      beforeTile: () => checkpoint(signal),
-      afterTile: (r, total) => report(onProgress, { stage, completed: r.index + 1, total }),
+    return runYonos({
+      vae: this.vae,
+      unet: this.unet,
+      scheduler: this.scheduler,
+      residual: this.residual,
+      lr,
+      scale,
+      steps,
+      geometry,
+      tiling,
+      latents: options.latents,
+      seed: options.seed ?? 0,
+      context: options.context ?? this.#context,
+      onProgress: options.onProgress,
+      signal: options.signal,
     });
-    throwIfAborted(signal);
-
-    let up: tf.Tensor4D | undefined;
-    let condition: tf.Tensor4D | undefined;
-    let zT: tf.Tensor4D | undefined;
-    let context: tf.Tensor3D | undefined;
-    let z0: tf.Tensor4D | undefined;
-    let latent: tf.Tensor4D | undefined;
-    let decoded: tf.Tensor4D | undefined;
-    try {
-      up = tf.tidy(() => padBottomRight(imresize(lr, scale), g.paddedHeight, g.paddedWidth));
-      // Only the mean is used: its tiles are blended without their log-variances.
-      const mean = await codec.encodeMeanAsync(up, hooks('encode'));
-      let cond: tf.Tensor4D;
-      try {
-        cond = tf.tidy(() => tf.mul(tf.sub(mean, this.vae.shiftFactor), this.vae.scalingFactor) as tf.Tensor4D);
-      } finally {
-        mean.dispose();
-      }
-      condition = cond;
-      up.dispose();
-
-      const sigma = this.scheduler.initNoiseSigma ?? 1;
-      zT =
-        options.latents !== undefined
-          ? tf.clone(options.latents)
-          : (tf.tidy(() => tf.mul(createRng(options.seed ?? 0).normal(expected), sigma)) as tf.Tensor4D);
-      context = this.#contextFor(batch, options.context);
-      this.scheduler.setTimesteps(steps);
-      const start = zT;
-      zT = undefined; // denoiseLatents takes it over
-      z0 = await denoiseLatents({
-        unet: this.unet,
-        scheduler: this.scheduler,
-        latents: start,
-        consumeLatents: true,
-        // DDIM's step (without eta, as here) is elementwise.
-        stepByRows: this.scheduler instanceof DDIMScheduler,
-        condition: cond,
-        ...(context !== undefined ? { context } : {}),
-        plan: planTiles({ height: g.latentHeight, width: g.latentWidth, tile: tiling.latentTileSize, overlap: tiling.latentOverlap }),
-        ...(onProgress !== undefined ? { onProgress } : {}),
-        ...(signal !== undefined ? { signal } : {}),
-      });
-      if (this.residual) {
-        const shifted = tf.add(z0, cond) as tf.Tensor4D;
-        z0.dispose();
-        z0 = shifted;
-      }
-      tf.dispose([condition, ...(context !== undefined ? [context] : [])]);
-
-      latent = tf.tidy(() => tf.add(tf.div(z0!, this.vae.scalingFactor), this.vae.shiftFactor) as tf.Tensor4D);
-      z0.dispose();
-      decoded = await codec.decodeAsync(latent, hooks('decode'));
-      latent.dispose();
-      if (g.outHeight !== g.paddedHeight || g.outWidth !== g.paddedWidth) {
-        const cropped = cropTopLeft(decoded, g.outHeight, g.outWidth);
-        decoded.dispose();
-        decoded = cropped;
-      }
-      return tf.clipByValue(decoded, -1, 1);
-    } finally {
-      // Idempotent: tensors already freed on the way are skipped.
-      const owned: Array<tf.Tensor | undefined> = [up, condition, zT, context, z0, latent, decoded];
-      tf.dispose(owned.filter((t): t is tf.Tensor => t !== undefined));
-    }
   }
 
-  /** Tokens of the context a run passes to the denoiser: 0 without cross-attention, 1 for the null context. */
-  #contextLength(context: tf.Tensor3D | undefined): number {
-    if (this.unet.crossAttentionDim === undefined) return 0;
-    return context?.shape[1] ?? 1;
+  #geometry(height: number, width: number, scale: number): RunGeometry {
+    return runGeometry(height, width, scale, this.vae.downsampleFactor, this.latentMultiple);
   }
-
-  #geometry(height: number, width: number, scale: number): Geometry {
-    checkPositiveInteger(height, 'height');
-    checkPositiveInteger(width, 'width');
-    checkPositive(scale, 'scale');
-    const outHeight = Math.ceil(height * scale);
-    const outWidth = Math.ceil(width * scale);
-    const unit = this.vae.downsampleFactor * this.latentMultiple;
-    const paddedHeight = roundUpTo(outHeight, unit);
-    const paddedWidth = roundUpTo(outWidth, unit);
-    return {
-      outHeight,
-      outWidth,
-      paddedHeight,
-      paddedWidth,
-      latentHeight: paddedHeight / this.vae.downsampleFactor,
-      latentWidth: paddedWidth / this.vae.downsampleFactor,
-    };
-  }
-
-  #checkContext(context: tf.Tensor, batch: number): void {
-    const dim = this.unet.crossAttentionDim;
-    if (dim === undefined) {
-      throw new PipelineInputError('this denoiser has no cross-attention (crossAttentionDim is undefined); do not pass a context.');
-    }
-    const [n, , d] = context.shape;
-    if (context.rank !== 3 || d !== dim || (n !== 1 && n !== batch)) {
-      throw new PipelineInputError(
-        `context must be [1 or ${batch}, L, ${dim}] (crossAttentionDim ${dim}); got [${context.shape.join(', ')}].`,
-      );
-    }
-  }
-
-  /** The context for a batch of `batch`: the override, the pipeline's, or zeros `[batch, 1, D]`. Caller owns it. */
-  #contextFor(batch: number, override: tf.Tensor3D | undefined): tf.Tensor3D | undefined {
-    const dim = this.unet.crossAttentionDim;
-    const base = override ?? this.#context;
-    if (base !== undefined) this.#checkContext(base, batch);
-    if (dim === undefined) return undefined;
-    if (base === undefined) return tf.zeros([batch, 1, dim]);
-    return tf.tidy(() => (base.shape[0] === batch ? tf.clone(base) : tf.tile(base, [batch, 1, 1])));
-  }
-}
-
-/**
- * For every number of tiles that edges from `largest` down to `minimum` give, the smallest
- * such edge (see {@link leastWorkTile}), fewest tiles first.
- */
-function fewestTilesEdges(largest: number, minimum: number, multiple: number, height: number, width: number, overlap: number): number[] {
-  const edges: number[] = [];
-  let edge = largest;
-  while (edge >= minimum) {
-    const smallest = leastWorkTile(edge, minimum, multiple, height, width, overlap);
-    edges.push(smallest);
-    edge = smallest - multiple;
-  }
-  return edges;
-}
-
-/**
- * The pixels that tiles of `tile` cover on a `height x width` grid, overlaps counted, as a
- * share of the grid (1 untiled).
- */
-function tiledShare(tile: number, height: number, width: number, overlap: number): number {
-  const along = (length: number): number => (tilesAlong(length, tile, overlap) * Math.min(tile, length)) / length;
-  return along(height) * along(width);
-}
-
-function disposeComponent(component: unknown): void {
-  const d = (component as { dispose?: unknown } | null)?.dispose;
-  if (typeof d === 'function') d.call(component);
 }

@@ -7,7 +7,9 @@ import type { ComponentSpec } from '../pipeline/model-index.js';
 import { MODEL_INDEX_NAME } from '../pipeline/model-index.js';
 import { checkpoint, report, throwIfAborted } from '../pipeline/control.js';
 import { denoiseLatents } from '../pipeline/denoise.js';
+import { disposeComponent } from '../pipeline/dispose-component.js';
 import { PipelineInputError } from '../pipeline/errors.js';
+import { tilesFromBudget } from '../pipeline/memory.js';
 import { upscaleImageKinds } from '../pipeline/image-kinds.js';
 import { cropTopLeft, padBottomRight, roundUpTo } from '../pipeline/padding.js';
 import { TiledLatentCodec } from '../pipeline/tiled-codec.js';
@@ -370,9 +372,7 @@ export class StableDiffusionUpscalePipeline {
       embeddings = isPromptEmbeddings(source) ? source : (ownedEmbeddings = await readPromptEmbeddings(source));
       checkPromptEmbeddings(embeddings, this.unet.crossAttentionDim!, batch, guided);
       const tiling = this.#tiling(height, width, batch, guided, embeddings.promptEmbeds.shape[1], options.tile);
-      const tile = options.tile;
-      const budgetChosen = tile !== false && (typeof tile !== 'object' || (tile.vaeTileSize === undefined && tile.latentTileSize === undefined));
-      if (budgetChosen && tiling.estimatedPeakBytes > tiling.memoryBudgetBytes) throw new UpscaleMemoryError(tiling);
+      if (tilesFromBudget(options.tile) && tiling.estimatedPeakBytes > tiling.memoryBudgetBytes) throw new UpscaleMemoryError(tiling);
       const { onProgress, signal } = options;
       throwIfAborted(signal);
 
@@ -445,9 +445,4 @@ function checkShape(tensor: tf.Tensor | undefined, expected: readonly number[], 
   if (tensor !== undefined && (tensor.shape.join() !== expected.join() || tensor.dtype !== 'float32')) {
     throw new PipelineInputError(`${name} must be float32 [${expected.join(', ')}] (pipeline.${call}); got ${tensor.dtype} [${tensor.shape.join(', ')}].`);
   }
-}
-
-function disposeComponent(component: unknown): void {
-  const d = (component as { dispose?: unknown } | null)?.dispose;
-  if (typeof d === 'function') d.call(component);
 }
