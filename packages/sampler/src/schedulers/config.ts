@@ -2,66 +2,36 @@ import type { PredictionType } from '@yonos/core';
 import { BETA_SCHEDULES, type BetaSchedule } from './beta-schedules.js';
 import { ConfigFields, configRecord, parseTrainedBetas, sortedConfigJson } from './config-fields.js';
 import { SchedulerConfigError } from './errors.js';
-import { TIMESTEP_SPACINGS, type TimestepSpacing } from './timestep-spacing.js';
+import type { DiffusionSchedulerConfigCore, SchedulerConfigInput, SchedulerConfigJson } from './scheduler-config-types.js';
+import { TIMESTEP_SPACINGS } from './timestep-spacing.js';
 
 /** Every {@link PredictionType}, for validation and documentation. */
 export const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'v_prediction', 'sample'];
 
 /**
  * A complete `DDIMScheduler` configuration with diffusers' key names and meanings, so a
- * `scheduler/scheduler_config.json` moves between diffusers and YONOS unchanged.
+ * `scheduler/scheduler_config.json` moves between diffusers and YONOS unchanged. Stable
+ * Diffusion's differs from the defaults: `scaled_linear` betas from 0.00085 to 0.012,
+ * `clip_sample: false`, `set_alpha_to_one: false`, `steps_offset: 1` (and `rescale_betas_zero_snr`
+ * pairs with `v_prediction`).
  */
-export interface DDIMSchedulerConfig {
-  /** Training timesteps T. Default 1000. */
-  readonly num_train_timesteps: number;
-  /** First beta of `linear` / `scaled_linear`. Default 0.0001 (Stable Diffusion: 0.00085). */
-  readonly beta_start: number;
-  /** Last beta of `linear` / `scaled_linear`. Default 0.02 (Stable Diffusion: 0.012). */
-  readonly beta_end: number;
+export interface DDIMSchedulerConfig extends DiffusionSchedulerConfigCore {
   /** How betas are generated. Default `'linear'` (Stable Diffusion: `'scaled_linear'`). */
   readonly beta_schedule: BetaSchedule;
-  /** Explicit betas (length `num_train_timesteps`, each in [0, 1]); overrides `beta_schedule`. Default `null`. */
-  readonly trained_betas: readonly number[] | null;
-  /** Clamp the predicted x0 to `[-clip_sample_range, clip_sample_range]`. Default `true` (use `false` for latents). */
-  readonly clip_sample: boolean;
-  /** Bound for `clip_sample`, > 0. Default 1. */
-  readonly clip_sample_range: number;
   /** Use alpha_bar = 1 after the last step (else alpha_bar_0). Default `true` (Stable Diffusion: `false`). */
   readonly set_alpha_to_one: boolean;
-  /** Added to `'leading'` timesteps, integer >= 0. Default 0 (Stable Diffusion: 1). */
-  readonly steps_offset: number;
-  /** What the paired denoiser predicts. Default `'epsilon'`. */
-  readonly prediction_type: PredictionType;
   /** Dynamic thresholding (Imagen). Only `false` is supported. */
   readonly thresholding: boolean;
-  /** Dynamic-thresholding percentile, in (0, 1]; kept for round trips. Default 0.995. */
-  readonly dynamic_thresholding_ratio: number;
-  /** Dynamic-thresholding bound, > 0; kept for round trips. Default 1. */
-  readonly sample_max_value: number;
-  /** How inference timesteps are spread. Default `'leading'`. */
-  readonly timestep_spacing: TimestepSpacing;
-  /** Rescale betas to zero terminal SNR (pair with `v_prediction`). Default `false`. */
-  readonly rescale_betas_zero_snr: boolean;
 }
 
 /**
  * What {@link DDIMSchedulerConfig} keys a caller may give: any subset (the rest take
  * diffusers' defaults), plus diffusers' bookkeeping keys.
  */
-export type DDIMSchedulerConfigInput = Partial<DDIMSchedulerConfig> & {
-  /** The class that wrote the config; any scheduler class is accepted (diffusers' `from_config` behaviour). */
-  readonly _class_name?: string;
-  /** The diffusers version that wrote the config; informational. */
-  readonly _diffusers_version?: string;
-};
+export type DDIMSchedulerConfigInput = SchedulerConfigInput<DDIMSchedulerConfig>;
 
 /** The object `toConfig()` returns: a complete config as diffusers writes `scheduler_config.json`. */
-export type DDIMSchedulerConfigJson = DDIMSchedulerConfig & {
-  /** diffusers' class name, always `'DDIMScheduler'`. */
-  readonly _class_name: 'DDIMScheduler';
-  /** The diffusers version whose format is written (`DIFFUSERS_VERSION` of `@yonos/core`). */
-  readonly _diffusers_version: string;
-};
+export type DDIMSchedulerConfigJson = SchedulerConfigJson<DDIMSchedulerConfig, 'DDIMScheduler'>;
 
 /** diffusers 0.25 `DDIMScheduler.__init__` defaults. */
 export const DDIM_DEFAULT_CONFIG: DDIMSchedulerConfig = Object.freeze({

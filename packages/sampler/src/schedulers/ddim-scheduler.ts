@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NoiseScheduler, PredictionType, Rng, SchedulerStepOutput } from '@yonos/core';
-import { alphasCumprod, betasFromConfig } from './beta-schedules.js';
+import type { NoiseScheduler, Rng, SchedulerStepOutput } from '@yonos/core';
 import {
   parseDDIMSchedulerConfig,
   toDDIMSchedulerConfigJson,
@@ -9,10 +8,10 @@ import {
   type DDIMSchedulerConfigJson,
   type ParseConfigOptions,
 } from './config.js';
-import { SchedulerConfigError, SchedulerUsageError } from './errors.js';
-import { ForwardDiffusion, sameShape } from './forward-diffusion.js';
+import { checkConfigObject, DiffusionSchedulerBase } from './diffusion-scheduler-base.js';
+import { SchedulerUsageError } from './errors.js';
+import { sameShape } from './forward-diffusion.js';
 import { epsilonFromX0, predictionToEpsilon, predictionToX0 } from './prediction.js';
-import { spaceTimesteps } from './timestep-spacing.js';
 
 /** Options of {@link DDIMScheduler.step} beyond the {@link NoiseScheduler} contract. */
 export interface DDIMStepOptions {
@@ -50,12 +49,10 @@ const f32 = Math.fround;
  * const { prevSample, predOriginalSample } = scheduler.step(v, t, zT);
  * ```
  */
-export class DDIMScheduler implements NoiseScheduler {
-  /** The validated configuration, diffusers keys. */
-  readonly config: DDIMSchedulerConfig;
-  /** Standard deviation of the initial noise x_T (always 1 for DDIM). */
-  readonly initNoiseSigma = 1;
-
+export class DDIMScheduler
+  extends DiffusionSchedulerBase<DDIMSchedulerConfig, DDIMSchedulerConfigJson>
+  implements NoiseScheduler
+{
   /**
    * Latent-sized tensors one {@link DDIMScheduler.step} holds at its peak, its outputs
    * included, as measured: x0, epsilon, two products and their sum (5), plus the clipped x0
@@ -65,12 +62,7 @@ export class DDIMScheduler implements NoiseScheduler {
     return this.config.clip_sample ? 6 : 5;
   }
 
-  readonly #betas: Float64Array;
-  readonly #alphasCumprod: Float64Array;
   readonly #finalAlphaCumprod: number;
-  readonly #forward: ForwardDiffusion;
-  #timesteps: readonly number[];
-  #numInferenceSteps: number | undefined;
 
   /**
    * @param config Any subset of the diffusers config keys; the rest take diffusers' defaults
@@ -79,14 +71,8 @@ export class DDIMScheduler implements NoiseScheduler {
    * @throws SchedulerConfigError for an invalid or unsupported config.
    */
   constructor(config: DDIMSchedulerConfigInput = {}, options: ParseConfigOptions = {}) {
-    this.config = parseDDIMSchedulerConfig(config, options);
-    this.#betas = betasFromConfig(this.config);
-    this.#alphasCumprod = alphasCumprod(this.#betas);
-    this.#forward = new ForwardDiffusion(this.#alphasCumprod);
-    this.#finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.#alphasCumprod[0];
-    // Until setTimesteps, diffusers exposes every training timestep, descending.
-    this.#timesteps = Object.freeze(Array.from({ length: this.numTrainTimesteps }, (_, i) => this.numTrainTimesteps - 1 - i));
-    this.#numInferenceSteps = undefined;
+    super(parseDDIMSchedulerConfig(config, options), toDDIMSchedulerConfigJson);
+    this.#finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.trainAlphasCumprod[0];
   }
 
   /**
@@ -96,45 +82,7 @@ export class DDIMScheduler implements NoiseScheduler {
    * @throws SchedulerConfigError naming the invalid key.
    */
   static fromConfig(config: unknown, options: ParseConfigOptions = {}): DDIMScheduler {
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw new SchedulerConfigError('DDIMScheduler.fromConfig expects the parsed scheduler_config.json object.');
-    }
-    return new DDIMScheduler(config as DDIMSchedulerConfigInput, options);
-  }
-
-  /** The complete config as diffusers writes `scheduler/scheduler_config.json` (a fresh object). */
-  toConfig(): DDIMSchedulerConfigJson {
-    return toDDIMSchedulerConfigJson(this.config);
-  }
-
-  /** Training timesteps T. */
-  get numTrainTimesteps(): number {
-    return this.config.num_train_timesteps;
-  }
-
-  /** What the paired denoiser predicts. */
-  get predictionType(): PredictionType {
-    return this.config.prediction_type;
-  }
-
-  /** Inference timesteps, descending; all T training timesteps until {@link setTimesteps} is called. */
-  get timesteps(): readonly number[] {
-    return this.#timesteps;
-  }
-
-  /** The n of the last {@link setTimesteps}, or `undefined` before it. */
-  get numInferenceSteps(): number | undefined {
-    return this.#numInferenceSteps;
-  }
-
-  /** A copy of the `[T]` betas (float32 values, as diffusers holds them). */
-  get betas(): Float64Array {
-    return this.#betas.slice();
-  }
-
-  /** A copy of the `[T]` `alphas_cumprod` (alpha_bar_t, float32 values, non-increasing in [0, 1]). */
-  get alphasCumprod(): Float64Array {
-    return this.#alphasCumprod.slice();
+    return new DDIMScheduler(checkConfigObject(config, 'DDIMScheduler') as DDIMSchedulerConfigInput, options);
   }
 
   /** alpha_bar used after the last step: 1 with `set_alpha_to_one`, else alpha_bar_0. */
@@ -148,12 +96,8 @@ export class DDIMScheduler implements NoiseScheduler {
    * @param timestep Integer < T.
    */
   alphaProd(timestep: number): number {
-    if (!Number.isInteger(timestep) || timestep >= this.numTrainTimesteps) {
-      throw new SchedulerUsageError(
-        `timestep must be an integer below num_train_timesteps (${this.numTrainTimesteps}); got ${timestep}.`,
-      );
-    }
-    return timestep >= 0 ? this.#alphasCumprod[timestep] : this.#finalAlphaCumprod;
+    this.checkBelowTrainTimesteps(timestep);
+    return timestep >= 0 ? this.trainAlphasCumprod[timestep] : this.#finalAlphaCumprod;
   }
 
   /**
@@ -163,22 +107,6 @@ export class DDIMScheduler implements NoiseScheduler {
    */
   previousTimestep(timestep: number): number {
     return timestep - Math.floor(this.numTrainTimesteps / this.#requireSteps());
-  }
-
-  /**
-   * Chooses `numInferenceSteps` timesteps by the configured `timestep_spacing` (see
-   * {@link spaceTimesteps}) and makes them {@link timesteps}.
-   * @param numInferenceSteps Integer in `[1, T]`.
-   */
-  setTimesteps(numInferenceSteps: number): void {
-    const ts = spaceTimesteps({
-      spacing: this.config.timestep_spacing,
-      numInferenceSteps,
-      numTrainTimesteps: this.numTrainTimesteps,
-      stepsOffset: this.config.steps_offset,
-    });
-    this.#timesteps = Object.freeze(ts);
-    this.#numInferenceSteps = numInferenceSteps;
   }
 
   /**
@@ -195,7 +123,7 @@ export class DDIMScheduler implements NoiseScheduler {
   step(modelOutput: tf.Tensor, timestep: number, sample: tf.Tensor, options: DDIMStepOptions = {}): SchedulerStepOutput {
     const { eta = 0, rng, varianceNoise, useClippedModelOutput = false } = options;
     const prevTimestep = this.previousTimestep(timestep);
-    this.#checkTimestep(timestep);
+    this.checkTimestep(timestep);
     if (!(Number.isFinite(eta) && eta >= 0)) {
       throw new SchedulerUsageError(`eta must be a finite number >= 0, got ${eta}.`);
     }
@@ -216,7 +144,7 @@ export class DDIMScheduler implements NoiseScheduler {
       }
     }
 
-    const a = this.#alphasCumprod[timestep];
+    const a = this.trainAlphasCumprod[timestep];
     const aPrev = this.alphaProd(prevTimestep);
     // Scalars are rounded as diffusers' float32 0-d tensors round them.
     let sigma = 0;
@@ -250,49 +178,11 @@ export class DDIMScheduler implements NoiseScheduler {
     });
   }
 
-  /**
-   * Forward diffusion `sqrt(abar_t) * original + sqrt(1 - abar_t) * noise`, per batch item.
-   * @param original x0, `[N, ...]` float32 (any layout; the batch is axis 0).
-   * @param noise Standard-normal noise, same shape.
-   * @param timesteps N integers in `[0, T)` (or 1, for the whole batch): an array, or an
-   *   int32 `[N]` tensor (not range-checked, to avoid reading it back from the device).
-   * @returns x_t, same shape; caller owns it.
-   */
-  addNoise(original: tf.Tensor, noise: tf.Tensor, timesteps: readonly number[] | tf.Tensor1D): tf.Tensor {
-    return this.#forward.addNoise(original, noise, timesteps);
-  }
-
-  /**
-   * The v-prediction target `sqrt(abar_t) * noise - sqrt(1 - abar_t) * sample`, per batch item.
-   * @param sample x0, `[N, ...]` float32 (the batch is axis 0).
-   * @param noise Standard-normal noise, same shape.
-   * @param timesteps As in {@link addNoise}.
-   * @returns v, same shape; caller owns it.
-   */
-  getVelocity(sample: tf.Tensor, noise: tf.Tensor, timesteps: readonly number[] | tf.Tensor1D): tf.Tensor {
-    return this.#forward.getVelocity(sample, noise, timesteps);
-  }
-
-  /**
-   * alpha_bar at per-item timesteps, shaped to broadcast against a `[N, ...]` tensor of the
-   * given rank: `[N, 1, ..., 1]`. Use it with the pure helpers (`vFrom`, `predictionToX0`, ...).
-   * @param timesteps As in {@link addNoise}.
-   * @param rank Rank of the tensors it will multiply (for example 4 for NHWC latents), >= 1.
-   * @returns float32 `[N, 1, ..., 1]`; caller owns it.
-   */
-  alphasCumprodAt(timesteps: readonly number[] | tf.Tensor1D, rank: number): tf.Tensor {
-    return this.#forward.alphasCumprodAt(timesteps, rank);
-  }
-
   #requireSteps(): number {
-    if (this.#numInferenceSteps === undefined) {
+    if (this.numInferenceSteps === undefined) {
       throw new SchedulerUsageError('call setTimesteps(numInferenceSteps) before step().');
     }
-    return this.#numInferenceSteps;
-  }
-
-  #checkTimestep(t: number): void {
-    this.#forward.checkTimestep(t);
+    return this.numInferenceSteps;
   }
 }
 

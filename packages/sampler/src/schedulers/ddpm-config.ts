@@ -1,8 +1,8 @@
-import type { PredictionType } from '@yonos/core';
-import { DDPM_BETA_SCHEDULES, type DDPMBetaSchedule } from './beta-schedules.js';
+import { DDPM_BETA_SCHEDULES } from './beta-schedules.js';
 import { PREDICTION_TYPES, type ParseConfigOptions } from './config.js';
 import { ConfigFields, configRecord, parseTrainedBetas, sortedConfigJson } from './config-fields.js';
-import { TIMESTEP_SPACINGS, type TimestepSpacing } from './timestep-spacing.js';
+import type { DiffusionSchedulerConfigCore, SchedulerConfigInput, SchedulerConfigJson } from './scheduler-config-types.js';
+import { TIMESTEP_SPACINGS } from './timestep-spacing.js';
 
 /**
  * The variance of DDPM's reverse step p(x_{t-1} | x_t) (diffusers' `variance_type`), with
@@ -38,57 +38,19 @@ export const DDPM_VARIANCE_TYPES: readonly DDPMVarianceType[] = [
  * `scheduler_config.json` (for example the x4 upscaler's `low_res_scheduler/`) moves between
  * diffusers and YONOS unchanged.
  */
-export interface DDPMSchedulerConfig {
-  /** Training timesteps T. Default 1000. */
-  readonly num_train_timesteps: number;
-  /** First beta of `linear` / `scaled_linear` / `sigmoid`. Default 0.0001. */
-  readonly beta_start: number;
-  /** Last beta of `linear` / `scaled_linear` / `sigmoid`. Default 0.02. */
-  readonly beta_end: number;
-  /** How betas are generated. Default `'linear'`. */
-  readonly beta_schedule: DDPMBetaSchedule;
-  /** Explicit betas (length `num_train_timesteps`, each in [0, 1]); overrides `beta_schedule`. Default `null`. */
-  readonly trained_betas: readonly number[] | null;
+export interface DDPMSchedulerConfig extends DiffusionSchedulerConfigCore {
   /** The reverse step's variance. Default `'fixed_small'`. */
   readonly variance_type: DDPMVarianceType;
-  /** Clamp the predicted x0 to `[-clip_sample_range, clip_sample_range]` (unless `thresholding`). Default `true`. */
-  readonly clip_sample: boolean;
-  /** What the paired denoiser predicts. Default `'epsilon'`. */
-  readonly prediction_type: PredictionType;
-  /** Dynamic thresholding of the predicted x0 (Imagen; not for latents). Default `false`. */
-  readonly thresholding: boolean;
-  /** Dynamic-thresholding percentile of `|x0|`, in (0, 1]. Default 0.995. */
-  readonly dynamic_thresholding_ratio: number;
-  /** Bound for `clip_sample`, > 0. Default 1. */
-  readonly clip_sample_range: number;
-  /** Largest dynamic threshold, >= 1 in practice. Default 1. */
-  readonly sample_max_value: number;
-  /** How inference timesteps are spread. Default `'leading'`. */
-  readonly timestep_spacing: TimestepSpacing;
-  /** Added to `'leading'` timesteps, integer >= 0. Default 0. */
-  readonly steps_offset: number;
-  /** Rescale betas to zero terminal SNR. Default `false`. */
-  readonly rescale_betas_zero_snr: boolean;
 }
 
 /**
  * What {@link DDPMSchedulerConfig} keys a caller may give: any subset (the rest take
  * diffusers' defaults), plus diffusers' bookkeeping keys.
  */
-export type DDPMSchedulerConfigInput = Partial<DDPMSchedulerConfig> & {
-  /** The class that wrote the config; any scheduler class is accepted (diffusers' `from_config` behaviour). */
-  readonly _class_name?: string;
-  /** The diffusers version that wrote the config; informational. */
-  readonly _diffusers_version?: string;
-};
+export type DDPMSchedulerConfigInput = SchedulerConfigInput<DDPMSchedulerConfig>;
 
 /** The object `DDPMScheduler.toConfig()` returns: a complete config as diffusers writes `scheduler_config.json`. */
-export type DDPMSchedulerConfigJson = DDPMSchedulerConfig & {
-  /** diffusers' class name, always `'DDPMScheduler'`. */
-  readonly _class_name: 'DDPMScheduler';
-  /** The diffusers version whose format is written (`DIFFUSERS_VERSION` of `@yonos/core`). */
-  readonly _diffusers_version: string;
-};
+export type DDPMSchedulerConfigJson = SchedulerConfigJson<DDPMSchedulerConfig, 'DDPMScheduler'>;
 
 /** diffusers 0.25 `DDPMScheduler.__init__` defaults. */
 export const DDPM_DEFAULT_CONFIG: DDPMSchedulerConfig = Object.freeze({

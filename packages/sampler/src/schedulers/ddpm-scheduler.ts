@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NoiseScheduler, PredictionType, Rng, SchedulerStepOutput } from '@yonos/core';
-import { alphasCumprod, betasFromConfig } from './beta-schedules.js';
+import type { NoiseScheduler, Rng, SchedulerStepOutput } from '@yonos/core';
 import type { ParseConfigOptions } from './config.js';
 import {
   parseDDPMSchedulerConfig,
@@ -9,11 +8,11 @@ import {
   type DDPMSchedulerConfigInput,
   type DDPMSchedulerConfigJson,
 } from './ddpm-config.js';
+import { checkConfigObject, DiffusionSchedulerBase } from './diffusion-scheduler-base.js';
 import { dynamicThreshold } from './dynamic-threshold.js';
 import { SchedulerConfigError, SchedulerUsageError } from './errors.js';
-import { ForwardDiffusion, sameShape } from './forward-diffusion.js';
+import { sameShape } from './forward-diffusion.js';
 import { predictionToX0 } from './prediction.js';
-import { spaceTimesteps } from './timestep-spacing.js';
 
 /** Options of {@link DDPMScheduler.step} beyond the {@link NoiseScheduler} contract. */
 export interface DDPMStepOptions {
@@ -54,17 +53,10 @@ const MIN_VARIANCE = f32(1e-20);
  * const noised = lowRes.addNoise(image, createRng(seed).normal(image.shape), [noiseLevel]);
  * ```
  */
-export class DDPMScheduler implements NoiseScheduler {
-  /** The validated configuration, diffusers keys. */
-  readonly config: DDPMSchedulerConfig;
-  /** Standard deviation of the initial noise x_T (always 1 for DDPM). */
-  readonly initNoiseSigma = 1;
-
-  readonly #betas: Float64Array;
-  readonly #alphasCumprod: Float64Array;
-  readonly #forward: ForwardDiffusion;
-  #timesteps: readonly number[];
-  #numInferenceSteps: number | undefined;
+export class DDPMScheduler
+  extends DiffusionSchedulerBase<DDPMSchedulerConfig, DDPMSchedulerConfigJson>
+  implements NoiseScheduler
+{
   #custom = false;
 
   /**
@@ -74,13 +66,7 @@ export class DDPMScheduler implements NoiseScheduler {
    * @throws SchedulerConfigError for an invalid or unsupported config.
    */
   constructor(config: DDPMSchedulerConfigInput = {}, options: ParseConfigOptions = {}) {
-    this.config = parseDDPMSchedulerConfig(config, options);
-    this.#betas = betasFromConfig(this.config);
-    this.#alphasCumprod = alphasCumprod(this.#betas);
-    this.#forward = new ForwardDiffusion(this.#alphasCumprod);
-    // Until setTimesteps, diffusers exposes every training timestep, descending.
-    this.#timesteps = Object.freeze(Array.from({ length: this.numTrainTimesteps }, (_, i) => this.numTrainTimesteps - 1 - i));
-    this.#numInferenceSteps = undefined;
+    super(parseDDPMSchedulerConfig(config, options), toDDPMSchedulerConfigJson);
   }
 
   /**
@@ -89,50 +75,12 @@ export class DDPMScheduler implements NoiseScheduler {
    * @throws SchedulerConfigError naming the invalid key.
    */
   static fromConfig(config: unknown, options: ParseConfigOptions = {}): DDPMScheduler {
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw new SchedulerConfigError('DDPMScheduler.fromConfig expects the parsed scheduler_config.json object.');
-    }
-    return new DDPMScheduler(config as DDPMSchedulerConfigInput, options);
-  }
-
-  /** The complete config as diffusers writes `scheduler_config.json` (a fresh object). */
-  toConfig(): DDPMSchedulerConfigJson {
-    return toDDPMSchedulerConfigJson(this.config);
-  }
-
-  /** Training timesteps T. */
-  get numTrainTimesteps(): number {
-    return this.config.num_train_timesteps;
-  }
-
-  /** What the paired denoiser predicts. */
-  get predictionType(): PredictionType {
-    return this.config.prediction_type;
-  }
-
-  /** Inference timesteps, descending; all T training timesteps until {@link setTimesteps} is called. */
-  get timesteps(): readonly number[] {
-    return this.#timesteps;
-  }
-
-  /** The n of the last {@link setTimesteps} (or the count of custom timesteps), or `undefined` before either. */
-  get numInferenceSteps(): number | undefined {
-    return this.#numInferenceSteps;
+    return new DDPMScheduler(checkConfigObject(config, 'DDPMScheduler') as DDPMSchedulerConfigInput, options);
   }
 
   /** Whether the timesteps were given by {@link setCustomTimesteps}. */
   get customTimesteps(): boolean {
     return this.#custom;
-  }
-
-  /** A copy of the `[T]` betas (float32 values, as diffusers holds them). */
-  get betas(): Float64Array {
-    return this.#betas.slice();
-  }
-
-  /** A copy of the `[T]` `alphas_cumprod` (alpha_bar_t, float32 values, non-increasing in [0, 1]). */
-  get alphasCumprod(): Float64Array {
-    return this.#alphasCumprod.slice();
   }
 
   /**
@@ -141,12 +89,8 @@ export class DDPMScheduler implements NoiseScheduler {
    * @param timestep Integer < T.
    */
   alphaProd(timestep: number): number {
-    if (!Number.isInteger(timestep) || timestep >= this.numTrainTimesteps) {
-      throw new SchedulerUsageError(
-        `timestep must be an integer below num_train_timesteps (${this.numTrainTimesteps}); got ${timestep}.`,
-      );
-    }
-    return timestep >= 0 ? this.#alphasCumprod[timestep]! : 1;
+    this.checkBelowTrainTimesteps(timestep);
+    return timestep >= 0 ? this.trainAlphasCumprod[timestep]! : 1;
   }
 
   /**
@@ -157,31 +101,25 @@ export class DDPMScheduler implements NoiseScheduler {
    */
   previousTimestep(timestep: number): number {
     if (this.#custom) {
-      const index = this.#timesteps.indexOf(timestep);
+      const timesteps = this.timesteps;
+      const index = timesteps.indexOf(timestep);
       if (index < 0) {
         throw new SchedulerUsageError(
-          `timestep ${timestep} is not one of the custom timesteps [${this.#timesteps.join(', ')}]; step only at those.`,
+          `timestep ${timestep} is not one of the custom timesteps [${timesteps.join(', ')}]; step only at those.`,
         );
       }
-      return index === this.#timesteps.length - 1 ? -1 : this.#timesteps[index + 1]!;
+      return index === timesteps.length - 1 ? -1 : timesteps[index + 1]!;
     }
-    return timestep - Math.floor(this.numTrainTimesteps / (this.#numInferenceSteps ?? this.numTrainTimesteps));
+    return timestep - Math.floor(this.numTrainTimesteps / (this.numInferenceSteps ?? this.numTrainTimesteps));
   }
 
   /**
    * Chooses `numInferenceSteps` timesteps by the configured `timestep_spacing` (see
-   * {@link spaceTimesteps}) and makes them {@link timesteps}.
+   * {@link spaceTimesteps}) and makes them {@link timesteps}, replacing any custom timesteps.
    * @param numInferenceSteps Integer in `[1, T]`.
    */
-  setTimesteps(numInferenceSteps: number): void {
-    const ts = spaceTimesteps({
-      spacing: this.config.timestep_spacing,
-      numInferenceSteps,
-      numTrainTimesteps: this.numTrainTimesteps,
-      stepsOffset: this.config.steps_offset,
-    });
-    this.#timesteps = Object.freeze(ts);
-    this.#numInferenceSteps = numInferenceSteps;
+  override setTimesteps(numInferenceSteps: number): void {
+    super.setTimesteps(numInferenceSteps);
     this.#custom = false;
   }
 
@@ -193,14 +131,13 @@ export class DDPMScheduler implements NoiseScheduler {
    */
   setCustomTimesteps(timesteps: readonly number[]): void {
     if (timesteps.length === 0) throw new SchedulerUsageError('custom timesteps must hold at least one timestep.');
-    timesteps.forEach((t) => this.#forward.checkTimestep(t));
+    timesteps.forEach((t) => this.checkTimestep(t));
     for (let i = 1; i < timesteps.length; i++) {
       if (timesteps[i]! >= timesteps[i - 1]!) {
         throw new SchedulerUsageError(`custom timesteps must be strictly descending; got [${timesteps.join(', ')}].`);
       }
     }
-    this.#timesteps = Object.freeze([...timesteps]);
-    this.#numInferenceSteps = timesteps.length;
+    this.useTimesteps([...timesteps], timesteps.length);
     this.#custom = true;
   }
 
@@ -220,7 +157,7 @@ export class DDPMScheduler implements NoiseScheduler {
    */
   step(modelOutput: tf.Tensor, timestep: number, sample: tf.Tensor, options: DDPMStepOptions = {}): SchedulerStepOutput {
     const { rng, varianceNoise } = options;
-    this.#forward.checkTimestep(timestep);
+    this.checkTimestep(timestep);
     const prevTimestep = this.previousTimestep(timestep);
     const learned = this.config.variance_type === 'learned' || this.config.variance_type === 'learned_range';
     const split = learned && splitsVariance(modelOutput, sample);
@@ -254,7 +191,7 @@ export class DDPMScheduler implements NoiseScheduler {
     }
 
     // Scalars are rounded as diffusers' float32 0-d tensors round them.
-    const a = this.#alphasCumprod[timestep]!;
+    const a = this.trainAlphasCumprod[timestep]!;
     const aPrev = this.alphaProd(prevTimestep);
     const betaProd = f32(1 - a);
     const betaProdPrev = f32(1 - aPrev);
@@ -280,40 +217,6 @@ export class DDPMScheduler implements NoiseScheduler {
       }
       return { prevSample: prev, predOriginalSample: x0 };
     });
-  }
-
-  /**
-   * Forward diffusion `sqrt(abar_t) * original + sqrt(1 - abar_t) * noise`, per batch item
-   * (diffusers' `add_noise`; the x4 upscaler noises its low-res image with it at the noise level).
-   * @param original x0, `[N, ...]` float32 (any layout; the batch is axis 0).
-   * @param noise Standard-normal noise, same shape.
-   * @param timesteps N integers in `[0, T)` (or 1, for the whole batch): an array, or an
-   *   int32 `[N]` tensor (not range-checked, to avoid reading it back from the device).
-   * @returns x_t, same shape; caller owns it.
-   */
-  addNoise(original: tf.Tensor, noise: tf.Tensor, timesteps: readonly number[] | tf.Tensor1D): tf.Tensor {
-    return this.#forward.addNoise(original, noise, timesteps);
-  }
-
-  /**
-   * The v-prediction target `sqrt(abar_t) * noise - sqrt(1 - abar_t) * sample`, per batch item.
-   * @param sample x0, `[N, ...]` float32 (the batch is axis 0).
-   * @param noise Standard-normal noise, same shape.
-   * @param timesteps As in {@link addNoise}.
-   * @returns v, same shape; caller owns it.
-   */
-  getVelocity(sample: tf.Tensor, noise: tf.Tensor, timesteps: readonly number[] | tf.Tensor1D): tf.Tensor {
-    return this.#forward.getVelocity(sample, noise, timesteps);
-  }
-
-  /**
-   * alpha_bar at per-item timesteps, shaped `[N, 1, ..., 1]` to broadcast against a tensor of the given rank.
-   * @param timesteps As in {@link addNoise}.
-   * @param rank Rank of the tensors it will multiply, >= 1.
-   * @returns float32 `[N, 1, ..., 1]`; caller owns it.
-   */
-  alphasCumprodAt(timesteps: readonly number[] | tf.Tensor1D, rank: number): tf.Tensor {
-    return this.#forward.alphasCumprodAt(timesteps, rank);
   }
 
   /** sigma_t of the step, a number or (learned types) a tensor. Must run inside `tf.tidy`. */

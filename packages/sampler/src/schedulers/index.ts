@@ -39,6 +39,7 @@ export {
   type DDPMVarianceType,
 } from './ddpm-config.js';
 export { DDPMScheduler, type DDPMStepOptions } from './ddpm-scheduler.js';
+export { DiffusionSchedulerBase, checkConfigObject } from './diffusion-scheduler-base.js';
 export { dynamicThreshold } from './dynamic-threshold.js';
 export { SchedulerConfigError, SchedulerUsageError } from './errors.js';
 export {
@@ -53,6 +54,11 @@ export {
   x0FromV,
   type AlphaProd,
 } from './prediction.js';
+export type {
+  DiffusionSchedulerConfigCore,
+  SchedulerConfigInput,
+  SchedulerConfigJson,
+} from './scheduler-config-types.js';
 export {
   TIMESTEP_SPACINGS,
   spaceTimesteps,
