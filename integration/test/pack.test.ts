@@ -17,7 +17,7 @@ beforeAll(() => {
   packDir = mkdtempSync(join(tmpdir(), 'yonos-pack-'));
   for (const pkg of packages) {
     const out = execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: pkg.dir, encoding: 'utf8' });
-    const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>;
+    const [{ filename }] = JSON.parse(out) as [{ filename: string }];
     tarballs.set(pkg.manifest.name, join(packDir, filename));
   }
 }, 600_000);

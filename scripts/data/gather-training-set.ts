@@ -46,7 +46,8 @@ interface Candidate extends WallpaperFile {
   /** From the package's copyright file: the stanza naming this file, else the package's licence. */
   readonly licence: string;
   flatFraction?: number;
-  reason?: string;
+  /** Why it was left out; undefined while it is still a candidate. */
+  reason?: string | undefined;
 }
 
 interface CropRecord {

@@ -37,7 +37,7 @@ function batchedAttention(attn: Attention, hidden: tf.Tensor, context?: tf.Tenso
     const v = toBatch(attn.to_v.forward(ctx));
     const probs = tf.softmax(tf.mul(tf.matMul(q, k, false, true), attn.scale), -1);
     const o = tf.matMul(probs, v);
-    const [, l, d] = o.shape;
+    const [, l, d] = o.shape as [number, number, number];
     let out: tf.Tensor = tf.reshape(tf.transpose(tf.reshape(o, [n, heads, l, d]), [0, 2, 1, 3]), [n, l, heads * d]);
     out = (attn.to_out[1] as Dropout).forward((attn.to_out[0] as Linear).forward(out));
     if (hidden.rank === 4) out = tf.reshape(out, [n, shape[1]!, shape[2]!, attn.out_dim]);

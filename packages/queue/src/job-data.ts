@@ -19,13 +19,13 @@ export interface UpscaleJobOptions {
   /** Seed of the initial noise, a whole number from 0 to 2^53 - 1: the same seed gives the same bytes. */
   readonly seed: number;
   /** Tile edge in output pixels (`--tile`); 0 turns tiling off; absent: tiles chosen from the memory budget. */
-  readonly tile?: number;
+  readonly tile?: number | undefined;
   /** Memory budget of one image in MiB (`--memory`, at least 16); absent: the pipeline's default. */
-  readonly memory?: number;
+  readonly memory?: number | undefined;
   /** Pipeline folder, an absolute path as the workers see it; absent: the worker's bundled model for {@link UpscaleJobOptions.scale}. */
-  readonly model?: string;
+  readonly model?: string | undefined;
   /** tfjs backend to compute on; absent: the worker's. The same backend gives the same bytes as a local run. */
-  readonly backend?: BackendName;
+  readonly backend?: BackendName | undefined;
   /** Output format. */
   readonly format: UpscaleOutputFormat;
   /** JPEG and WebP quality, 1 to 100. */

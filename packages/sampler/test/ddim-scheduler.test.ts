@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@yonos/core';
 import type { NoiseScheduler } from '@yonos/core';
 import { DDIMScheduler, SchedulerUsageError } from '../src/index.js';
-import { caseConfig, leakedBy, loadDdimFixture, maxAbsDiff } from './helpers.js';
+import { at, caseConfig, leakedBy, loadDdimFixture, maxAbsDiff } from './helpers.js';
 
 const fixture = loadDdimFixture();
 // Absolute. Measured (issue 21): 0 on every step case (the same float32 formula as diffusers). The
@@ -114,7 +114,7 @@ describe('DDIMScheduler semantics', () => {
       rescale_betas_zero_snr: true,
     });
     s.setTimesteps(1);
-    const t = s.timesteps[0];
+    const t = at(s.timesteps, 0);
     expect(t).toBe(999);
     expect(s.alphaProd(t)).toBe(0);
     const rng = createRng(7);
@@ -132,7 +132,7 @@ describe('DDIMScheduler semantics', () => {
   it('clips x0 to clip_sample_range and can re-derive epsilon from it', () => {
     const s = new DDIMScheduler({ clip_sample: true, clip_sample_range: 0.5, prediction_type: 'sample' });
     s.setTimesteps(10);
-    const t = s.timesteps[2];
+    const t = at(s.timesteps, 2);
     const tPrev = s.previousTimestep(t);
     const x0 = tf.tensor1d([-2, -0.25, 0.25, 2]);
     const xt = tf.tensor1d([0.3, -0.1, 0.2, 1.5]);
@@ -145,8 +145,8 @@ describe('DDIMScheduler semantics', () => {
     const ap = s.alphaProd(tPrev);
     const xtv = [0.3, -0.1, 0.2, 1.5];
     const x0v = [-2, -0.25, 0.25, 2];
-    const expectPlain = xtv.map((x, i) => Math.sqrt(ap) * x0c[i] + Math.sqrt(1 - ap) * ((x - Math.sqrt(a) * x0v[i]) / Math.sqrt(1 - a)));
-    const expectClipped = xtv.map((x, i) => Math.sqrt(ap) * x0c[i] + Math.sqrt(1 - ap) * ((x - Math.sqrt(a) * x0c[i]) / Math.sqrt(1 - a)));
+    const expectPlain = xtv.map((x, i) => Math.sqrt(ap) * at(x0c, i) + Math.sqrt(1 - ap) * ((x - Math.sqrt(a) * at(x0v, i)) / Math.sqrt(1 - a)));
+    const expectClipped = xtv.map((x, i) => Math.sqrt(ap) * at(x0c, i) + Math.sqrt(1 - ap) * ((x - Math.sqrt(a) * at(x0c, i)) / Math.sqrt(1 - a)));
     expect(maxAbsDiff(plain.prevSample.dataSync(), expectPlain)).toBeLessThan(1e-5);
     expect(maxAbsDiff(clipped.prevSample.dataSync(), expectClipped)).toBeLessThan(1e-5);
     tf.dispose([x0, xt, plain.prevSample, plain.predOriginalSample, clipped.prevSample, clipped.predOriginalSample]);
@@ -155,7 +155,7 @@ describe('DDIMScheduler semantics', () => {
   it('eta > 0 adds sigma * noise (independent float64 check with explicit varianceNoise)', () => {
     const s = sd();
     s.setTimesteps(4);
-    const t = s.timesteps[1];
+    const t = at(s.timesteps, 1);
     const a = s.alphaProd(t);
     const ap = s.alphaProd(s.previousTimestep(t));
     const eta = 0.7;
@@ -164,9 +164,9 @@ describe('DDIMScheduler semantics', () => {
     const zv = [1.5, -0.5, 0.25, -2.0];
     const sigma = eta * Math.sqrt(((1 - ap) / (1 - a)) * (1 - a / ap));
     const expected = xtv.map((x, i) => {
-      const x0 = Math.sqrt(a) * x - Math.sqrt(1 - a) * vv[i];
-      const e = Math.sqrt(a) * vv[i] + Math.sqrt(1 - a) * x;
-      return Math.sqrt(ap) * x0 + Math.sqrt(1 - ap - sigma * sigma) * e + sigma * zv[i];
+      const x0 = Math.sqrt(a) * x - Math.sqrt(1 - a) * at(vv, i);
+      const e = Math.sqrt(a) * at(vv, i) + Math.sqrt(1 - a) * x;
+      return Math.sqrt(ap) * x0 + Math.sqrt(1 - ap - sigma * sigma) * e + sigma * at(zv, i);
     });
     const [xt, v, z] = [tf.tensor1d(xtv), tf.tensor1d(vv), tf.tensor1d(zv)];
     const out = s.step(v, t, xt, { eta, varianceNoise: z });
@@ -177,7 +177,7 @@ describe('DDIMScheduler semantics', () => {
   it('eta > 0 with an rng is reproducible from the seed and differs across seeds', () => {
     const s = sd();
     s.setTimesteps(4);
-    const t = s.timesteps[0];
+    const t = at(s.timesteps, 0);
     const xt = tf.randomNormal([1, 8, 8, 4], 0, 1, 'float32', 1);
     const v = tf.randomNormal([1, 8, 8, 4], 0, 1, 'float32', 2);
     const run = (seed: number) => {
@@ -202,15 +202,15 @@ describe('DDIMScheduler semantics', () => {
 
   it('alphasCumprodAt shapes per-item alpha_bar for broadcasting', () => {
     const s = sd();
-    const at = s.alphasCumprodAt([0, 500, 999], 4);
-    expect(at.shape).toEqual([3, 1, 1, 1]);
+    const perItem = s.alphasCumprodAt([0, 500, 999], 4);
+    expect(perItem.shape).toEqual([3, 1, 1, 1]);
     const ac = s.alphasCumprod;
-    expect(maxAbsDiff(at.dataSync(), [ac[0], ac[500], ac[999]])).toBe(0);
+    expect(maxAbsDiff(perItem.dataSync(), [at(ac, 0), at(ac, 500), at(ac, 999)])).toBe(0);
     const idx = tf.tensor1d([999, 0], 'int32');
-    const at2 = s.alphasCumprodAt(idx, 2);
-    expect(at2.shape).toEqual([2, 1]);
-    expect(maxAbsDiff(at2.dataSync(), [ac[999], ac[0]])).toBe(0);
-    tf.dispose([at, idx, at2]);
+    const perItem2 = s.alphasCumprodAt(idx, 2);
+    expect(perItem2.shape).toEqual([2, 1]);
+    expect(maxAbsDiff(perItem2.dataSync(), [at(ac, 999), at(ac, 0)])).toBe(0);
+    tf.dispose([perItem, idx, perItem2]);
   });
 
   it('is leak-free on every path', () => {

@@ -73,10 +73,16 @@ export function caseConfig(c: DdimStepCase): Record<string, unknown> {
   };
 }
 
+/** `values[i]`, throwing when `i` is out of range so a test cannot go on with `undefined`. */
+export function at<T>(values: ArrayLike<T>, i: number): T {
+  if (!(Number.isInteger(i) && i >= 0 && i < values.length)) throw new Error(`index ${i} out of range [0, ${values.length})`);
+  return values[i] as T;
+}
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(at(a, i) - at(b, i)));
   return Number.isNaN(m) ? Infinity : m;
 }
 
@@ -93,7 +99,7 @@ export function float64AlphasCumprod(betas: ArrayLike<number>): Float64Array {
   const out = new Float64Array(betas.length);
   let acc = 1;
   for (let i = 0; i < betas.length; i++) {
-    acc *= 1 - betas[i];
+    acc *= 1 - at(betas, i);
     out[i] = acc;
   }
   return out;
@@ -120,6 +126,6 @@ export function toNhwc<T extends tf.Tensor>(x: T): T {
 /** max |a - b| / max(|b|): the error relative to the reference's largest magnitude. */
 export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(at(b, i)));
   return maxAbsDiff(a, b) / (scale === 0 ? 1 : scale);
 }

@@ -178,10 +178,13 @@ describe('StableDiffusionUpscalePipeline vs diffusers 0.25 (sd-x4-upscaler-tiny,
   it('a control: the guidance halves swapped ([text, uncond]) fail the same check on cpu', async () => {
     await useBackend('cpu');
     const pipe = await StableDiffusionUpscalePipeline.fromPretrained(UPSCALER_FIXTURE);
-    const [image, lowResNoise, latents] = ['low_res_image', 'low_res_noise', 'latents_init'].map((k) => tensor<tf.Tensor4D>(k));
-    const [promptEmbeds, negativePromptEmbeds] = ['prompt_embeds', 'negative_prompt_embeds'].map((k) => tensor<tf.Tensor3D>(k));
-    const z0 = await pipe.denoise(image!, {
-      promptEmbeddings: { promptEmbeds: negativePromptEmbeds!, negativePromptEmbeds: promptEmbeds! },
+    const image = tensor<tf.Tensor4D>('low_res_image');
+    const lowResNoise = tensor<tf.Tensor4D>('low_res_noise');
+    const latents = tensor<tf.Tensor4D>('latents_init');
+    const promptEmbeds = tensor<tf.Tensor3D>('prompt_embeds');
+    const negativePromptEmbeds = tensor<tf.Tensor3D>('negative_prompt_embeds');
+    const z0 = await pipe.denoise(image, {
+      promptEmbeddings: { promptEmbeds: negativePromptEmbeds, negativePromptEmbeds: promptEmbeds },
       guidanceScale: 9,
       steps: 5,
       noiseLevel: 20,
@@ -192,7 +195,7 @@ describe('StableDiffusionUpscalePipeline vs diffusers 0.25 (sd-x4-upscaler-tiny,
     const err = maxRelDiff(await z0.data(), host('g9_s5_latents_final'));
     console.info(`control, swapped guidance halves: final latents relative error ${err.toExponential(2)}`);
     expect(err).toBeGreaterThan(100 * TOL);
-    tf.dispose([z0, image!, lowResNoise!, latents!, promptEmbeds!, negativePromptEmbeds!]);
+    tf.dispose([z0, image, lowResNoise, latents, promptEmbeds, negativePromptEmbeds]);
     pipe.dispose();
   });
 });

@@ -155,17 +155,17 @@ export interface AutoencoderKLConfig {
   /** diffusers runs the VAE in float32 when the pipeline is fp16; informational here (always float32). */
   readonly force_upcast: boolean;
   /** Subtracted before scaling (SD3/Flux); absent or `null` means 0. */
-  readonly shift_factor?: number | null;
+  readonly shift_factor?: number | null | undefined;
   /** Per-channel latent means (SDXL-style configs); kept, not used by the model. */
-  readonly latents_mean?: readonly number[] | null;
+  readonly latents_mean?: readonly number[] | null | undefined;
   /** Per-channel latent standard deviations; kept, not used by the model. */
-  readonly latents_std?: readonly number[] | null;
+  readonly latents_std?: readonly number[] | null | undefined;
   /** Whether `quant_conv` exists (absent means `true`). */
-  readonly use_quant_conv?: boolean;
+  readonly use_quant_conv?: boolean | undefined;
   /** Whether `post_quant_conv` exists (absent means `true`). */
-  readonly use_post_quant_conv?: boolean;
+  readonly use_post_quant_conv?: boolean | undefined;
   /** Whether the mid blocks have self-attention (absent means `true`). */
-  readonly mid_block_add_attention?: boolean;
+  readonly mid_block_add_attention?: boolean | undefined;
   /** Unknown keys, kept for a lossless round trip. */
   readonly [key: string]: unknown;
 }

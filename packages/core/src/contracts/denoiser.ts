@@ -76,18 +76,18 @@ export interface Denoiser {
    * a U-Net): sample sides that are multiples of it pass through without resizing, so
    * pipelines pad latents to multiples of it. Pipelines assume 8 when it is absent.
    */
-  readonly downsampleFactor?: number;
+  readonly downsampleFactor?: number | undefined;
   /**
    * Width of the cross-attention context when the network expects one
    * (`cross_attention_dim`); `undefined` for networks without text conditioning.
    */
-  readonly crossAttentionDim?: number;
+  readonly crossAttentionDim?: number | undefined;
   /**
    * Set when the network needs class labels in every {@link Denoiser.forward} call
    * ({@link DenoiserForwardOptions.classLabels}), and says which kind; `undefined` for networks
    * without class conditioning (which refuse labels).
    */
-  readonly classConditioning?: DenoiserClassConditioning;
+  readonly classConditioning?: DenoiserClassConditioning | undefined;
   /**
    * One evaluation.
    * @param sample NHWC `[N, h, w, inChannels]`, float32.

@@ -62,10 +62,10 @@ export function bicubicWeights(inLength: number, outLength: number, scale: numbe
       row[j] = w;
       sum += w;
     }
-    for (let j = 0; j < taps; j++) {
+    for (const [j, w] of row.entries()) {
       // `left + j` is 1-based (MATLAB coordinates): subtract 1 before reflecting.
       const k = reflectSymmetric(left + j - 1, inLength);
-      weights[i * inLength + k] += row[j] / sum;
+      weights[i * inLength + k]! += w / sum;
     }
   }
   return weights;

@@ -27,11 +27,12 @@ export function gaussianKernel1d(size: number, sigma = 0): Float64Array {
   let sum = 0;
   for (let i = 0; i < size; i++) {
     const x = i - (size - 1) * 0.5;
-    out[i] = Math.exp((-0.5 / (s * s)) * x * x);
-    sum += out[i]!;
+    const v = Math.exp((-0.5 / (s * s)) * x * x);
+    out[i] = v;
+    sum += v;
   }
-  for (let i = 0; i < size; i++) {
-    out[i] /= sum;
+  for (const [i, v] of out.entries()) {
+    out[i] = v / sum;
   }
   return out;
 }

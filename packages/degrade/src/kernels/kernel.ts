@@ -24,8 +24,8 @@ export function normalizeKernel(kernel: BlurKernel): BlurKernel {
   for (const v of kernel.data) {
     sum += v;
   }
-  for (let i = 0; i < kernel.data.length; i++) {
-    kernel.data[i] /= sum;
+  for (const [i, v] of kernel.data.entries()) {
+    kernel.data[i] = v / sum;
   }
   return kernel;
 }

@@ -96,8 +96,8 @@ function drawBeta(rng: Rng, range: ValueRange): number {
 }
 
 function applyMultiplicativeNoise(rng: Rng, kernel: BlurKernel, range: ValueRange): BlurKernel {
-  for (let i = 0; i < kernel.data.length; i++) {
-    kernel.data[i] *= uniformIn(rng, range);
+  for (const [i, v] of kernel.data.entries()) {
+    kernel.data[i] = v * uniformIn(rng, range);
   }
   return normalizeKernel(kernel);
 }

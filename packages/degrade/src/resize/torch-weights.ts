@@ -33,8 +33,8 @@ export function bilinearWeights(inLength: number, outLength: number, scale: numb
     const i0 = Math.min(Math.floor(src), inLength - 1);
     const i1 = i0 < inLength - 1 ? i0 + 1 : i0;
     const lambda = Math.min(Math.max(src - i0, 0), 1);
-    w[i * inLength + i0] += 1 - lambda;
-    w[i * inLength + i1] += lambda;
+    w[i * inLength + i0]! += 1 - lambda;
+    w[i * inLength + i1]! += lambda;
   }
   return w;
 }
@@ -58,9 +58,9 @@ export function bicubicTorchWeights(inLength: number, outLength: number, scale: 
     const base = Math.floor(src);
     const t = src - base;
     const coefficients = [cubicFar(t + 1), cubicNear(t), cubicNear(1 - t), cubicFar(2 - t)];
-    for (let k = 0; k < 4; k++) {
+    for (const [k, coefficient] of coefficients.entries()) {
       const index = Math.min(Math.max(base - 1 + k, 0), inLength - 1);
-      w[i * inLength + index] += coefficients[k]!;
+      w[i * inLength + index]! += coefficient;
     }
   }
   return w;

@@ -66,8 +66,8 @@ function crossChecks(stage: TrainStageName, config: TrainConfigs[TrainStageName]
 /** `http:` and `https:` locations, which the URL loader reads as they are. */
 const URL_LOCATION = /^https?:\/\//i;
 
-function resolveIn(baseDir: string, p: string | undefined): string | undefined {
-  return p === undefined ? undefined : isAbsolute(p) || URL_LOCATION.test(p) ? p : resolve(baseDir, p);
+function resolveIn(baseDir: string, p: string): string {
+  return isAbsolute(p) || URL_LOCATION.test(p) ? p : resolve(baseDir, p);
 }
 
 /** Every path-valued key, resolved against `baseDir` (URLs are kept as they are). */
@@ -81,10 +81,10 @@ function resolvePaths<T extends Record<string, unknown>>(config: T, baseDir: str
     teacher?: { pretrained?: string; sr_config?: string };
     upscaler?: { prompt_embeds?: string };
   };
-  c.data.train = resolveIn(baseDir, c.data.train)!;
+  c.data.train = resolveIn(baseDir, c.data.train);
   if (c.data.validation !== undefined) c.data.validation = resolveIn(baseDir, c.data.validation);
-  c.checkpoint.dir = resolveIn(baseDir, c.checkpoint.dir)!;
-  c.output = resolveIn(baseDir, c.output)!;
+  c.checkpoint.dir = resolveIn(baseDir, c.checkpoint.dir);
+  c.output = resolveIn(baseDir, c.output);
   if (c.metrics_log !== undefined) c.metrics_log = resolveIn(baseDir, c.metrics_log);
   for (const source of Object.values(c.models ?? {})) {
     if (source?.pretrained !== undefined) source.pretrained = resolveIn(baseDir, source.pretrained);

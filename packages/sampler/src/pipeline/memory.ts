@@ -198,7 +198,7 @@ export interface RunMemoryInput {
    * Latent-sized tensors one scheduler step holds at its peak, its outputs included. `DDIMScheduler`
    * measures 5 (x0, epsilon, two products and their sum), 6 with `clip_sample`. Default 8.
    */
-  readonly schedulerStepCopies?: number;
+  readonly schedulerStepCopies?: number | undefined;
   /** Whether a tiled denoise steps each finished stretch of rows (`denoiseLatents`' `stepByRows`). Default `false`. */
   readonly stepByRows?: boolean;
 }

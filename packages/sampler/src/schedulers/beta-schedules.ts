@@ -142,8 +142,9 @@ export function rescaleZeroTerminalSnr(betas: Float64Array): Float64Array {
   const n = betas.length;
   if (n < 2) throw new SchedulerConfigError(`rescale_betas_zero_snr needs at least 2 betas, got ${n}.`);
   const sqrtAbar = torchCumprodFloat32(oneMinusFloat32(betas)).map((v) => f32(Math.sqrt(v)));
-  const first = sqrtAbar[0];
-  const last = sqrtAbar[n - 1];
+  // n >= 2 was checked above, so both ends exist.
+  const first = sqrtAbar[0]!;
+  const last = sqrtAbar[n - 1]!;
   if (!(first > last)) {
     throw new SchedulerConfigError('rescale_betas_zero_snr needs alpha_bar to decrease over time; check the betas.');
   }
@@ -152,10 +153,13 @@ export function rescaleZeroTerminalSnr(betas: Float64Array): Float64Array {
     const shifted = f32(f32(v - last) * scale);
     return f32(shifted * shifted);
   });
-  const out = new Float64Array(n);
-  out[0] = f32(1 - abar[0]);
-  for (let i = 1; i < n; i++) out[i] = f32(1 - f32(abar[i] / abar[i - 1]));
-  return out;
+  // alpha_bar before the first step is 1, so the first beta is 1 - alpha_bar_0 like the rest.
+  let previous = 1;
+  return abar.map((v) => {
+    const beta = f32(1 - f32(v / previous));
+    previous = v;
+    return beta;
+  });
 }
 
 /**

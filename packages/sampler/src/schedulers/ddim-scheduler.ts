@@ -72,7 +72,7 @@ export class DDIMScheduler
    */
   constructor(config: DDIMSchedulerConfigInput = {}, options: ParseConfigOptions = {}) {
     super(parseDDIMSchedulerConfig(config, options), toDDIMSchedulerConfigJson);
-    this.#finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.trainAlphasCumprod[0];
+    this.#finalAlphaCumprod = this.config.set_alpha_to_one ? 1 : this.trainAlphasCumprod[0]!;
   }
 
   /**
@@ -97,7 +97,7 @@ export class DDIMScheduler
    */
   alphaProd(timestep: number): number {
     this.checkBelowTrainTimesteps(timestep);
-    return timestep >= 0 ? this.trainAlphasCumprod[timestep] : this.#finalAlphaCumprod;
+    return timestep >= 0 ? this.trainAlphasCumprod[timestep]! : this.#finalAlphaCumprod;
   }
 
   /**
@@ -144,7 +144,7 @@ export class DDIMScheduler
       }
     }
 
-    const a = this.trainAlphasCumprod[timestep];
+    const a = this.trainAlphasCumprod[timestep]!;
     const aPrev = this.alphaProd(prevTimestep);
     // Scalars are rounded as diffusers' float32 0-d tensors round them.
     let sigma = 0;

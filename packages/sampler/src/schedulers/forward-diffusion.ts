@@ -77,7 +77,7 @@ export class ForwardDiffusion {
     if (Array.isArray(timesteps)) {
       const list = timesteps as readonly number[];
       list.forEach((t) => this.checkTimestep(t));
-      values = tf.tensor1d(list.map((t) => table[t]), 'float32');
+      values = tf.tensor1d(list.map((t) => table[t]!), 'float32');
     } else {
       const ts = timesteps as tf.Tensor1D;
       if (ts.rank !== 1) throw new SchedulerUsageError(`timesteps must be a 1-D tensor, got rank ${ts.rank}.`);

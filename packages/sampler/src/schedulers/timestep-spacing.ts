@@ -48,14 +48,15 @@ export function spaceTimesteps(options: TimestepSpacingOptions): number[] {
   switch (spacing) {
     case 'leading': {
       const ratio = Math.floor(T / n);
-      const out: number[] = [];
-      for (let i = n - 1; i >= 0; i--) out.push(i * ratio + stepsOffset);
-      if (out[0] >= T) {
+      const largest = (n - 1) * ratio + stepsOffset;
+      if (largest >= T) {
         throw new SchedulerConfigError(
-          `steps_offset ${stepsOffset} pushes timestep ${out[0]} past num_train_timesteps - 1 = ${T - 1}; ` +
+          `steps_offset ${stepsOffset} pushes timestep ${largest} past num_train_timesteps - 1 = ${T - 1}; ` +
             'use a smaller steps_offset or fewer steps.',
         );
       }
+      const out: number[] = [];
+      for (let i = n - 1; i >= 0; i--) out.push(i * ratio + stepsOffset);
       return out;
     }
     case 'trailing':

@@ -66,8 +66,8 @@ export function oneMinusFloat32(x: Float64Array): Float64Array {
 export function torchCumprodFloat32(x: Float64Array): Float64Array {
   const out = new Float64Array(x.length);
   let acc = 1;
-  for (let i = 0; i < x.length; i++) {
-    acc *= x[i];
+  for (const [i, v] of x.entries()) {
+    acc *= v;
     out[i] = f32(acc);
   }
   return out;

@@ -38,7 +38,7 @@ export interface StableDiffusionUpscaleRunOptions {
    * The text conditioning: tensors (not disposed) or a `.safetensors` file with `prompt_embeds`
    * and `negative_prompt_embeds`. Default: the pipeline's (from its components or folder).
    */
-  readonly promptEmbeddings?: PromptEmbeddingsSource;
+  readonly promptEmbeddings?: PromptEmbeddingsSource | undefined;
   /** Classifier-free guidance weight; above 1 the U-Net runs on `[uncond, text]` (twice the batch). Default 9 (diffusers'). */
   readonly guidanceScale?: number;
   /** Denoising steps (`num_inference_steps`). Default 75 (diffusers'). */

@@ -13,7 +13,7 @@ export interface TrainRunOptions {
   /** `--max-steps`: stop after this many steps (at most the config's); the LR schedule still spans the config's steps. */
   readonly maxSteps?: number;
   /** `--resume`. */
-  readonly resume?: 'auto' | string;
+  readonly resume?: 'auto' | string | undefined;
   readonly reporter: TrainReporter;
   /** Stops between steps, after saving a checkpoint. */
   readonly signal?: AbortSignal;
