@@ -238,11 +238,14 @@ export async function createUpscaleWorker(options: UpscaleWorkerOptions): Promis
     lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 1,
+    // Started below, once connected: an autorun worker may take a job before it says 'ready'.
+    autorun: false,
   });
   // Without a listener an 'error' event would throw and end the process; ioredis reconnects.
   worker.on('error', (err) => emit({ type: 'error', message: err.message }));
   await worker.waitUntilReady();
   emit({ type: 'ready' });
+  worker.run().catch((err: unknown) => emit({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
   let closing: Promise<void> | undefined;
   return {
     name,
