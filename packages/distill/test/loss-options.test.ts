@@ -179,6 +179,15 @@ describe('loss.channel_weights, loss.weighting and loss.timestep_range in the co
     for (const bad of [-0.5, 2, 'half']) expect(() => parseTrainConfig('sr', { ...base, loss: { timestep_last_share: bad } })).toThrow(/loss\.timestep_last_share/);
   });
 
+  test('timestep_uniform_weight is in (0, 1], 1 by default, and needs a timestep_last_share', () => {
+    expect(parseTrainConfig('sr', base).loss.timestep_uniform_weight).toBe(1);
+    expect(parseTrainConfig('sr', { ...base, loss: { timestep_last_share: 0.8, timestep_uniform_weight: 0.1 } }).loss.timestep_uniform_weight).toBe(0.1);
+    for (const bad of [0, -0.1, 1.5, 'low']) {
+      expect(() => parseTrainConfig('sr', { ...base, loss: { timestep_last_share: 0.8, timestep_uniform_weight: bad } })).toThrow(/loss\.timestep_uniform_weight/);
+    }
+    expect(() => parseTrainConfig('sr', { ...base, loss: { timestep_uniform_weight: 0.1 } })).toThrow(/loss\.timestep_uniform_weight: .*timestep_last_share/);
+  });
+
   test('weighting is "prediction" or "x0", and "x0" excludes snr_gamma', () => {
     expect(parseTrainConfig('sr', { ...base, loss: { weighting: 'x0' } }).loss.weighting).toBe('x0');
     expect(parseTrainConfig('sr', base).loss.weighting).toBe('prediction');
@@ -190,11 +199,11 @@ describe('loss.channel_weights, loss.weighting and loss.timestep_range in the co
     const sr = parseTrainConfig('sr', {
       ...base,
       residual: true,
-      loss: { snr_gamma: null, weighting: 'x0', timestep_range: [10, 999], timestep_last_share: 0.8, latent: 'mean', channel_weights: 'decoder' },
+      loss: { snr_gamma: null, weighting: 'x0', timestep_range: [10, 999], timestep_last_share: 0.8, timestep_uniform_weight: 0.2, latent: 'mean', channel_weights: 'decoder' },
     });
-    expect(diffusionLossOptions(sr)).toEqual({ weighting: 'x0', residual: true, timestepRange: [10, 999], lastTimestepShare: 0.8, latentMode: 'mean' });
+    expect(diffusionLossOptions(sr)).toEqual({ weighting: 'x0', residual: true, timestepRange: [10, 999], lastTimestepShare: 0.8, uniformTimestepWeight: 0.2, latentMode: 'mean' });
     // Defaults: no snrGamma or timestepRange key at all (the stages' own defaults apply), share 0.
-    expect(diffusionLossOptions(parseTrainConfig('sr', base))).toEqual({ weighting: 'prediction', residual: false, lastTimestepShare: 0, latentMode: 'sample' });
+    expect(diffusionLossOptions(parseTrainConfig('sr', base))).toEqual({ weighting: 'prediction', residual: false, lastTimestepShare: 0, uniformTimestepWeight: 1, latentMode: 'sample' });
     expect(diffusionLossOptions(parseTrainConfig('sr', { ...base, loss: { snr_gamma: 5 } })).snrGamma).toBe(5);
   });
 });

@@ -13,6 +13,7 @@ import {
   createVaeStage,
   lossWeights,
   minSnrWeights,
+  mixtureWeights,
   runStage,
   x0Weights,
   yonosOneStepLatent,
@@ -225,6 +226,38 @@ describe('direct SR stage', () => {
     expect(() => createDistillStage({ ...common, student: net, teacher: makeDenoiser(3), makePair: makePoolPair, scale: 4 })).toThrow(/choose one/);
     codec.dispose();
     net.dispose();
+  });
+
+  test('uniformTimestepWeight scales the loss of the items off the last timestep, in both stages', async () => {
+    const codec = makeCodec();
+    const unet = makeDenoiser();
+    const teacher = makeDenoiser(3);
+    const scheduler = new TestScheduler();
+    const data = new FixedBatches(8, 16);
+    const mixture = { lastTimestepShare: 0.5, uniformTimestepWeight: 0.25, weighting: 'x0' as const };
+    const stages = [
+      createSrStage({ codec, unet, scheduler, data, degradation: poolDegradation, scale: 2, ...mixture }),
+      createDistillStage({ codec, student: unet, teacher, scheduler, data, makePair: makePoolPair, scale: 4, ...mixture }),
+    ];
+    for (const stage of stages) {
+      const batch = await stage.task.batch(ctxFor(4));
+      const t = Array.from(await batch.timesteps.data());
+      // Both kinds of item in the batch, or the test would not see the weight.
+      expect(t).toContain(999);
+      expect(t.some((s) => s !== 999)).toBe(true);
+      const expected = x0Weights(scheduler.alphasCumprod, t, scheduler.predictionType).map((w, i) => (t[i] === 999 ? w : w * 0.25));
+      const got = Array.from(await batch.weights.data());
+      got.forEach((w, i) => expect(w).toBeCloseTo(expected[i]!, 6));
+      tf.dispose(batch);
+    }
+    // Checked when built: a weight outside (0, 1].
+    for (const bad of [0, 1.5, Number.NaN]) {
+      expect(() => createSrStage({ codec, unet, scheduler, data, degradation: poolDegradation, scale: 2, uniformTimestepWeight: bad })).toThrow(TrainingArgumentError);
+    }
+    expect(mixtureWeights([1, 2, 3], [999, 5, 999], 999, 0.5)).toEqual([1, 1, 3]);
+    codec.dispose();
+    unet.dispose();
+    teacher.dispose();
   });
 });
 

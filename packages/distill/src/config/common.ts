@@ -235,6 +235,12 @@ export const diffusionLossSchema = z
      * diffusion model (every timestep is trained) while weighting one-step quality. Default 0.
      */
     timestep_last_share: z.number().min(0, { error: 'must be in [0, 1]' }).max(1, { error: 'must be in [0, 1]' }).default(0),
+    /**
+     * Loss weight of the items not at the range's last timestep, relative to those at it, in
+     * `(0, 1]` (default 1). With `timestep_last_share`, how much the uniform part of the mixture
+     * steers the update: its errors are larger, so at weight 1 they can swamp the one-step one.
+     */
+    timestep_uniform_weight: z.number().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }).default(1),
     /** `z_0` from a posterior draw (`sample`, as diffusers trains) or its `mean`. */
     latent: z.literal(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
     /**
@@ -250,6 +256,10 @@ export const diffusionLossSchema = z
       .default(null),
   })
   .refine((loss) => !(loss.weighting === 'x0' && loss.snr_gamma !== null), { error: 'snr_gamma and weighting "x0" are two timestep weightings: set one', path: ['weighting'] })
+  .refine((loss) => loss.timestep_uniform_weight === 1 || loss.timestep_last_share > 0, {
+    error: 'weighs the uniform part of a timestep mixture: set timestep_last_share > 0 too',
+    path: ['timestep_uniform_weight'],
+  })
   .prefault({});
 
 /** The `loss` entry of the SR and distillation configs, defaults filled in. */

@@ -14,6 +14,7 @@ export function diffusionLossOptions(config: { readonly residual: boolean; reado
     residual: config.residual,
     ...(loss.timestep_range !== null ? { timestepRange: loss.timestep_range } : {}),
     lastTimestepShare: loss.timestep_last_share,
+    uniformTimestepWeight: loss.timestep_uniform_weight,
     latentMode: loss.latent,
   };
 }

@@ -23,6 +23,12 @@ export interface DiffusionLossOptions {
   readonly timestepRange?: readonly [number, number];
   /** Share of items trained on the range's last timestep, the rest uniform (default 0; see `drawTimesteps`). */
   readonly lastTimestepShare?: number;
+  /**
+   * Loss weight of the items not at the range's last timestep, relative to those at it, in
+   * `(0, 1]` (default 1; see `mixtureWeights`): with `lastTimestepShare`, how much the uniform
+   * part of the mixture steers the update.
+   */
+  readonly uniformTimestepWeight?: number;
   /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
   readonly channelWeights?: readonly number[];
   /** How `z_0` comes from the HR posterior (default `'sample'`, as diffusers trains). */

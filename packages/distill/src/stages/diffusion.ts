@@ -4,8 +4,7 @@ import type { StepContext } from '../loop/step.js';
 import { contextFor, encodeLatent, predictWith, toSigned } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';
 import type { DiffusionLossOptions } from './diffusion-options.js';
-import { drawTimesteps, lossWeights } from './noise.js';
-import type { LossWeighting } from './noise.js';
+import { drawTimesteps, lossWeights, mixtureWeights } from './noise.js';
 import type { TrainableDenoiser, TrainingScheduler } from './types.js';
 
 /**
@@ -97,9 +96,19 @@ export interface TimestepTensors {
   weights: tf.Tensor1D;
 }
 
-/** The float32 `[N]` timesteps and loss weights of a batch. Caller owns both. */
-export function timestepTensors(scheduler: TrainingScheduler, t: readonly number[], snrGamma: number | undefined, weighting: LossWeighting = 'prediction'): TimestepTensors {
-  const weights = lossWeights(scheduler, t, snrGamma, weighting);
+/**
+ * The float32 `[N]` timesteps and loss weights of a batch: the timestep weighting
+ * (`snrGamma` or `weighting`, see {@link lossWeights}), times `uniformTimestepWeight` for the
+ * items not at the range's last timestep (see {@link mixtureWeights}). Caller owns both.
+ */
+export function timestepTensors(
+  scheduler: TrainingScheduler,
+  t: readonly number[],
+  options: Pick<DiffusionLossOptions, 'snrGamma' | 'weighting' | 'timestepRange' | 'uniformTimestepWeight'> = {},
+): TimestepTensors {
+  let weights = lossWeights(scheduler, t, options.snrGamma, options.weighting);
+  const uniformWeight = options.uniformTimestepWeight ?? 1;
+  if (uniformWeight !== 1) weights = mixtureWeights(weights, t, options.timestepRange?.[1] ?? scheduler.numTrainTimesteps - 1, uniformWeight);
   return { timesteps: tf.tensor1d([...t], 'float32'), weights: tf.tensor1d(weights, 'float32') };
 }
 

@@ -5,7 +5,7 @@ import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
 import { contextFor, encodeCondition, predictWith, toSigned } from './conditioning.js';
-import { checkTimestepWeighting } from './noise.js';
+import { checkTimestepWeighting, checkUniformTimestepWeight } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
@@ -52,6 +52,7 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
   const { codec, student, teacher, scheduler, data, makePair, scale, snrGamma, context, channelWeights, weighting } = options;
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
   checkTimestepWeighting(snrGamma, weighting);
+  if (options.uniformTimestepWeight !== undefined) checkUniformTimestepWeight(options.uniformTimestepWeight);
   checkScale(scale, 2, 'scale distillation');
   if (scale % 2 !== 0) throw new TrainingArgumentError(`scale distillation: the student's scale must be even (the teacher works at scale / 2), got ${scale}.`);
   if (teacher.inChannels !== student.inChannels || teacher.outChannels !== student.outChannels) {
@@ -83,7 +84,7 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
       const zlrTeacher = encodeCondition(codec, toSigned(pair.teacherUp));
       const residual = options.residual === true;
       const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, residual ? zlrTeacher : undefined, options);
-      const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
+      const { timesteps, weights } = timestepTensors(scheduler, latents.t, options);
       (teacher as Partial<Module>).eval?.();
       const teacherOut = predictWith(teacher, latents.zt, zlrTeacher, timesteps, contextFor(teacher, hr.shape[0], context));
       if (!residual) return { zt: latents.zt, zlr: zlrStudent, target: teacherOut, timesteps, weights };

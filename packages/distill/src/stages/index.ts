@@ -11,7 +11,7 @@ export type {
 export type { Stage, StageName } from './stage.js';
 export { contextFor, encodeCondition, encodeLatent, predictWith, toSigned, unscaleLatent, upsampleLr } from './conditioning.js';
 export type { LatentMode } from './conditioning.js';
-export { drawTimesteps, lossWeights, minSnrWeights, snrAt, x0Weights } from './noise.js';
+export { drawTimesteps, lossWeights, minSnrWeights, mixtureWeights, snrAt, x0Weights } from './noise.js';
 export type { LossWeighting } from './noise.js';
 export type { DiffusionLossOptions, DiffusionStageOptions } from './diffusion-options.js';
 export { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';

@@ -96,6 +96,27 @@ export function checkTimestepWeighting(snrGamma: number | undefined, weighting: 
 }
 
 /**
+ * Scales the loss of the items that are not at `last` (the timestep one DDIM step uses) by
+ * `uniformWeight`, so the uniform part of a {@link drawTimesteps} mixture keeps every timestep
+ * trained without its larger errors steering the update away from the one-step estimate.
+ * @param uniformWeight In `(0, 1]`; 1 leaves the weights as they are.
+ * @returns New weights, one per timestep.
+ * @throws {@link TrainingArgumentError} for a weight outside `(0, 1]`.
+ */
+export function mixtureWeights(weights: readonly number[], timesteps: readonly number[], last: number, uniformWeight: number): number[] {
+  checkUniformTimestepWeight(uniformWeight);
+  return weights.map((w, i) => (timesteps[i] === last ? w : w * uniformWeight));
+}
+
+/**
+ * Checks the weight of the uniform items of a timestep mixture (see {@link mixtureWeights}).
+ * @throws {@link TrainingArgumentError} for a weight outside `(0, 1]`.
+ */
+export function checkUniformTimestepWeight(uniformWeight: number): void {
+  if (!(uniformWeight > 0 && uniformWeight <= 1)) throw new TrainingArgumentError(`the uniform timesteps' loss weight must be in (0, 1], got ${uniformWeight}.`);
+}
+
+/**
  * Per-item loss weights: all ones, {@link minSnrWeights} when `snrGamma` is set, or
  * {@link x0Weights} for `weighting: 'x0'`.
  * @throws {@link TrainingArgumentError} when a weighting needs the scheduler's `alphasCumprod` and it has none, or for `snrGamma` with `'x0'`.

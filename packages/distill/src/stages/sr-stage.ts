@@ -4,7 +4,7 @@ import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
 import { encodeCondition, upsampleLr } from './conditioning.js';
-import { checkTimestepWeighting } from './noise.js';
+import { checkTimestepWeighting, checkUniformTimestepWeight } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
@@ -33,6 +33,7 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
   const { codec, unet, scheduler, data, degradation, scale, snrGamma, context, channelWeights, weighting } = options;
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
   checkTimestepWeighting(snrGamma, weighting);
+  if (options.uniformTimestepWeight !== undefined) checkUniformTimestepWeight(options.uniformTimestepWeight);
   checkScale(scale, 1, 'direct SR');
   const mode = options.latentMode ?? 'sample';
   const task: TrainTask<DiffusionBatch> = {
@@ -54,7 +55,7 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
       const lr = degradation.degrade(hr, scale, ctx.rng.fork('degrade'));
       const zlr = encodeCondition(codec, upsampleLr(lr, h, w));
       const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, options.residual === true ? zlr : undefined, options);
-      const { timesteps, weights } = timestepTensors(scheduler, latents.t, snrGamma, weighting);
+      const { timesteps, weights } = timestepTensors(scheduler, latents.t, options);
       const target = groundTruthTarget(scheduler, latents);
       return { zt: latents.zt, zlr, target, timesteps, weights };
     });
