@@ -5,9 +5,16 @@
 // (scripts/data/score-sr.ts) so this process never loads the product's tfjs 4.22 next to the
 // models' tfjs 4.11. See scripts/data/README.md.
 //
-//   cd bench-baselines && npm ci && node run-esrgan.mjs [--models esrgan-slim,...] [--scales 4,8]
+// wasm runs on --threads N threads (default: YONOS_THREADS, else every core, as YONOS does),
+// on tfjs 4.11's threaded SIMD build for N > 1. tfjs keeps that build off in Node; YONOS turns
+// it on with @yonos/core/wasm-threads, a module that loads no tfjs of its own, so this script
+// uses the same code with its tfjs 4.11 (from the repository root's install: `npm ci && npm run
+// build` there). --threads 1 runs the single-threaded SIMD build and needs nothing from the root.
+//
+//   cd bench-baselines && npm ci && node run-esrgan.mjs [--models esrgan-slim,...] [--scales 4,8] [--threads N]
 import { createRequire } from 'node:module';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,18 +34,22 @@ const { values: args } = parseArgs({
     images: { type: 'string' },
     range: { type: 'string', default: 'definition' },
     repeat: { type: 'string', default: '3' },
+    threads: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  console.log(`Usage: node run-esrgan.mjs [--eval DIR] [--out DIR] [--models ${Object.keys(MODEL_PACKAGES).join(',')}] [--scales 4,8] [--backend wasm|cpu] [--images a,b] [--range definition|unit]
+  console.log(`Usage: node run-esrgan.mjs [--eval DIR] [--out DIR] [--models ${Object.keys(MODEL_PACKAGES).join(',')}] [--scales 4,8] [--backend wasm|cpu] [--images a,b] [--range definition|unit] [--threads N]
 Reads DIR/lr_x<S>/*.png, writes OUT/<model>_x<S>/*.png and timings.json (OUT defaults to DIR/sr).
 --repeat N times each image N times and keeps the median (default 3; the machine may be shared).
 --images a,b runs only those images (a quick check): other outputs in the folder are kept, and
 timings.json then describes only these images.
 --range definition (default) feeds each model the value range its UpscalerJS definition declares
 (RDN slim/medium: [0, 255], RRDN thick: [0, 1]), as UpscalerJS does; --range unit feeds [0, 1] to the
-models whose definition says otherwise and writes OUT/<model>-unit_x<S>/ (see scripts/data/README.md).`);
+models whose definition says otherwise and writes OUT/<model>-unit_x<S>/ (see scripts/data/README.md).
+--threads N: wasm threads, 1 to 256 (default: YONOS_THREADS, else every core: ${availableParallelism()} here); N > 1 runs
+tfjs's threaded SIMD build through @yonos/core/wasm-threads (build the repository root first).
+timings.json records the count in use (env.wasmThreads).`);
   process.exit(0);
 }
 
@@ -78,12 +89,52 @@ async function upscale(tf, model, found, rgb) {
   }
 }
 
+/** A thread count as YONOS checks it: a whole number from 1 to 256. */
+function parseThreads(text, source) {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${source} must be a whole number of threads from 1 to 256, got '${text}'.`);
+  return n;
+}
+
+function requestedThreads() {
+  if (args.threads !== undefined) return parseThreads(args.threads, '--threads');
+  const fromEnv = process.env.YONOS_THREADS;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return parseThreads(fromEnv, 'YONOS_THREADS');
+  return availableParallelism();
+}
+
+async function loadWasmThreads() {
+  try {
+    return await import('@yonos/core/wasm-threads');
+  } catch (error) {
+    throw new Error(
+      `--threads > 1 runs tfjs's threaded wasm build through @yonos/core/wasm-threads, which did not load (${error.message}): ` +
+        'run `npm ci && npm run build` at the repository root, or pass --threads 1.',
+      { cause: error },
+    );
+  }
+}
+
+/** Starts tfjs 4.11's wasm backend on `threads` threads (the threaded SIMD build when > 1). */
+async function startWasm(tf, threads) {
+  const wasm = require('@tensorflow/tfjs-backend-wasm');
+  if (threads === 1) return { wasm, ok: await tf.setBackend('wasm') };
+  const { installNodeWasmThreads, withNodeLogicalCores } = await loadWasmThreads();
+  installNodeWasmThreads({ require, env: tf.env() });
+  wasm.setThreadsCount(threads);
+  const ok = await withNodeLogicalCores(threads, () => tf.setBackend('wasm'));
+  return { wasm, ok };
+}
+
 async function main() {
   const tf = require('@tensorflow/tfjs');
-  if (args.backend === 'wasm') require('@tensorflow/tfjs-backend-wasm');
-  if (!(await tf.setBackend(args.backend))) throw new Error(`tfjs backend '${args.backend}' did not initialize.`);
+  const threads = args.backend === 'wasm' ? requestedThreads() : undefined;
+  const started = args.backend === 'wasm' ? await startWasm(tf, threads) : { ok: await tf.setBackend(args.backend) };
+  if (!started.ok) throw new Error(`tfjs backend '${args.backend}' did not initialize.`);
   await tf.ready();
-  const wasm = args.backend === 'wasm' ? require('@tensorflow/tfjs-backend-wasm') : undefined;
+  const wasm = started.wasm;
+  // A pool of another size would time the baseline on other terms than YONOS.
+  if (wasm && wasm.getThreadsCount() !== threads) throw new Error(`asked for ${threads} wasm threads but the backend runs ${wasm.getThreadsCount()}.`);
   const env = {
     tfjs: tf.version.tfjs,
     backend: tf.getBackend(),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ReportError } from './errors.js';
+import { threadsSchema } from './threads.js';
 
 const positiveInt = () => z.number({ error: 'expected a number' }).int({ error: 'expected a whole number' }).positive({ error: 'expected a number > 0' });
 const path = () => z.string({ error: 'expected a path (a string)' }).min(1, { error: 'expected a non-empty path' });
@@ -71,6 +72,12 @@ export const reportConfigSchema = z
     seeds: z.array(z.number().int().nonnegative(), { error: 'seeds must be a list of whole numbers >= 0' }).min(1, { error: 'give at least one seed' }),
     /** tfjs backend for the quality and timing phases. */
     backend: z.enum(['wasm', 'cpu', 'webgpu', 'webgl', 'tensorflow']).default('wasm'),
+    /**
+     * wasm threads for every phase, YONOS and run-esrgan.mjs alike: `"all"` (every core,
+     * `os.availableParallelism()`) or a count. Absent: `YONOS_THREADS`, else every core.
+     * `--threads` overrides it.
+     */
+    threads: threadsSchema.optional(),
     /** Let the pipeline tile large images (false: each image whole, as the eval images are small). */
     tile: z.boolean().default(false),
     /** YONOS model families by name. */

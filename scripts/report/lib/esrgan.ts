@@ -26,6 +26,8 @@ export interface EsrganRun {
   readonly scales: readonly number[];
   readonly range: 'definition' | 'unit';
   readonly repeat: number;
+  /** wasm threads (the same as YONOS's in a timing run). */
+  readonly threads: number;
   /** Only these images (all when absent). */
   readonly images?: readonly string[];
 }
@@ -50,6 +52,7 @@ export function runEsrganScript(run: EsrganRun, log: (line: string) => void = co
     '--range', run.range,
     '--repeat', String(run.repeat),
     '--backend', 'wasm',
+    '--threads', String(run.threads),
     ...(run.images !== undefined ? ['--images', run.images.join(',')] : []),
   ];
   return new Promise((resolvePromise, reject) => {
@@ -73,9 +76,17 @@ export function runEsrganScript(run: EsrganRun, log: (line: string) => void = co
   });
 }
 
-/** The esrgan runs a config asks for: the UpscalerJS definitions' ranges, and [0, 1] when `unit_variants`. */
-export function esrganRuns(config: ReportConfig, overrides: { readonly outDir?: string; readonly images?: readonly string[]; readonly repeat?: number } = {}): EsrganRun[] {
+/**
+ * The esrgan runs a config asks for: the UpscalerJS definitions' ranges, and [0, 1] when
+ * `unit_variants`; on `threads` wasm threads.
+ */
+export function esrganRuns(
+  config: ReportConfig,
+  threads: number,
+  overrides: { readonly outDir?: string; readonly images?: readonly string[]; readonly repeat?: number } = {},
+): EsrganRun[] {
   const base = {
+    threads,
     script: config.esrgan.script,
     evalDir: config.eval,
     outDir: overrides.outDir ?? config.sr,

@@ -21,17 +21,75 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
 
-function machineRows(label: string, stamp: PhaseStamp | undefined): string[] | undefined {
+/** A tfjs runtime the timings ran on: YONOS's (from the phase stamp) or an esrgan run's (from its timings.json). */
+interface Runtime {
+  readonly tfjs: string;
+  readonly backend: string;
+  readonly simd?: boolean;
+  readonly threads?: number;
+}
+
+const threadCount = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+
+/** `wasm (SIMD on, 2 threads)`, or the backend's name. */
+function backendDetail(r: Runtime): string {
+  if (r.threads === undefined) return r.backend;
+  return `${r.backend} (${r.simd !== undefined ? `SIMD ${r.simd ? 'on' : 'off'}, ` : ''}${threadCount(r.threads)})`;
+}
+
+/** `wasm, 2 threads (tfjs 4.22.0)`. */
+function backendShort(r: Runtime): string {
+  return `${r.backend}${r.threads !== undefined ? `, ${threadCount(r.threads)}` : ''} (tfjs ${r.tfjs})`;
+}
+
+function stampRuntime(stamp: PhaseStamp): Runtime {
+  const { tfjs, backend } = stamp.machine;
+  return { tfjs, backend: backend.name, ...(backend.wasm !== undefined ? { simd: backend.wasm.simd, threads: backend.wasm.threads } : {}) };
+}
+
+/** The distinct runtimes of the esrgan timings (run-esrgan.mjs records tfjs, backend, wasmThreads, wasmSimd). */
+function esrganRuntimes(entries: readonly TimingEntry[] | undefined): Runtime[] {
+  const seen = new Map<string, Runtime>();
+  for (const e of entries ?? []) {
+    if (e.kind !== 'esrgan' || e.env === undefined) continue;
+    const { tfjs, backend, wasmThreads, wasmSimd } = e.env;
+    const r: Runtime = {
+      tfjs: String(tfjs ?? '?'),
+      backend: String(backend ?? '?'),
+      ...(typeof wasmSimd === 'boolean' ? { simd: wasmSimd } : {}),
+      ...(typeof wasmThreads === 'number' ? { threads: wasmThreads } : {}),
+    };
+    seen.set(JSON.stringify(r), r);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * What the times ran on, from the timing stamp and the esrgan runs' records, and a warning
+ * when the esrgan models ran on another thread count than YONOS (their times then do not compare).
+ */
+function timingBackendLine(results: ReportResults): string | undefined {
+  const stamp = results.timing?.stamp;
+  if (stamp === undefined) return undefined;
+  const yonos = stampRuntime(stamp);
+  const esrgan = esrganRuntimes(results.timing?.entries);
+  const line = `Timed on ${backendShort(yonos)}${esrgan.length > 0 ? `; the esrgan models on ${esrgan.map(backendShort).join(' and ')}` : ''}.`;
+  const unequal = esrgan.some((r) => r.backend !== yonos.backend || r.threads !== yonos.threads);
+  return unequal ? `${line} **The esrgan models and YONOS ran on different backends or thread counts: their ms/image do not compare.**` : line;
+}
+
+function machineRows(label: string, stamp: PhaseStamp | undefined, esrgan: readonly Runtime[] = []): string[] | undefined {
   if (stamp === undefined) return undefined;
   const m = stamp.machine;
-  const wasm = m.backend.wasm !== undefined ? ` (SIMD ${m.backend.wasm.simd ? 'on' : 'off'}, ${m.backend.wasm.threads} thread${m.backend.wasm.threads === 1 ? '' : 's'})` : '';
   const load = (l: readonly number[]) => l.map((v) => v.toFixed(2)).join(' / ');
-  return [label, `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB`, `Node ${m.node}, tfjs ${m.tfjs}, ${m.backend.name}${wasm}`, `${stamp.started} – ${stamp.finished}`, `${load(stamp.loadavgStart)} → ${load(stamp.loadavgEnd)}`];
+  const others = esrgan.map((r) => `; esrgan: tfjs ${r.tfjs}, ${backendDetail(r)}`).join('');
+  return [label, `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB`, `Node ${m.node}, tfjs ${m.tfjs}, ${backendDetail(stampRuntime(stamp))}${others}`, `${stamp.started} – ${stamp.finished}`, `${load(stamp.loadavgStart)} → ${load(stamp.loadavgEnd)}`];
 }
 
 /**
  * The report's markdown (docs/report/results.md) from results.json: a title (front matter),
- * the machine, one table per scale (every method: PSNR, SSIM, images beating bicubic, ms per
+ * what the times ran on (backend and threads of YONOS and of the esrgan runs, from their
+ * records), the machine, one table per scale (every method: PSNR, SSIM, images beating bicubic, ms per
  * image) and one steps sweep table per scale (the sweep models side by side), plus links to
  * the plots.
  * PSNR has 2 decimals, SSIM 4; several seeds show mean ± standard deviation.
@@ -55,7 +113,9 @@ export function resultsMarkdown(results: ReportResults): string {
       `Time: ${results.timingMethod}.${results.seeds.length > 1 ? ` YONOS scores: mean ± standard deviation over seeds ${results.seeds.join(', ')}.` : ''}`,
     '',
   ];
-  const machine = [machineRows('scores', results.scores?.stamp), machineRows('timing', results.timing?.stamp)].filter((r): r is string[] => r !== undefined);
+  const backendLine = timingBackendLine(results);
+  if (backendLine !== undefined) lines.push(backendLine, '');
+  const machine = [machineRows('scores', results.scores?.stamp), machineRows('timing', results.timing?.stamp, esrganRuntimes(timings))].filter((r): r is string[] => r !== undefined);
   if (machine.length > 0) {
     lines.push('## Machine', '', ...table(['phase', 'CPU', 'runtime', 'ran', 'load average 1/5/15 min (start → end)'], machine), '');
   }

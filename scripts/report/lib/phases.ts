@@ -12,6 +12,8 @@ import { runQuality } from './quality.js';
 import { readResults, resultsHeader, writeResults } from './results.js';
 import type { ReportResults } from './results.js';
 import { scoreAll } from './score-phase.js';
+import { reportThreads } from './threads.js';
+import type { ThreadsSetting } from './threads.js';
 import { runTiming } from './timing.js';
 
 /** The phases of a report run, in the order they run. */
@@ -32,6 +34,8 @@ export interface ReportRunOptions {
   readonly allowMissing?: boolean;
   /** timing: time only the first N images for every method. */
   readonly timingImages?: number;
+  /** quality, esrgan, timing: wasm threads, over the config's `threads` (`--threads`). */
+  readonly threads?: ThreadsSetting;
   /** Progress lines (default `console.log`). */
   readonly log?: (line: string) => void;
 }
@@ -70,8 +74,20 @@ export async function runReport(config: ReportConfig, options: ReportRunOptions)
   if (options.shard !== undefined && options.phases.some((p) => p !== 'quality')) {
     throw new ReportError('--shard only splits the quality phase: run the other phases in one process (--phases quality --shard i/n).');
   }
+  // One count for the whole run: wasm keeps the count it started with, and YONOS and the
+  // esrgan models are timed on the same one. Resolved only by the phases that run wasm.
+  let threads: number | undefined;
+  const wasmThreads = (): number => {
+    if (threads === undefined) {
+      const resolved = reportThreads(config.threads, options.threads);
+      log(`wasm threads: ${resolved.threads} (${resolved.source})`);
+      threads = resolved.threads;
+    }
+    return threads;
+  };
   if (has('quality')) {
     const s = await runQuality(config, {
+      threads: wasmThreads(),
       ...(options.force !== undefined ? { force: options.force } : {}),
       ...(options.shard !== undefined ? { shard: options.shard } : {}),
       ...(options.allowMissing !== undefined ? { allowMissing: options.allowMissing } : {}),
@@ -80,7 +96,7 @@ export async function runReport(config: ReportConfig, options: ReportRunOptions)
     log(`quality: ${s.written.length} folders written, ${s.skipped.length} already complete${s.missing.length > 0 ? `, ${s.missing.length} without a model (${s.missing.join(', ')})` : ''}`);
   }
   if (has('esrgan')) {
-    for (const run of esrganRuns(config)) await runEsrganScript(run, log);
+    for (const run of esrganRuns(config, wasmThreads())) await runEsrganScript(run, log);
   }
   if (!has('timing') && !has('score') && !has('plots')) return undefined;
   const images = await listEvalImages(config.eval, config.scales);
@@ -88,6 +104,7 @@ export async function runReport(config: ReportConfig, options: ReportRunOptions)
   if (has('timing')) {
     const { result, stamp } = await stamped(() =>
       runTiming(config, {
+        threads: wasmThreads(),
         ...(options.timingImages !== undefined ? { images: options.timingImages } : {}),
         ...(options.allowMissing !== undefined ? { allowMissing: options.allowMissing } : {}),
         log,

@@ -12,6 +12,7 @@ import { shardJobs, yonosJobs } from './jobs.js';
 import type { Shard, YonosJob } from './jobs.js';
 import { isComplete, pipelineFingerprint, readRunRecord, recordMatches, writeRunRecord } from './run-record.js';
 import type { RunRecord } from './run-record.js';
+import { reportThreads } from './threads.js';
 
 /** Options of {@link runQuality}. */
 export interface QualityOptions {
@@ -21,6 +22,8 @@ export interface QualityOptions {
   readonly shard?: Shard;
   /** Skip models whose pipeline folder does not exist yet instead of failing. */
   readonly allowMissing?: boolean;
+  /** wasm threads (default: the config's, see `reportThreads`); results are the same for any count. */
+  readonly threads?: number;
   /** Progress lines (default `console.log`). */
   readonly log?: (line: string) => void;
 }
@@ -60,7 +63,8 @@ export async function runQuality(config: ReportConfig, options: QualityOptions =
   if (absent.length > 0 && options.allowMissing !== true) {
     throw new ReportError(`No pipeline folder (model_index.json) at ${absent.join(', ')}: train these models first, fix their paths in the config, or pass --allow-missing.`);
   }
-  await useBackend(config.backend);
+  const threads = options.threads ?? reportThreads(config.threads).threads;
+  await useBackend(config.backend, config.backend === 'wasm' ? { wasmThreads: threads } : {});
   const backend = getBackendInfo().name;
   log(`quality: ${jobs.length} of ${all.length} folders${options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : ''}, ${names.length} images each, backend ${backend}`);
 

@@ -14,6 +14,7 @@ import { listEvalImages, lrDir } from './eval-set.js';
 import { yonosMethod } from './jobs.js';
 import type { MethodKind, TimingEntry } from './results.js';
 import { meanOf, median } from './stats.js';
+import { reportThreads } from './threads.js';
 
 /** Options of {@link runTiming}. */
 export interface TimingOptions {
@@ -21,6 +22,8 @@ export interface TimingOptions {
   readonly images?: number;
   /** Skip the runs whose pipeline folder does not exist instead of failing before any timing. */
   readonly allowMissing?: boolean;
+  /** wasm threads for YONOS, bicubic and the esrgan models (default: the config's, see `reportThreads`). */
+  readonly threads?: number;
   /** Progress lines (default `console.log`). */
   readonly log?: (line: string) => void;
 }
@@ -72,13 +75,14 @@ function entry(
 
 /**
  * Measures the wall time per image, sequentially in this process on the config's backend
- * (wasm): core's bicubic (`resizeU8`: upload, MATLAB imresize, round, download), every
- * `timing.runs` YONOS model and step count at every scale it has a folder for (one untimed
- * one-step warm-up call per pipeline), and the esrgan models through run-esrgan.mjs on the
- * same images (a child process started now, writing to a temporary folder so the quality
- * outputs stay as they are). Each image: the median of the repeats.
+ * (wasm, on `threads` threads, and the esrgan models on as many): core's bicubic (`resizeU8`:
+ * upload, MATLAB imresize, round, download), every `timing.runs` YONOS model and step count at
+ * every scale it has a folder for (one untimed one-step warm-up call per pipeline), and the
+ * esrgan models through run-esrgan.mjs on the same images (a child process started now,
+ * writing to a temporary folder so the quality outputs stay as they are). Each image: the
+ * median of the repeats.
  * @throws {@link ReportError} for a missing eval set or pipeline folder (unless `allowMissing`), a
- *   failed esrgan run or leaked tensors.
+ *   failed esrgan run, an esrgan run on another thread count, or leaked tensors.
  */
 export async function runTiming(config: ReportConfig, options: TimingOptions = {}): Promise<TimingSummary> {
   const log = options.log ?? console.log;
@@ -105,7 +109,8 @@ export async function runTiming(config: ReportConfig, options: TimingOptions = {
   if (missing.length > 0 && options.allowMissing !== true) {
     throw new ReportError(`No pipeline folder for the timing runs ${missing.join(', ')}: train these models first, fix their paths, or pass --allow-missing.`);
   }
-  await useBackend(config.backend);
+  const threads = options.threads ?? reportThreads(config.threads).threads;
+  await useBackend(config.backend, config.backend === 'wasm' ? { wasmThreads: threads } : {});
   const entries: TimingEntry[] = [];
   const repeats = config.timing.repeats;
 
@@ -120,10 +125,17 @@ export async function runTiming(config: ReportConfig, options: TimingOptions = {
   if (config.timing.esrgan && config.esrgan.models.length > 0) {
     const outDir = await mkdtemp(join(tmpdir(), 'yonos-report-esrgan-'));
     try {
-      const [run] = esrganRuns(config, { outDir, images: pick(undefined), repeat: repeats });
+      const [run] = esrganRuns(config, threads, { outDir, images: pick(undefined), repeat: repeats });
       await runEsrganScript(run!, log);
       for (const scale of config.scales) {
-        for (const model of config.esrgan.models) entries.push(await readEsrganTiming(outDir, model, scale));
+        for (const model of config.esrgan.models) {
+          const timed = await readEsrganTiming(outDir, model, scale);
+          // Compared side by side, both must run on the same pool size.
+          if (config.backend === 'wasm' && timed.env?.['wasmThreads'] !== threads) {
+            throw new ReportError(`${model} x${scale} was timed on ${String(timed.env?.['wasmThreads'])} wasm threads, YONOS on ${threads}: run-esrgan.mjs did not take --threads ${threads}.`);
+          }
+          entries.push(timed);
+        }
       }
     } finally {
       await rm(outDir, { recursive: true, force: true });

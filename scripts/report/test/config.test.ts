@@ -31,6 +31,17 @@ describe('report config', () => {
     expect(c.timing.repeats).toBe(3);
     expect(c.esrgan.unit_variants).toBe(false);
     expect(c.montage.zoom).toBe(2);
+    // No threads key: YONOS's default decides (see reportThreads).
+    expect(c.threads).toBeUndefined();
+  });
+
+  it('takes threads as "all" or a whole number from 1 to 256, and nothing else', () => {
+    expect(parseReportConfig(sampleConfig({ threads: 'all' }), '/base').threads).toBe('all');
+    expect(parseReportConfig(sampleConfig({ threads: 4 }), '/base').threads).toBe(4);
+    expect(parseReportConfig(sampleConfig({ threads: 256 }), '/base').threads).toBe(256);
+    for (const bad of [0, 257, 1.5, -2, 'every', '4']) {
+      expect(problems({ ...sampleConfig(), threads: bad })).toContain('threads: threads must be "all" (every core) or a whole number from 1 to 256');
+    }
   });
 
   it('accepts the shipped report.config.json', async () => {
@@ -38,6 +49,8 @@ describe('report config', () => {
     expect(c.scales).toEqual([4, 8]);
     expect(c.models['distilled']!.steps).toEqual([1, 2, 4, 8, 16, 64, 200]);
     expect(c.models['direct']!.folders['x8']).toMatch(/training\/recipe\/direct-x8\/final$/);
+    // The timing table compares YONOS and the esrgan models on every core.
+    expect(c.threads).toBe('all');
   });
 
   it('names models that are not defined', () => {

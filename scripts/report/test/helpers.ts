@@ -87,14 +87,16 @@ export async function writeConfig(dir: string, config: unknown): Promise<string>
  * A stand-in for bench-baselines/run-esrgan.mjs (same flags and outputs, no model): for every
  * model and scale it copies each image's HR file under the *next* image's name (so scores are
  * finite and known to be wrong) and writes a timings.json with `perImageMs` 100, 200, ...
- * It fails with exit code 3 when asked for esrgan-slim.
+ * and `env.wasmThreads` = `--threads` (or `FAKE_ESRGAN_THREADS` when set, to play a run that
+ * ignored the flag). It fails with exit code 3 when asked for esrgan-slim.
  */
 export const FAKE_ESRGAN = `
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 const { values: a } = parseArgs({ options: { eval: { type: 'string' }, out: { type: 'string' }, models: { type: 'string' }, scales: { type: 'string' },
-  range: { type: 'string' }, repeat: { type: 'string' }, backend: { type: 'string' }, images: { type: 'string' } } });
+  range: { type: 'string' }, repeat: { type: 'string' }, backend: { type: 'string' }, images: { type: 'string' }, threads: { type: 'string' } } });
+const wasmThreads = Number(process.env.FAKE_ESRGAN_THREADS ?? a.threads);
 const models = a.models.split(',');
 if (models.includes('esrgan-slim')) { console.error('no such model here'); process.exit(3); }
 let names = (await readdir(join(a.eval, 'hr'))).filter((f) => f.endsWith('.png')).map((f) => f.slice(0, -4)).sort();
@@ -108,7 +110,7 @@ for (const scale of a.scales.split(',')) {
     names.forEach((n, i) => { perImageMs[n] = 100 * (i + 1); });
     for (const [i, n] of names.entries()) await copyFile(join(a.eval, 'hr', names[(i + 1) % names.length] + '.png'), join(dir, n + '.png'));
     const times = Object.values(perImageMs);
-    await writeFile(join(dir, 'timings.json'), JSON.stringify({ method, scale: Number(scale), repeat: Number(a.repeat), warmupMs: 5, meanMs: times.reduce((x, y) => x + y, 0) / times.length, perImageMs, env: { tfjs: 'fake', backend: a.backend }, package: '@fake/' + model, version: '0.0.0' }));
+    await writeFile(join(dir, 'timings.json'), JSON.stringify({ method, scale: Number(scale), repeat: Number(a.repeat), warmupMs: 5, meanMs: times.reduce((x, y) => x + y, 0) / times.length, perImageMs, env: { tfjs: 'fake', backend: a.backend, wasmThreads, wasmSimd: true }, package: '@fake/' + model, version: '0.0.0' }));
     console.log(method + ' x' + scale + ': ' + names.length + ' images');
   }
 }

@@ -94,3 +94,39 @@ describe('resultsMarkdown', () => {
     expect(md).toContain('mean ± standard deviation over seeds 0, 1');
   });
 });
+
+describe('resultsMarkdown: what the times ran on', () => {
+  const onThreads = (threads: number): PhaseStamp => ({ ...stamp, machine: { ...stamp.machine, backend: { name: 'wasm', wasm: { simd: true, threads } } } });
+  const esrganEnv = (wasmThreads: number) => ({ tfjs: '4.11.0', backend: 'wasm', wasmThreads, wasmSimd: true, node: 'v20.0.0', package: '@upscalerjs/esrgan-thick@1.0.0' });
+  const timed = (yonosThreads: number, esrganThreads: number): ReportResults => ({
+    ...results,
+    timing: {
+      stamp: onThreads(yonosThreads),
+      entries: [
+        timing('esrgan-thick', 2941.4, ['a', 'b'], { kind: 'esrgan', env: esrganEnv(esrganThreads) }),
+        timing('esrgan-thick', 700, ['a', 'b'], { kind: 'esrgan', scale: 8, env: esrganEnv(esrganThreads) }),
+        timing('final_s1', 1590.2, ['a', 'b'], { model: 'final', steps: 1 }),
+      ],
+    },
+  });
+
+  it('says the backend and thread count of YONOS and of the esrgan models, from their records', () => {
+    const md = resultsMarkdown(timed(2, 2));
+    expect(md).toContain('\nTimed on wasm, 2 threads (tfjs 4.22.0); the esrgan models on wasm, 2 threads (tfjs 4.11.0).\n');
+    expect(md).toContain('| timing | Test CPU @ 2GHz, 2 cores, 8 GiB | Node v20.0.0, tfjs 4.22.0, wasm (SIMD on, 2 threads); esrgan: tfjs 4.11.0, wasm (SIMD on, 2 threads) |');
+    expect(md).not.toContain('do not compare');
+    const single = resultsMarkdown(timed(1, 1));
+    expect(single).toContain('Timed on wasm, 1 thread (tfjs 4.22.0); the esrgan models on wasm, 1 thread (tfjs 4.11.0).');
+  });
+
+  it('warns when the esrgan models ran on another thread count than YONOS', () => {
+    const md = resultsMarkdown(timed(4, 1));
+    expect(md).toContain('Timed on wasm, 4 threads (tfjs 4.22.0); the esrgan models on wasm, 1 thread (tfjs 4.11.0). **The esrgan models and YONOS ran on different backends or thread counts: their ms/image do not compare.**');
+    expect(md).toContain('wasm (SIMD on, 4 threads); esrgan: tfjs 4.11.0, wasm (SIMD on, 1 thread) |');
+  });
+
+  it('has no such line without a timing phase', () => {
+    const { timing: _dropped, ...untimed } = results;
+    expect(resultsMarkdown(untimed)).not.toContain('Timed on');
+  });
+});

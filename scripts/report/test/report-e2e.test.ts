@@ -150,11 +150,16 @@ describe('report end to end on tiny stand-in models', () => {
     expect(t[1]!.meanMs).toBe(100);
     expect(t[1]!.env).toMatchObject({ tfjs: 'fake', backend: 'wasm', package: '@fake/esrgan-thick@0.0.0' });
     expect(saved.timing!.stamp.machine.backend.name).toBe('wasm');
+    // One thread count for the run (vitest sets YONOS_THREADS=1), handed to the esrgan script too.
+    expect(lines).toContain('wasm threads: 1 (YONOS_THREADS or every core)');
+    expect(saved.timing!.stamp.machine.backend.wasm?.threads).toBe(1);
+    expect(t[1]!.env?.['wasmThreads']).toBe(1);
     expect(saved.timing!.stamp.loadavgStart).toHaveLength(3);
 
     const md = await readFile(join(config.output, 'results.md'), 'utf8');
     expect(md).toContain(`| bicubic |  |  | ${bicubic.psnr.toFixed(2)} | ${bicubic.ssim.toFixed(4)} |`);
     expect(md).toContain('| steps | direct PSNR | direct SSIM |');
+    expect(md).toContain(`Timed on wasm, 1 thread (tfjs ${saved.timing!.stamp.machine.tfjs}); the esrgan models on wasm, 1 thread (tfjs fake).`);
 
     for (const f of ['psnr-steps_x4.png', 'ssim-steps_x4.png', 'montage_x4.png']) {
       const meta = await readImage(join(config.output, f));
@@ -164,6 +169,17 @@ describe('report end to end on tiny stand-in models', () => {
     expect(chart).toContain('data-name="direct"');
     expect(chart).toContain('data-name="YONOS one-step"');
     expect(chart).toContain('class="reference" data-name="bicubic"');
+  });
+
+  it('fails the timing when the esrgan script ran on another thread count than YONOS', async () => {
+    process.env['FAKE_ESRGAN_THREADS'] = '3';
+    try {
+      await expect(runReport(config, { phases: ['timing'], log, timingImages: 1 })).rejects.toThrow(
+        /esrgan-thick x4 was timed on 3 wasm threads, YONOS on 1: run-esrgan.mjs did not take --threads 1/,
+      );
+    } finally {
+      delete process.env['FAKE_ESRGAN_THREADS'];
+    }
   });
 
   it('fails clearly when the esrgan script fails or a model folder is missing', async () => {

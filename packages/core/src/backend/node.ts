@@ -4,15 +4,16 @@
  * @packageDocumentation
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './errors.js';
 import type { NodeBackendSupport } from './node-support.js';
 import { parseThreadCount } from './threads.js';
-import { enableNodeWasmThreads, withNodeLogicalCores } from './wasm-threads-node.js';
+import { installNodeWasmThreads, withNodeLogicalCores } from './wasm-threads-node.js';
 
-export { enableNodeWasmThreads } from './wasm-threads-node.js';
+const requireHere = createRequire(import.meta.url);
 
 /** Debian/Ubuntu's chromium ships SwiftShader, a CPU Vulkan driver Dawn can use when no GPU driver is installed. */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -127,6 +128,18 @@ export function registerAllGradientsInNode(): Promise<void> {
     throw err;
   });
   return gradientsLoaded;
+}
+
+/**
+ * Let the threaded wasm build run in this Node process: installs the pthread `Worker` and
+ * turns tfjs's multithreading flag on, for the tfjs YONOS runs on (see
+ * `installNodeWasmThreads` of `@yonos/core/wasm-threads` for another tfjs copy). Call before
+ * the wasm backend first initializes; idempotent. `useBackend('wasm')` calls it when more than
+ * one thread is asked for.
+ * @throws BackendUnavailableError when the runtime lacks SharedArrayBuffer or the threaded build's files are missing.
+ */
+export function enableNodeWasmThreads(): void {
+  installNodeWasmThreads({ require: requireHere, env: tf.env() });
 }
 
 /**
