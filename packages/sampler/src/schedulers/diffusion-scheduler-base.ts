@@ -148,7 +148,7 @@ export abstract class DiffusionSchedulerBase<Config extends DiffusionSchedulerCo
   /**
    * Makes `timesteps` the inference timesteps.
    * @param timesteps Already validated, descending; frozen here.
-   * @param numInferenceSteps What {@link numInferenceSteps} reports.
+   * @param numInferenceSteps What {@link DiffusionSchedulerBase.numInferenceSteps} reports.
    */
   protected useTimesteps(timesteps: readonly number[], numInferenceSteps: number): void {
     this.#timesteps = Object.freeze(timesteps);
