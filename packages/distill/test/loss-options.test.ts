@@ -33,6 +33,8 @@ function linearCodec(gains: readonly number[], scalingFactor = 2): LatentCodec {
     shiftFactor: 0,
     encode: (image) => posterior(tf.tidy(() => tf.tile(tf.mean(image, 3, true), [1, 1, 1, c]) as tf.Tensor4D)),
     decode: (latent) => tf.tidy(() => tf.tile(tf.sum(tf.mul(latent, tf.tensor1d([...gains])), 3, true), [1, 1, 1, 3]) as tf.Tensor4D),
+    // Every intermediate at once, float32 per pixel: encode 1 + c + c (mean, tiled, zero log-variance); decode c + 1 + 1 + 3.
+    estimateMemory: ([n, h, w]) => ({ encode: 4 * n * h * w * (1 + 2 * c), decode: 4 * n * h * w * (c + 5) }),
   } as LatentCodec;
 }
 

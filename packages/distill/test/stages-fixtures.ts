@@ -2,8 +2,20 @@
 // from core's nn only (the stages depend on contracts, not on @yonos/vae or @yonos/unet).
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, DiagonalGaussianDistribution, Dropout, Linear, Module, createRng, imresize, silu } from '@yonos/core';
-import type { Degradation, LatentPosterior, ModelConfig, PredictionType, Rng, SchedulerStepOutput } from '@yonos/core';
+import type {
+  Degradation,
+  DenoiserMemory,
+  LatentCodecMemory,
+  LatentPosterior,
+  ModelConfig,
+  PredictionType,
+  Rng,
+  SchedulerStepOutput,
+  SpatialShape,
+} from '@yonos/core';
 import type { DistillationInputs, HrBatchSource, TrainingScheduler } from '../src/index.js';
+
+const F32 = 4;
 
 /** A 4x patch codec with AutoencoderKL's parameter names (encoder, quant_conv, post_quant_conv, decoder). */
 export class TinyCodec extends Module {
@@ -20,6 +32,18 @@ export class TinyCodec extends Module {
 
   static fromConfig(): TinyCodec {
     return new TinyCodec();
+  }
+
+  /**
+   * Every intermediate at once (the tidies keep them to the end), in float32 per latent pixel
+   * `l` and image pixel `p`: encode 8 + 8 (conv, bias) twice, the two halves, the shifted
+   * log-variance and the posterior's clamp (52 per `l`); decode 4 + 4, the upsampled latent,
+   * 3 + 3 and the tanh (8 per `l`, 13 per `p`).
+   */
+  estimateMemory([n, h, w]: SpatialShape): LatentCodecMemory {
+    const l = (n * h * w) / 16;
+    const p = n * h * w;
+    return { encode: F32 * 52 * l, decode: F32 * (8 * l + 13 * p) };
   }
 
   encode(image: tf.Tensor4D): LatentPosterior {
@@ -51,6 +75,8 @@ export class TinyDenoiser extends Module {
   readonly conv_out = new Conv2d(16, 4, 3, { padding: 1 });
   readonly inChannels = 8;
   readonly outChannels = 4;
+  /** Its convolutions keep the size: any sample size passes. */
+  readonly downsampleFactor = 1;
   readonly crossAttentionDim?: number;
 
   constructor(crossAttentionDim: number | null = 6) {
@@ -62,6 +88,15 @@ export class TinyDenoiser extends Module {
 
   static fromConfig(config: ModelConfig): TinyDenoiser {
     return new TinyDenoiser((config['cross_attention_dim'] as number | null | undefined) ?? null);
+  }
+
+  /**
+   * Every intermediate at once, in float32 per pixel: the 16-channel conv and its bias, the
+   * timestep and context sums, SiLU (sigmoid and product), dropout (mask and product), the
+   * 4-channel conv and its bias (136), rounded up to 140.
+   */
+  estimateMemory([n, h, w]: SpatialShape): DenoiserMemory {
+    return { forward: F32 * 140 * n * h * w };
   }
 
   forward(sample: tf.Tensor4D, timestep: number | tf.Tensor1D, context?: tf.Tensor3D): tf.Tensor4D {
@@ -95,6 +130,7 @@ export function scaledLinearAlphas(steps = 1000, start = 0.00085, end = 0.012): 
 /** A minimal v-prediction DDIM scheduler with trailing spacing (one step from t = 999). */
 export class TestScheduler implements TrainingScheduler {
   readonly numTrainTimesteps = 1000;
+  readonly initNoiseSigma = 1;
   readonly predictionType: PredictionType;
   readonly alphasCumprod = scaledLinearAlphas();
   timesteps: readonly number[] = [];

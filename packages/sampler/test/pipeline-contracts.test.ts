@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@yonos/core';
-import type { Denoiser, NoiseScheduler } from '@yonos/core';
-import { DDIMScheduler, StableDiffusionUpscalePipeline, YONOS_SCHEDULER_CONFIG, YonosPipeline, estimateCodecMemory, estimateDenoiserMemory } from '../src/index.js';
+import type { NoiseScheduler } from '@yonos/core';
+import { DDIMScheduler, PipelineInputError, StableDiffusionUpscalePipeline, YONOS_SCHEDULER_CONFIG, YonosPipeline } from '../src/index.js';
 import { makeCodec, makeDenoiser, maxDiff, testImage } from './pipeline-standins.js';
 
 beforeAll(async () => {
@@ -25,10 +25,32 @@ describe('the pipelines rely on the contracts, not on diffusers configs', () => 
     // The config says 4 levels, the contract says 2: the contract wins.
     Object.defineProperty(unet, 'downsampleFactor', { value: 2 });
     expect(new YonosPipeline({ vae: makeCodec(), unet }).latentMultiple).toBe(2);
-    // Without the member, 8 whatever the config says (it is not read).
+    // Without the member the denoiser is refused, whatever its config says (it is not read).
     Object.defineProperty(unet, 'downsampleFactor', { value: undefined });
-    expect(new YonosPipeline({ vae: makeCodec(), unet }).latentMultiple).toBe(8);
+    expect(() => new YonosPipeline({ vae: makeCodec(), unet })).toThrow(/is not a Denoiser: it lacks downsampleFactor/);
     unet.dispose();
+  });
+
+  it('refuses components without the members the pipelines read (memory estimates, initNoiseSigma), naming them', () => {
+    const without = <T extends object>(model: T, key: string): T =>
+      new Proxy(model, { get: (target, k) => (k === key ? undefined : Reflect.get(target, k, target)) });
+    const vae = makeCodec();
+    const unet = makeDenoiser();
+    const upscalerUnet = makeDenoiser({ in_channels: 7 });
+    Object.defineProperty(upscalerUnet, 'classConditioning', { value: { kind: 'timestep' } });
+    const scheduler = new DDIMScheduler(YONOS_SCHEDULER_CONFIG);
+    // The control: the same objects with every member pass.
+    expect(() => new YonosPipeline({ vae, unet, scheduler })).not.toThrow();
+    expect(() => new YonosPipeline({ vae: without(vae, 'estimateMemory'), unet })).toThrow(/vae \(PatchCodec\) is not a LatentCodec: it lacks estimateMemory\./);
+    expect(() => new YonosPipeline({ vae, unet: without(unet, 'estimateMemory') })).toThrow(/unet \(ConvDenoiser\) is not a Denoiser: it lacks estimateMemory\./);
+    expect(() => new YonosPipeline({ vae, unet, scheduler: without(scheduler, 'initNoiseSigma') })).toThrow(/is not a NoiseScheduler: it lacks initNoiseSigma\./);
+    expect(() => new StableDiffusionUpscalePipeline({ vae, unet: without(upscalerUnet, 'estimateMemory') })).toThrow(PipelineInputError);
+    expect(() => new StableDiffusionUpscalePipeline({ vae, unet: upscalerUnet, scheduler: without(scheduler, 'initNoiseSigma') })).toThrow(
+      /scheduler \(DDIMScheduler\) is not a NoiseScheduler: it lacks initNoiseSigma\./,
+    );
+    vae.dispose();
+    unet.dispose();
+    upscalerUnet.dispose();
   });
 
   it('scales seeded z_T by the scheduler\'s initNoiseSigma (YonosPipeline), as given latents of that scale', async () => {
@@ -49,17 +71,6 @@ describe('the pipelines rely on the contracts, not on diffusers configs', () => 
     lr.dispose();
     twice.dispose({ components: false });
     once.dispose();
-  });
-
-  it('guesses the memory of models without estimateMemory from the contract alone (config not read)', () => {
-    const bare = { inChannels: 8, outChannels: 4, forward: () => tf.zeros([1, 1, 1, 4]) } as unknown as Denoiser;
-    const configured = { ...bare, config: { block_out_channels: [8, 8], layers_per_block: 1, attention_head_dim: 1 } } as unknown as Denoiser;
-    expect(estimateDenoiserMemory(configured, [1, 32, 32], 77)).toEqual(estimateDenoiserMemory(bare, [1, 32, 32], 77));
-    const codec = makeCodec();
-    const codecWithConfig = Object.assign(makeCodec(), { config: { ...codec.config, block_out_channels: [4] } });
-    expect(estimateCodecMemory(codecWithConfig, [1, 64, 64])).toEqual(estimateCodecMemory(codec, [1, 64, 64]));
-    codec.dispose();
-    codecWithConfig.dispose();
   });
 
   it("counts DDIM's step copies from the scheduler (6 with clip_sample, 5 without)", () => {

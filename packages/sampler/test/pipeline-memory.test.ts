@@ -3,11 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trackPeakBytesAsync, useBackend } from '@yonos/core';
-import type { Denoiser, LatentCodec } from '@yonos/core';
+import { trackPeakBytes, trackPeakBytesAsync, useBackend } from '@yonos/core';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { AutoencoderKL } from '@yonos/vae';
-import { YonosPipeline, estimateCodecMemory, estimateDenoiserMemory, estimateRunMemory } from '../src/index.js';
+import { TiledLatentCodec, YonosPipeline, estimateRunMemory } from '../src/index.js';
 import type { YonosTileOptions } from '../src/index.js';
 import { DIFFUSERS_FIXTURES } from './helpers.js';
 import { testImage } from './pipeline-standins.js';
@@ -119,23 +118,30 @@ describe('YonosPipeline memory', () => {
     expect(r['rssGrowth']!).toBeLessThanOrEqual(r['budget']! + r['weights']! + RSS_OVERHEAD);
   });
 
-  it('guesses conservatively for a codec and a denoiser without estimateMemory (above their own estimates)', () => {
-    const hide = <T extends object>(model: T): T =>
-      new Proxy(model, { get: (target, key) => (key === 'estimateMemory' ? undefined : Reflect.get(target, key, target)) });
-    for (const side of [64, 128, 256]) {
-      const own = vae.estimateMemory([1, side, side]);
-      const guess = estimateCodecMemory(hide(vae) as LatentCodec, [1, side, side]);
-      expect(guess.encode).toBeGreaterThanOrEqual(own.encode);
-      expect(guess.decode).toBeGreaterThanOrEqual(own.decode);
-      expect(guess.encodeRetained!).toBeGreaterThanOrEqual(own.encodeRetained!);
-      expect(guess.decodeRetained!).toBeGreaterThanOrEqual(own.decodeRetained!);
+  it("estimates TiledLatentCodec's tiled encode and decode from above and within 15 %, and is the codec's own estimate untiled", () => {
+    const lines: string[] = [];
+    for (const [side, tileSampleSize] of [
+      [64, 32],
+      [96, 48],
+      [64, 64],
+    ] as const) {
+      const tiled = new TiledLatentCodec(vae, { tileSampleSize });
+      const estimate = tiled.estimateMemory([1, side, side], { backend: 'cpu' });
+      const image = testImage(1, side, side);
+      const encoded = trackPeakBytes(() => tiled.encode(image));
+      const latent = encoded.result.mean.clone();
+      encoded.result.dispose();
+      const decoded = trackPeakBytes(() => tiled.decode(latent));
+      tf.dispose([image, latent, decoded.result]);
+      lines.push(`${side} px, tiles of ${tileSampleSize}: encode ${encoded.peak} <= ${estimate.encode}, decode ${decoded.peak} <= ${estimate.decode}`);
+      expect(encoded.peak).toBeLessThanOrEqual(estimate.encode);
+      expect(decoded.peak).toBeLessThanOrEqual(estimate.decode);
+      expect(estimate.encode).toBeLessThanOrEqual(1.15 * encoded.peak);
+      expect(estimate.decode).toBeLessThanOrEqual(1.15 * decoded.peak);
+      if (tileSampleSize >= side) expect(estimate).toEqual(vae.estimateMemory([1, side, side], { backend: 'cpu' }));
+      else expect(estimate.decode).toBeLessThan(vae.estimateMemory([1, side, side], { backend: 'cpu' }).decode); // tiles pay off
     }
-    for (const side of [16, 32, 64]) {
-      const own = unet.estimateMemory([1, side, side], { contextLength: 77 });
-      const guess = estimateDenoiserMemory(hide(unet) as Denoiser, [1, side, side], 77);
-      expect(guess.forward).toBeGreaterThanOrEqual(own.forward);
-      expect(guess.forwardRetained!).toBeGreaterThanOrEqual(own.forwardRetained!);
-    }
+    console.info(`TiledLatentCodec peaks (bytes):\n${lines.join('\n')}`);
   });
 
   it('counts what wasm retains (XNNPACK) and its heap slack only on wasm', () => {

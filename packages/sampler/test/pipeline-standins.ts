@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2d, DiagonalGaussianDistribution, Linear, Module, createRng, registerPretrainedClass } from '@yonos/core';
-import type { Denoiser, DenoiserMemory, DenoiserMemoryOptions, LatentCodec, LatentPosterior, ModelConfig, SpatialShape } from '@yonos/core';
-import { guessDenoiserMemory } from '../src/pipeline/memory.js';
+import type {
+  Denoiser,
+  DenoiserMemory,
+  DenoiserMemoryOptions,
+  LatentCodec,
+  LatentCodecMemory,
+  LatentPosterior,
+  MemoryEstimateOptions,
+  ModelConfig,
+  SpatialShape,
+} from '@yonos/core';
+import { sdVaeShapedMemory, unetShapedMemory } from './standin-memory.js';
 
 /** Config of {@link PatchCodec}. */
 export interface PatchCodecConfig extends ModelConfig {
@@ -48,6 +58,11 @@ export class PatchCodec extends Module implements LatentCodec {
     this.downsampleFactor = f;
     this.scalingFactor = c.scaling_factor;
     this.shiftFactor = c.shift_factor;
+  }
+
+  /** Stable Diffusion's VAE's memory, so that tiles chosen from a budget are those of a real codec's shape. */
+  estimateMemory(image: SpatialShape, options: MemoryEstimateOptions = {}): LatentCodecMemory {
+    return sdVaeShapedMemory(image, this.downsampleFactor, options.backend);
   }
 
   static fromConfig(config: ModelConfig): PatchCodec {
@@ -136,7 +151,7 @@ export class ConvDenoiser extends Module implements Denoiser {
 
   /** A U-Net-sized guess for `block_out_channels`, so that tiles chosen from a budget are those of a real model's shape. */
   estimateMemory(sample: SpatialShape, options: DenoiserMemoryOptions = {}): DenoiserMemory {
-    return guessDenoiserMemory(sample, { blockOutChannels: this.config.block_out_channels }, options.contextLength ?? 77, options.backend);
+    return unetShapedMemory(sample, this.config.block_out_channels, options.contextLength ?? 77, options.backend);
   }
 
   static fromConfig(config: ModelConfig): ConvDenoiser {

@@ -21,7 +21,7 @@ import {
 } from '../src/index.js';
 import type { PromptEmbeddings } from '../src/index.js';
 import { UPSCALER_FIXTURE, loadUpscalerIo, maxAbsDiff, readUpscalerJson, toNhwc } from './helpers.js';
-import { guessDenoiserMemory } from '../src/pipeline/memory.js';
+import { unetShapedMemory } from './standin-memory.js';
 import { RecordingDenoiser } from './upscale-recorders.js';
 
 let dir: string;
@@ -318,7 +318,7 @@ class LocalDenoiser implements Denoiser {
   }
 
   estimateMemory(sample: SpatialShape, options: DenoiserMemoryOptions = {}): DenoiserMemory {
-    return guessDenoiserMemory(sample, { blockOutChannels: this.config.block_out_channels }, options.contextLength ?? 77, options.backend);
+    return unetShapedMemory(sample, this.config.block_out_channels, options.contextLength ?? 77, options.backend);
   }
 
   dispose(): void {

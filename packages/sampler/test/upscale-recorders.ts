@@ -45,7 +45,7 @@ export class RecordingDenoiser implements Denoiser {
   readonly outChannels: number;
   readonly crossAttentionDim: number | undefined;
   readonly classConditioning: Denoiser['classConditioning'];
-  readonly downsampleFactor: number | undefined;
+  readonly downsampleFactor: number;
   readonly config: unknown;
 
   constructor(readonly inner: Denoiser) {
@@ -58,7 +58,7 @@ export class RecordingDenoiser implements Denoiser {
   }
 
   estimateMemory(sample: SpatialShape, options?: DenoiserMemoryOptions): DenoiserMemory {
-    return this.inner.estimateMemory!(sample, options);
+    return this.inner.estimateMemory(sample, options);
   }
 
   forward(sample: tf.Tensor4D, timestep: number | tf.Tensor1D, encoderHiddenStates?: tf.Tensor3D, options?: DenoiserForwardOptions): tf.Tensor4D {
@@ -111,7 +111,7 @@ export class RecordingCodec implements LatentCodec {
   }
 
   estimateMemory(image: SpatialShape, options?: MemoryEstimateOptions): LatentCodecMemory {
-    return this.inner.estimateMemory!(image, options);
+    return this.inner.estimateMemory(image, options);
   }
 
   decode(latent: tf.Tensor4D): tf.Tensor4D {

@@ -51,8 +51,8 @@ function timedCodec(codec: LatentCodec, clock: Clock): LatentCodec {
     shiftFactor: codec.shiftFactor,
     encode: (x) => clock.time('encode', () => codec.encode(x)),
     decode: (z) => clock.time('decode', () => codec.decode(z)),
-    // Keep the real model's config so tile sizes come from the same memory estimate.
-    ...({ config: (codec as { config?: unknown }).config } as object),
+    // The real model's estimate, so tile sizes are those of an untimed run.
+    estimateMemory: (image, options) => codec.estimateMemory(image, options),
   };
 }
 
@@ -60,9 +60,10 @@ function timedDenoiser(unet: Denoiser, clock: Clock): Denoiser {
   return {
     inChannels: unet.inChannels,
     outChannels: unet.outChannels,
+    downsampleFactor: unet.downsampleFactor,
     ...(unet.crossAttentionDim !== undefined ? { crossAttentionDim: unet.crossAttentionDim } : {}),
     forward: (x, t, c) => clock.time('unet', () => unet.forward(x, t, c)),
-    ...({ config: (unet as { config?: unknown }).config } as object),
+    estimateMemory: (sample, options) => unet.estimateMemory(sample, options),
   };
 }
 
@@ -76,6 +77,9 @@ function timedScheduler(scheduler: NoiseScheduler, clock: Clock): NoiseScheduler
     },
     get timesteps() {
       return scheduler.timesteps;
+    },
+    get initNoiseSigma() {
+      return scheduler.initNoiseSigma;
     },
     setTimesteps: (n) => scheduler.setTimesteps(n),
     step: (out, t, x) => clock.time('scheduler', () => scheduler.step(out, t, x)),

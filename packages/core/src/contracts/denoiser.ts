@@ -73,10 +73,10 @@ export interface Denoiser {
   readonly outChannels: number;
   /**
    * Spatial downsampling from the sample to the network's coarsest level (`2^(levels - 1)` for
-   * a U-Net): sample sides that are multiples of it pass through without resizing, so
-   * pipelines pad latents to multiples of it. Pipelines assume 8 when it is absent.
+   * a U-Net, 1 for a network that keeps the resolution): sample sides that are multiples of it
+   * pass through without resizing, so pipelines pad latents to multiples of it.
    */
-  readonly downsampleFactor?: number | undefined;
+  readonly downsampleFactor: number;
   /**
    * Width of the cross-attention context when the network expects one
    * (`cross_attention_dim`); `undefined` for networks without text conditioning.
@@ -98,13 +98,12 @@ export interface Denoiser {
    */
   forward(sample: tf.Tensor4D, timestep: number | tf.Tensor1D, encoderHiddenStates?: tf.Tensor3D, options?: DenoiserForwardOptions): tf.Tensor4D;
   /**
-   * Optional: the peak tensor memory of one {@link Denoiser.forward} on a sample
-   * `[N, h, w, inChannels]`, in bytes: what `tf.memory().numBytes` rises to during the call
-   * above its value at the call (the output counts; the sample, the context and the weights
-   * do not), plus what the backend keeps after it. Pipelines size their tiles with it; a
-   * denoiser without it gets a guess sized for Stable Diffusion's U-Net, far too large for
-   * small models: implement it.
+   * The peak tensor memory of one {@link Denoiser.forward} on a sample `[N, h, w, inChannels]`,
+   * in bytes: what `tf.memory().numBytes` rises to during the call above its value at the call
+   * (the output counts; the sample, the context and the weights do not), plus what the backend
+   * keeps after it. Pipelines size their tiles with it, so it should bound the measured peak
+   * from above without being far off (a model package computes it beside its FLOP counter).
    * @param sample `[N, h, w]` of the sample.
    */
-  estimateMemory?(sample: SpatialShape, options?: DenoiserMemoryOptions): DenoiserMemory;
+  estimateMemory(sample: SpatialShape, options?: DenoiserMemoryOptions): DenoiserMemory;
 }

@@ -72,14 +72,15 @@ export interface LatentCodec {
   /** Decode an unscaled latent `[N, h, w, C]` to an NHWC image `[N, h*f, w*f, 3]`, nominally in `[-1, 1]` (not clamped). */
   decode(latent: tf.Tensor4D): tf.Tensor4D;
   /**
-   * Optional: the peak tensor memory of {@link LatentCodec.encode} of an image `[N, H, W, 3]`
-   * and of {@link LatentCodec.decode} of its latent `[N, H/f, W/f, C]`, in bytes, plus what
-   * the backend keeps after each. "Peak" is what `tf.memory().numBytes` rises to during the
-   * call above its value at the call: the output counts, the input and the weights do not.
+   * The peak tensor memory of {@link LatentCodec.encode} of an image `[N, H, W, 3]` and of
+   * {@link LatentCodec.decode} of its latent `[N, H/f, W/f, C]`, in bytes, plus what the
+   * backend keeps after each. "Peak" is what `tf.memory().numBytes` rises to during the call
+   * above its value at the call: the output counts, the input and the weights do not.
    * (`numBytes` counts reshaped views and clones as copies, so it bounds the backend's own
-   * tensor memory from above.) Pipelines size their tiles with it; a codec without it gets a
-   * guess sized for Stable Diffusion's VAE, far too large for small models: implement it.
+   * tensor memory from above.) Pipelines size their tiles with it, so it should bound the
+   * measured peak from above without being far off (a model package computes it beside its
+   * FLOP counter).
    * @param image `[N, H, W]` of the image (the encode input, the decode output).
    */
-  estimateMemory?(image: SpatialShape, options?: MemoryEstimateOptions): LatentCodecMemory;
+  estimateMemory(image: SpatialShape, options?: MemoryEstimateOptions): LatentCodecMemory;
 }

@@ -24,9 +24,9 @@ export interface NoiseScheduler {
   readonly timesteps: readonly number[];
   /**
    * Standard deviation of the initial noise `z_T` (diffusers' `init_noise_sigma`): pipelines
-   * draw standard-normal noise and multiply it by this. 1 when absent (DDPM, DDIM).
+   * draw standard-normal noise and multiply it by this. 1 for DDPM and DDIM.
    */
-  readonly initNoiseSigma?: number;
+  readonly initNoiseSigma: number;
   /** Choose `numInferenceSteps` timesteps according to the configured spacing. */
   setTimesteps(numInferenceSteps: number): void;
   /** One reverse step from `sample` = x_t with the model's output at timestep `t`. Tensors of any shape. */

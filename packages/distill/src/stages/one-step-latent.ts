@@ -53,7 +53,7 @@ export function yonosOneStepLatent(options: YonosOneStepLatentOptions): OneStepL
       const zlr = encodeCondition(codec, upsampleLr(lr, h, w));
       scheduler.setTimesteps(1);
       const t = scheduler.timesteps[0]!;
-      const sigma = scheduler.initNoiseSigma ?? 1;
+      const sigma = scheduler.initNoiseSigma;
       const zT = tf.mul(rng.fork('noise').normal(zlr.shape), sigma) as tf.Tensor4D;
       (unet as Partial<Module>).eval?.();
       const out = predictWith(unet, zT, zlr, t, contextFor(unet, n, context));

@@ -22,8 +22,6 @@ export type TrainableDenoiser = Denoiser & PretrainedModel;
 export interface TrainingScheduler extends NoiseScheduler {
   /** `alpha_bar_t` for `t` in `[0, numTrainTimesteps)`, non-increasing in `(0, 1]`. */
   readonly alphasCumprod?: ArrayLike<number>;
-  /** Standard deviation of `z_T` (1 for DDIM). Default 1 when absent. */
-  readonly initNoiseSigma?: number;
 }
 
 /**

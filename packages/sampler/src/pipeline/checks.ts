@@ -23,6 +23,7 @@ export function asLatentCodec(value: unknown, where: string): LatentCodec {
     downsampleFactor: 'number',
     scalingFactor: 'number',
     shiftFactor: 'number',
+    estimateMemory: 'function',
   });
   if (lacking.length > 0) {
     throw new PipelineInputError(`${where} (${describe(value)}) is not a LatentCodec: it lacks ${lacking.join(', ')}.`);
@@ -32,7 +33,13 @@ export function asLatentCodec(value: unknown, where: string): LatentCodec {
 
 /** @throws PipelineInputError unless `value` has the members of a {@link Denoiser}. */
 export function asDenoiser(value: unknown, where: string): Denoiser {
-  const lacking = missing(value, { forward: 'function', inChannels: 'number', outChannels: 'number' });
+  const lacking = missing(value, {
+    forward: 'function',
+    inChannels: 'number',
+    outChannels: 'number',
+    downsampleFactor: 'number',
+    estimateMemory: 'function',
+  });
   if (lacking.length > 0) {
     throw new PipelineInputError(`${where} (${describe(value)}) is not a Denoiser: it lacks ${lacking.join(', ')}.`);
   }
@@ -41,19 +48,11 @@ export function asDenoiser(value: unknown, where: string): Denoiser {
 
 /** @throws PipelineInputError unless `value` has the members of a {@link NoiseScheduler}. */
 export function asScheduler(value: unknown, where: string): NoiseScheduler {
-  const lacking = missing(value, { setTimesteps: 'function', step: 'function', numTrainTimesteps: 'number' });
+  const lacking = missing(value, { setTimesteps: 'function', step: 'function', numTrainTimesteps: 'number', initNoiseSigma: 'number' });
   if (lacking.length > 0) {
     throw new PipelineInputError(`${where} (${describe(value)}) is not a NoiseScheduler: it lacks ${lacking.join(', ')}.`);
   }
   return value as NoiseScheduler;
-}
-
-/** The latent multiple pipelines assume for a denoiser that does not give its `downsampleFactor`. */
-export const ASSUMED_LATENT_MULTIPLE = 8;
-
-/** The multiple a denoiser needs latent sides to be: its `downsampleFactor`, else {@link ASSUMED_LATENT_MULTIPLE}. */
-export function denoiserLatentMultiple(unet: Denoiser): number {
-  return unet.downsampleFactor ?? ASSUMED_LATENT_MULTIPLE;
 }
 
 /** @throws PipelineInputError unless the denoiser takes `concat(z_t, z_lr)` of the codec's latents and returns one latent. */

@@ -30,7 +30,7 @@ export { TileAccumulator, blendTileRows, blendTiles, blendTilesSync, tileRegions
 export type { TileLoopHooks, TileRegion } from './tile-blend.js';
 export { axisTiles, planTiles, tileStarts } from './tile-plan.js';
 export type { AxisTile, PlanTilesOptions, TileGrid, TilePlan } from './tile-plan.js';
-export { estimateCodecMemory, estimateDenoiserMemory, estimateRunMemory, largestTileWithin } from './memory.js';
+export { estimateRunMemory, largestTileWithin } from './memory.js';
 export type { RunMemoryEstimate, RunMemoryInput } from './memory.js';
 export { denoiseLatents } from './denoise.js';
 export type { DenoiseLatentsArgs, DenoiseStepEvent, WindowPredictor } from './denoise.js';

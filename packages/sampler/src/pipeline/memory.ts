@@ -1,30 +1,7 @@
 import { MemoryTally } from '@yonos/core';
-import type { Denoiser, DenoiserMemory, LatentCodec, LatentCodecMemory, SpatialShape } from '@yonos/core';
+import type { Denoiser, LatentCodec, LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 
 const F32 = 4;
-/**
- * Guess: float32 tensors alive per channel and pixel of a level. A ResNet peaks at about 10
- * (`2 * in + 8 * out` channels); a U-Net also keeps its skips. With these the guesses come out
- * 1.2 to 2 times the model packages' own estimates of the Stable Diffusion VAE and U-Net (the
- * pipeline's tests check that they stay above).
- */
-const CODEC_COPIES = 10;
-const DENOISER_COPIES = 24;
-/** Guess: XNNPACK's indirection buffer per pixel of a 3x3 convolution (9 taps, 4-byte pointers). */
-const INDIRECTION = 36;
-/** Guess: 3x3 convolutions per level of a codec (encoder and decoder alike). */
-const GUESS_CONVS = 8;
-/** Guess: attention keeps the scores and their softmax, plus slack for the projections. */
-const ATTENTION_COPIES = 2.5;
-/**
- * What a guess assumes of a model that does not estimate itself: the largest of its kind in
- * common use (Stable Diffusion's VAE, and Stable Diffusion 2's U-Net with its 5 heads), so
- * that tiles chosen from the guess are too small rather than too large.
- */
-const ASSUMED_CODEC_CHANNELS: readonly number[] = [128, 256, 512, 512];
-const ASSUMED_DENOISER_CHANNELS: readonly number[] = [320, 640, 1280, 1280];
-const ASSUMED_LAYERS = 2;
-const ASSUMED_HEADS = 5;
 /**
  * On wasm, tensors live in one heap that never shrinks; XNNPACK's buffers, allocated among
  * them as layers first run, leave holes that later, larger tensors cannot use. Measured on the
@@ -35,106 +12,9 @@ const WASM_HEAP_SLACK = 1.2;
 /** Latent-sized tensors a scheduler step is assumed to hold at its peak when {@link RunMemoryInput.schedulerStepCopies} is not given. */
 const SCHEDULER_STEP_COPIES = 8;
 
-/** The shape a codec memory guess assumes ({@link guessCodecMemory}); what is not given is Stable Diffusion's VAE. */
-export interface CodecMemoryGuess {
-  /** Channels of each level, shallow to deep. Default `[128, 256, 512, 512]`. */
-  readonly blockOutChannels?: readonly number[];
-  /** Whether the mid block attends over all latent pixels. Default `true`. */
-  readonly midBlockAttention?: boolean;
-}
-
-/** The shape a denoiser memory guess assumes ({@link guessDenoiserMemory}); what is not given is Stable Diffusion 2's U-Net. */
-export interface DenoiserMemoryGuess {
-  /** Channels of each level, shallow to deep. Default `[320, 640, 1280, 1280]`. */
-  readonly blockOutChannels?: readonly number[];
-  /** ResNets per level. Default 2. */
-  readonly layersPerBlock?: number;
-  /** The highest-resolution level with attention, -1 for none. Default 0, or -1 with a single level (the deepest level has none). */
-  readonly attentionLevel?: number;
-  /** Attention heads at that level. Default 5. */
-  readonly attentionHeads?: number;
-}
-
-/**
- * A conservative guess at the memory of a codec's `encode` and `decode` for images of
- * `[N, H, W]`, for codecs that do not estimate themselves: 10 float32 copies per channel and
- * pixel of every level (a ResNet peaks at about 10), plus the mid-block self-attention over all
- * latent pixels (single head, 2.5 copies of the `tokens^2` scores) unless `midBlockAttention`
- * is false; and, as retained bytes, 36 bytes per pixel of every level for each of 8
- * convolutions (XNNPACK's buffers, wasm).
- * @param downsampleFactor The codec's factor `f` (latent pixels are `ceil(H / f) * ceil(W / f)`).
- * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
- */
-export function guessCodecMemory(image: SpatialShape, downsampleFactor: number, guess: CodecMemoryGuess = {}, backend?: string): LatentCodecMemory {
-  const [n, height, width] = image;
-  const channels = guess.blockOutChannels ?? ASSUMED_CODEC_CHANNELS;
-  let perPixel = 0;
-  let levels = 0;
-  channels.forEach((c, level) => {
-    perPixel += (CODEC_COPIES * c * F32) / 4 ** level;
-    levels += 1 / 4 ** level;
-  });
-  const tokens = Math.ceil(height / downsampleFactor) * Math.ceil(width / downsampleFactor);
-  const attention = guess.midBlockAttention === false ? 0 : ATTENTION_COPIES * F32 * tokens * tokens;
-  const bytes = n * (height * width * perPixel + attention);
-  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * GUESS_CONVS * INDIRECTION : 0;
-  return { encode: bytes, decode: bytes, encodeRetained: retained, decodeRetained: retained };
-}
-
-/**
- * A conservative guess at the memory of one denoiser evaluation on a sample of `[N, h, w]`,
- * for denoisers that do not estimate themselves: `2 * layers + 24` float32 copies per channel
- * and pixel of every level (skips kept across the U plus a ResNet's working set), plus 2.5
- * copies of the attention scores of the highest-resolution attention level
- * (`heads * tokens * (tokens + context)`), which grow with the fourth power of the tile edge;
- * and, as retained bytes, 36 bytes per pixel of every level for each of `6 * layers + 4`
- * convolutions (XNNPACK's buffers, wasm).
- * @param contextLength Tokens of the cross-attention context.
- * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
- */
-export function guessDenoiserMemory(sample: SpatialShape, guess: DenoiserMemoryGuess, contextLength: number, backend?: string): DenoiserMemory {
-  const [n, height, width] = sample;
-  const channels = guess.blockOutChannels ?? ASSUMED_DENOISER_CHANNELS;
-  const layers = guess.layersPerBlock ?? ASSUMED_LAYERS;
-  const level = guess.attentionLevel ?? (channels.length > 1 ? 0 : -1);
-  let perPixel = 0;
-  let levels = 0;
-  channels.forEach((c, l) => {
-    perPixel += ((2 * layers + DENOISER_COPIES) * c * F32) / 4 ** l;
-    levels += 1 / 4 ** l;
-  });
-  let attention = 0;
-  if (level >= 0) {
-    const tokens = (height * width) / 4 ** level;
-    attention = ATTENTION_COPIES * F32 * (guess.attentionHeads ?? ASSUMED_HEADS) * tokens * (tokens + contextLength);
-  }
-  const retained = backend === undefined || backend === 'wasm' ? n * height * width * levels * (6 * layers + 4) * INDIRECTION : 0;
-  return { forward: n * (height * width * perPixel + attention), forwardRetained: retained };
-}
-
-/**
- * Memory of a codec's `encode` and `decode` for images of `[N, H, W]` (see
- * `LatentCodec.estimateMemory` of `@yonos/core` for what counts), in bytes: the codec's own
- * `estimateMemory` when it has one, else a guess for Stable Diffusion's VAE.
- * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
- */
-export function estimateCodecMemory(codec: LatentCodec, image: SpatialShape, backend?: string): LatentCodecMemory {
-  if (typeof codec.estimateMemory === 'function') return codec.estimateMemory(image, backend !== undefined ? { backend } : {});
-  return guessCodecMemory(image, codec.downsampleFactor, {}, backend);
-}
-
-/**
- * Memory of one denoiser evaluation on a sample of `[N, h, w]` (see
- * `Denoiser.estimateMemory` of `@yonos/core`), in bytes: the denoiser's own `estimateMemory`
- * when it has one, else a guess for Stable Diffusion 2's U-Net.
- * @param contextLength Tokens of the cross-attention context (default 77).
- * @param backend The backend it runs on (retained bytes only on `wasm`; default as on wasm).
- */
-export function estimateDenoiserMemory(denoiser: Denoiser, sample: SpatialShape, contextLength = 77, backend?: string): DenoiserMemory {
-  if (typeof denoiser.estimateMemory === 'function') {
-    return denoiser.estimateMemory(sample, { contextLength, ...(backend !== undefined ? { backend } : {}) });
-  }
-  return guessDenoiserMemory(sample, {}, contextLength, backend);
+/** The options of a model's `estimateMemory` for a run on `backend` (none: as on wasm). */
+export function memoryOptions(backend: string | undefined): { readonly backend?: string } {
+  return backend !== undefined ? { backend } : {};
 }
 
 /**
@@ -174,9 +54,9 @@ export function largestTileWithin(
 
 /** What {@link estimateRunMemory} needs to know about one `YonosPipeline` run. */
 export interface RunMemoryInput {
-  /** The codec (its `estimateMemory`, or the fallback of {@link estimateCodecMemory}). */
+  /** The codec (its `estimateMemory` sizes the encode and decode tiles). */
   readonly codec: LatentCodec;
-  /** The denoiser (its `estimateMemory`, or the fallback of {@link estimateDenoiserMemory}). */
+  /** The denoiser (its `estimateMemory` sizes the U-Net tiles). */
   readonly denoiser: Denoiser;
   /** Batch size. */
   readonly batch: number;
@@ -242,6 +122,37 @@ function tileLoop(tally: MemoryTally, evaluation: number, tiled: boolean, whole:
 }
 
 /**
+ * Memory of `TiledLatentCodec`'s `encode` and `decode` of an image of `[N, H, W]` with tiles of
+ * `tileSampleSize` pixels (see `LatentCodec.estimateMemory` for what counts), in bytes. When one
+ * tile covers the image, the codec's own estimate (the whole image goes to it). Otherwise, per
+ * tile, its window, the codec's estimate on it and (encode) the tile's moments, mean and
+ * log-variance side by side; plus the blend of the tiles' outputs (the moments, split into the
+ * posterior at the end; the image); the retained bytes are the codec's on one tile.
+ */
+export function tiledCodecMemory(codec: LatentCodec, image: SpatialShape, tileSampleSize: number, options: MemoryEstimateOptions = {}): LatentCodecMemory {
+  const [n, height, width] = image;
+  const [th, tw] = [Math.min(tileSampleSize, height), Math.min(tileSampleSize, width)];
+  if (th === height && tw === width) return codec.estimateMemory(image, options);
+  const f = codec.downsampleFactor;
+  const tile = codec.estimateMemory([n, th, tw], options);
+  const pixels = (channels: number, h: number, w: number): number => channels * F32 * n * h * w;
+  const momentsTile = pixels(2 * codec.latentChannels, th / f, tw / f);
+  const moments = pixels(2 * codec.latentChannels, height / f, width / f);
+  const enc = new MemoryTally();
+  tileLoop(enc, pixels(3, th, tw) + tile.encode + momentsTile, true, moments, pixels(2 * codec.latentChannels, th / f, width / f), momentsTile);
+  enc.add({ peak: 2 * moments, held: 0 }); // the blended moments and the posterior split from them
+  const dec = new MemoryTally();
+  const iTile = pixels(3, th, tw);
+  tileLoop(dec, pixels(codec.latentChannels, th / f, tw / f) + tile.decode, true, pixels(3, height, width), pixels(3, th, width), iTile);
+  return {
+    encode: enc.peak,
+    decode: dec.peak,
+    ...(tile.encodeRetained !== undefined ? { encodeRetained: tile.encodeRetained } : {}),
+    ...(tile.decodeRetained !== undefined ? { decodeRetained: tile.decodeRetained } : {}),
+  };
+}
+
+/**
  * Estimates the peak tensor memory of a `YonosPipeline` run, stage by stage, from the
  * components' estimates and the pipeline's own tensors (N the batch, `I = 12 N H W` bytes of
  * an RGB float32 image at the padded size, `Z = 4 N C h w` bytes of a latent):
@@ -292,7 +203,7 @@ export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
   // Encode: one codec tile size serves encode and decode.
   const [vth, vtw] = [Math.min(input.vaeTileSize, ph), Math.min(input.vaeTileSize, pw)];
   const vaeTiled = vth < ph || vtw < pw;
-  const tileCodec = estimateCodecMemory(codec, [n, vth, vtw], backend);
+  const tileCodec = codec.estimateMemory([n, vth, vtw], memoryOptions(backend));
   const zTile = latent(vth / f, vtw / f);
   const enc = new MemoryTally();
   enc.alloc(I);
@@ -304,7 +215,7 @@ export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
   const [uth, utw] = [Math.min(input.latentTileSize, lh), Math.min(input.latentTileSize, lw)];
   const unetTiled = uth < lh || utw < lw;
   const uTile = latent(uth, utw);
-  const unet = estimateDenoiserMemory(denoiser, [n, uth, utw], contextLength, backend);
+  const unet = denoiser.estimateMemory([n, uth, utw], { contextLength, ...memoryOptions(backend) });
   const den = new MemoryTally();
   den.alloc(2 * Z); // z_lr, z_t (which starts as z_T)
   const stepCopies = input.schedulerStepCopies ?? SCHEDULER_STEP_COPIES;
@@ -326,8 +237,7 @@ export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
   // Decode.
   const dec = new MemoryTally();
   dec.alloc(Z);
-  const iTile = image(vth, vtw);
-  tileLoop(dec, (vaeTiled ? zTile : 0) + tileCodec.decode, vaeTiled, I, image(vth, pw), iTile);
+  dec.add({ peak: tiledCodecMemory(codec, [n, ph, pw], input.vaeTileSize, memoryOptions(backend)).decode, held: 0 });
   dec.add({ peak: I + 2 * image(outH, outW), held: 0 }); // decoded, cropped, clamped
   const retained = encodeRetained + denoiseRetained + (tileCodec.decodeRetained ?? 0);
 

@@ -16,7 +16,7 @@ export interface YonosPipelineComponents {
   readonly scaleFactor?: number;
   /**
    * Latent sides must be multiples of this for the denoiser (a U-Net with L levels needs
-   * `2^(L-1)`). Default: the denoiser's `downsampleFactor` if it has one, else 8.
+   * `2^(L-1)`). Default: the denoiser's `downsampleFactor`.
    */
   readonly latentMultiple?: number;
   /**

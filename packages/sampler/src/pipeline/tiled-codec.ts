@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DiagonalGaussianDistribution } from '@yonos/core';
-import type { LatentCodec, LatentPosterior } from '@yonos/core';
+import type { LatentCodec, LatentCodecMemory, LatentPosterior, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
+import { tiledCodecMemory } from './memory.js';
 import { PipelineInputError } from './errors.js';
 import { blendTiles, blendTilesSync } from './tile-blend.js';
 import type { TileLoopHooks, TileRegion } from './tile-blend.js';
@@ -91,6 +92,16 @@ export class TiledLatentCodec implements LatentCodec {
   /** The tiles a decode of an `[N, height, width, C]` latent uses (input in latent pixels, output in pixels). */
   decodePlan(height: number, width: number): TilePlan {
     return planTiles({ height, width, tile: this.tileLatentSize, overlap: this.overlap, outputScale: this.downsampleFactor });
+  }
+
+  /**
+   * The peak tensor memory of {@link TiledLatentCodec.encode} and {@link TiledLatentCodec.decode}
+   * of an image `[N, H, W]` (see `LatentCodec.estimateMemory` of `@yonos/core`): the wrapped
+   * codec's estimate on one tile, plus the windows and the blend of the tiles; the wrapped
+   * codec's own estimate when one tile covers the image.
+   */
+  estimateMemory(image: SpatialShape, options: MemoryEstimateOptions = {}): LatentCodecMemory {
+    return tiledCodecMemory(this.#codec, image, this.tileSampleSize, options);
   }
 
   /**

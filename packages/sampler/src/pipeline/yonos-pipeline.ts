@@ -9,7 +9,6 @@ import {
   checkImageRange,
   checkPositive,
   checkPositiveInteger,
-  denoiserLatentMultiple,
 } from './checks.js';
 import { defaultYonosScheduler } from './default-scheduler.js';
 import { disposeComponent } from './dispose-component.js';
@@ -93,7 +92,7 @@ export class YonosPipeline {
     checkCompatible(this.vae, this.unet);
     this.scaleFactor = components.scaleFactor ?? 4;
     checkPositive(this.scaleFactor, 'scaleFactor');
-    this.latentMultiple = components.latentMultiple ?? denoiserLatentMultiple(this.unet);
+    this.latentMultiple = components.latentMultiple ?? this.unet.downsampleFactor;
     checkPositiveInteger(this.latentMultiple, 'latentMultiple');
     this.residual = components.residual ?? false;
     if (components.context !== undefined) {

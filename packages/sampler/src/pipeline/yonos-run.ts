@@ -70,7 +70,7 @@ export async function runYonos(args: YonosRunArgs): Promise<tf.Tensor4D> {
     condition = cond;
     up.dispose();
 
-    const sigma = scheduler.initNoiseSigma ?? 1;
+    const sigma = scheduler.initNoiseSigma;
     const shape: [number, number, number, number] = [lr.shape[0], g.latentHeight, g.latentWidth, vae.latentChannels];
     zT = args.latents !== undefined ? tf.clone(args.latents) : (tf.tidy(() => tf.mul(createRng(args.seed).normal(shape), sigma)) as tf.Tensor4D);
     context = runContext(unet, args.context, lr.shape[0]);

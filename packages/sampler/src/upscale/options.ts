@@ -26,7 +26,7 @@ export interface StableDiffusionUpscaleComponents {
   readonly lowResScheduler?: NoiseScheduler;
   /** The largest noise level a run may ask for. Default 350 (diffusers' and the checkpoint's). */
   readonly maxNoiseLevel?: number;
-  /** Latent sides must be multiples of this. Default: the U-Net's `downsampleFactor`, else 8. */
+  /** Latent sides must be multiples of this. Default: the U-Net's `downsampleFactor`. */
   readonly latentMultiple?: number;
   /** Prompt embeddings runs use when they give none; the pipeline keeps its own copies. */
   readonly promptEmbeddings?: PromptEmbeddings;

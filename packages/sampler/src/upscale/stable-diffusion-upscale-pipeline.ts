@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DIFFUSERS_VERSION, createRng, openModelStore, openWritableModelStore } from '@yonos/core';
 import type { Denoiser, LatentCodec, ModelImage, ModelLocation, NoiseScheduler, RawImage } from '@yonos/core';
-import { asDenoiser, asLatentCodec, asScheduler, checkImage, checkImageRange, checkPositiveInteger, denoiserLatentMultiple } from '../pipeline/checks.js';
+import { asDenoiser, asLatentCodec, asScheduler, checkImage, checkImageRange, checkPositiveInteger } from '../pipeline/checks.js';
 import { loadComponent, saveComponent } from '../pipeline/components.js';
 import type { ComponentSpec } from '../pipeline/model-index.js';
 import { MODEL_INDEX_NAME } from '../pipeline/model-index.js';
@@ -126,7 +126,7 @@ export class StableDiffusionUpscalePipeline {
     }
     this.maxNoiseLevel = components.maxNoiseLevel ?? DEFAULT_MAX_NOISE_LEVEL;
     checkUpscaleComponents(this.vae, this.unet, this.lowResScheduler, this.maxNoiseLevel);
-    this.latentMultiple = components.latentMultiple ?? denoiserLatentMultiple(this.unet);
+    this.latentMultiple = components.latentMultiple ?? this.unet.downsampleFactor;
     checkPositiveInteger(this.latentMultiple, 'latentMultiple');
     if (components.promptEmbeddings !== undefined) {
       const given = components.promptEmbeddings;
@@ -383,7 +383,7 @@ export class StableDiffusionUpscalePipeline {
       noise = options.lowResNoise ?? (rng.fork('low-res-noise').normal(noiseShape) as tf.Tensor4D);
       noised = this.lowResScheduler.addNoise(image, noise, [noiseLevel]) as tf.Tensor4D;
       tf.dispose([image, ...(options.lowResNoise === undefined ? [noise] : [])]);
-      const sigma = scheduler.initNoiseSigma ?? 1;
+      const sigma = scheduler.initNoiseSigma;
       zT =
         options.latents !== undefined
           ? tf.clone(options.latents)

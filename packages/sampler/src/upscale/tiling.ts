@@ -1,7 +1,7 @@
 import type { Denoiser, LatentCodec } from '@yonos/core';
 import { checkPositive, checkPositiveInteger } from '../pipeline/checks.js';
 import { PipelineInputError } from '../pipeline/errors.js';
-import { estimateCodecMemory, estimateDenoiserMemory, largestTileWithin } from '../pipeline/memory.js';
+import { largestTileWithin, memoryOptions } from '../pipeline/memory.js';
 import { leastWorkTile, planTiles } from '../pipeline/tile-plan.js';
 
 const MIB = 2 ** 20;
@@ -66,9 +66,9 @@ export interface UpscaleTiling {
 
 /** What {@link estimateUpscaleMemory} and {@link chooseUpscaleTiling} need to know about a run. */
 export interface UpscaleMemoryInput {
-  /** The denoiser (its `estimateMemory`, or the pipeline's fallback). */
+  /** The denoiser (its `estimateMemory` sizes the U-Net tiles). */
   readonly unet: Denoiser;
-  /** The codec (its `estimateMemory`, or the pipeline's fallback). */
+  /** The codec (its `estimateMemory` sizes the decoder tiles). */
   readonly vae: LatentCodec;
   /** Images in the batch. */
   readonly batch: number;
@@ -116,7 +116,7 @@ export function estimateUpscaleMemory(input: UpscaleMemoryInput, latentTile: num
   const tileZ = latent(uh, uw);
   const tileI = lowRes(uh, uw);
   const copies = guided ? 2 : 1;
-  const forward = estimateDenoiserMemory(unet, [unetBatch, uh, uw], contextLength, backend);
+  const forward = unet.estimateMemory([unetBatch, uh, uw], { contextLength, ...memoryOptions(backend) });
   // Windows, their guidance copies, the 7-channel input, then the U-Net and the guided combination.
   const evaluation = (unetTiled ? tileZ + tileI : 0) + copies * (tileZ + tileI) + copies * (tileZ + tileI) + forward.forward + 3 * tileZ;
   const blend = unetTiled ? 2 * Z + 8 * tileZ : 0;
@@ -127,7 +127,7 @@ export function estimateUpscaleMemory(input: UpscaleMemoryInput, latentTile: num
   const image = (th: number, tw: number): number => 3 * F32 * n * th * tw;
   const [vh, vw] = [Math.min(vaeTile, outH), Math.min(vaeTile, outW)];
   const vaeTiled = vh < outH || vw < outW;
-  const codec = estimateCodecMemory(vae, [n, vh, vw], backend);
+  const codec = vae.estimateMemory([n, vh, vw], memoryOptions(backend));
   const decodeEvaluation = (vaeTiled ? latent(vh / f, vw / f) : 0) + codec.decode;
   const decodeBlend = vaeTiled ? image(outH, outW) + 8 * image(vh, vw) : 0;
   const decode = 2 * Z + Math.max(decodeEvaluation + decodeBlend, 3 * image(outH, outW));

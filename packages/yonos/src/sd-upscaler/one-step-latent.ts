@@ -21,7 +21,7 @@ export interface UpscalerLatentRun {
  * pipeline's `latentMultiple`, or the padded latent would not fit the crop).
  */
 export function upscalerOneStepLatent(pipeline: StableDiffusionUpscalePipeline, run: UpscalerLatentRun): OneStepLatentSource {
-  const sigma = pipeline.scheduler.initNoiseSigma ?? 1;
+  const sigma = pipeline.scheduler.initNoiseSigma;
   return async ({ lr, rng }) => {
     const [n, h, w] = lr.shape;
     const signed = tf.tidy(() => tf.clipByValue(tf.sub(tf.mul(lr, 2), 1), -1, 1) as tf.Tensor4D);
