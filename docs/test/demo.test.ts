@@ -16,7 +16,6 @@ import { psnrHost, useBackend } from '@yonos/core';
 import type { RawImage } from '@yonos/core';
 import { encodeImage, readImage } from '@yonos/core/node';
 import { YonosPipeline } from '@yonos/sampler';
-import { registerModelClasses } from '../demo/src/register.js';
 import { runOptions } from '../demo/src/session.js';
 import { CROSS_ORIGIN_ISOLATION } from '../demo/build/headers.js';
 import { buildDemo } from './helpers/build-demo.js';
@@ -96,7 +95,7 @@ beforeAll(async () => {
   // (one wasm thread here; the page runs it on several).
   png = await encodeImage(testImage(SIDE, SIDE), { format: 'png' });
   const decoded = await readImage(png);
-  registerModelClasses();
+  // The model classes are registered by the demo's own model.ts (session.ts imports it).
   const pipe = await YonosPipeline.fromPretrained(BUNDLED_X4);
   const before = tf.memory().numTensors;
   expected = await pipe.upscale(decoded, runOptions({ scale: SCALE, seed: SEED, steps: 1 }));

@@ -1,8 +1,12 @@
 import { PretrainedError, UrlModelStore } from '@yonos/core';
 import { MODEL_INDEX_NAME, YonosPipeline, parseModelIndex } from '@yonos/sampler';
 import type { YonosModelIndex } from '@yonos/sampler';
+// The model packages register their classes (the ones a pipeline folder names in
+// model_index.json) when imported, which a bundle needs: it cannot import them by name later.
+// Not the umbrella `yonos`, which also pulls in the Node-only trainers.
+import '@yonos/unet';
+import '@yonos/vae';
 import { NoModelError } from './errors.js';
-import { registerModelClasses } from './register.js';
 
 /** What the page knows about the model folder before loading any weights. */
 export interface ModelInfo {
@@ -43,6 +47,5 @@ export async function probeModel(url: URL): Promise<ModelInfo> {
  * @returns A pipeline the caller disposes.
  */
 export async function loadPipeline(info: ModelInfo): Promise<YonosPipeline> {
-  registerModelClasses();
   return YonosPipeline.fromPretrained(new UrlModelStore(info.url));
 }

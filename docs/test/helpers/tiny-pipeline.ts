@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { AutoencoderKL } from '@yonos/vae';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { YonosPipeline } from '@yonos/sampler';
-import { registerModelClasses } from '../../demo/src/register.js';
 
 /** The diffusers reference models (see fixtures/README.md in the repository). */
 export const DIFFUSERS_FIXTURES = fileURLToPath(new URL('../../../fixtures/diffusers', import.meta.url));
@@ -17,7 +16,6 @@ export const TINY_SCALE = 4;
  * Needs an active tfjs backend; leaves no tensors behind.
  */
 export async function saveTinyPipeline(dir: string): Promise<void> {
-  registerModelClasses();
   const vae = await AutoencoderKL.fromPretrained(join(DIFFUSERS_FIXTURES, 'vae-tiny'));
   const unet = await UNet2DConditionModel.fromPretrained(join(DIFFUSERS_FIXTURES, 'unet-sd2-tiny'));
   const pipe = new YonosPipeline({ vae, unet, scaleFactor: TINY_SCALE });

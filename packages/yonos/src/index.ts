@@ -1,12 +1,13 @@
 /**
- * `yonos`: the umbrella package. Re-exports every `@yonos/*` package and registers their
- * model classes with core's pretrained registry, so `YonosPipeline.fromPretrained` finds
- * them, and the bundled pretrained model (`model/x4/`, `model/x8/`) as the default model, so
- * `YonosPipeline.fromPretrained()` without a location loads it. The `yonos` command lives in
- * `src/cli` (not exported).
+ * `yonos`: the umbrella package. Re-exports every `@yonos/*` package (importing them registers
+ * their model classes with core's pretrained registry, so `YonosPipeline.fromPretrained` finds
+ * them) and registers the bundled pretrained model (`model/x4/`, `model/x8/`) as the default
+ * model, so `YonosPipeline.fromPretrained()` without a location loads it. The `yonos` command
+ * lives in `src/cli` (not exported).
  * @packageDocumentation
  */
-import { registerBundledModel, registerPretrainedClasses } from './register.js';
+import './model-classes.js';
+import { registerBundledModel } from './register.js';
 
 export * from '@yonos/core';
 export * from '@yonos/vae';
@@ -20,9 +21,8 @@ export * from '@yonos/distill';
 // here keeps it exported should an install hold two copies of core).
 export { DIFFUSERS_VERSION } from '@yonos/core';
 
-export { registerBundledModel, registerPretrainedClasses } from './register.js';
+export { registerBundledModel } from './register.js';
 export { bundledModelDir, bundledModelProvider, bundledModelRoot, bundledScales } from './bundled-model.js';
 export type { BundledModelProvider } from './bundled-model.js';
 
-registerPretrainedClasses();
 registerBundledModel();

@@ -17,7 +17,7 @@ import {
   writePromptEmbeddings,
 } from '@yonos/sampler';
 import type { StableDiffusionUpscaleRunOptions } from '@yonos/sampler';
-import { registerPretrainedClasses } from '../src/register.js';
+import '../src/model-classes.js';
 import { DIFFUSERS_FIXTURES } from './tiny-pipeline.js';
 
 /** The tiny upscaler folder (fixtures/README.md): 16/16/32/32 U-Net with class labels, 3-level VAE, no prompt embeddings. */
@@ -57,7 +57,6 @@ export async function libraryPng(
   run: StableDiffusionUpscaleRunOptions,
   options: { readonly promptEmbeddings?: string; readonly ownScheduler?: boolean } = {},
 ): Promise<Buffer> {
-  registerPretrainedClasses();
   const pipe = await StableDiffusionUpscalePipeline.fromPretrained(model, {
     ...(options.promptEmbeddings !== undefined ? { promptEmbeddings: options.promptEmbeddings } : {}),
     ...(options.ownScheduler === true ? {} : { components: { scheduler: yonosStepScheduler() } }),

@@ -13,7 +13,7 @@ import { parseTrainConfig, readMetricsLog, readTrainConfig } from '@yonos/distil
 import { StableDiffusionUpscalePipeline } from '@yonos/sampler';
 import type { UNet2DConditionModel } from '@yonos/unet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerPretrainedClasses } from '../src/register.js';
+import '../src/model-classes.js';
 import { upscalerDecoderTarget } from '../src/train/upscaler-decoder-target.js';
 import { testImage, yonos } from './helpers.js';
 import { UPSCALER_FIXTURE, libraryPng, serveFolders, writeEmbeddingFiles } from './sd-upscaler-fixture.js';
@@ -74,7 +74,6 @@ function alphaBar(t: number): number {
 
 describe('yonos train decoder on a StableDiffusionUpscalePipeline folder', () => {
   it("the decoder's input is the upscaler's own one-step latent: one v-prediction DDIM step at t = 999 onto z_0, computed by hand", async () => {
-    registerPretrainedClasses();
     const parsed = parseTrainConfig('decoder', config('latent'), { baseDir: dir });
     const tensors = tf.memory().numTensors;
     const target = await upscalerDecoderTarget(parsed);

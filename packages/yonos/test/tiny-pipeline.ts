@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { YonosPipeline } from '@yonos/sampler';
 import { UNet2DConditionModel } from '@yonos/unet';
 import { AutoencoderKL } from '@yonos/vae';
-import { registerPretrainedClasses } from '../src/register.js';
+import '../src/model-classes.js';
 
 /** The diffusers reference models (see fixtures/README.md in the repository). */
 export const DIFFUSERS_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/diffusers');
@@ -15,7 +15,6 @@ export const DIFFUSERS_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)
  * backend; leaves no tensors behind.
  */
 export async function saveTinyPipeline(dir: string, scaleFactor: number): Promise<void> {
-  registerPretrainedClasses();
   const vae = await AutoencoderKL.fromPretrained(join(DIFFUSERS_FIXTURES, 'vae-tiny'));
   const unet = await UNet2DConditionModel.fromPretrained(join(DIFFUSERS_FIXTURES, 'unet-sd2-tiny'));
   const pipe = new YonosPipeline({ vae, unet, scaleFactor });

@@ -9,7 +9,7 @@ import { readMetricsLog } from '@yonos/distill';
 import { YonosPipeline } from '@yonos/sampler';
 import { AutoencoderTiny } from '@yonos/vae';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerPretrainedClasses } from '../src/register.js';
+import '../src/model-classes.js';
 import { loadVae } from '../src/train/models.js';
 import { testImage, yonos } from './helpers.js';
 import { TINY_UNET, TINY_VAE, changed, common, trainingFolders, weights, writeConfig } from './train-fixtures.js';
@@ -123,7 +123,6 @@ describe('yonos train with an AutoencoderTiny', () => {
     expect(moved.length).toBeGreaterThan(0);
     expect(moved.every((n) => n.startsWith('decoder.'))).toBe(true);
 
-    registerPretrainedClasses();
     const pipe = await YonosPipeline.fromPretrained(join(dir, 'runs/decoder/final'));
     expect(pipe.vae).toBeInstanceOf(AutoencoderTiny);
     expect(pipe.scaleFactor).toBe(4);

@@ -10,7 +10,7 @@ import { ImageFolder, RandomCropBatches, readMetricsLog } from '@yonos/distill';
 import { AutoencoderKL } from '@yonos/vae';
 import { YonosPipeline } from '@yonos/sampler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerPretrainedClasses } from '../src/register.js';
+import '../src/model-classes.js';
 import { yonos } from './helpers.js';
 import { TINY_UNET, TINY_VAE, changed, common, trainingFolders, weights, writeConfig } from './train-fixtures.js';
 
@@ -149,7 +149,6 @@ describe('yonos train: stages', () => {
     // The VAE is frozen: the pipeline's VAE is the input VAE, bit for bit.
     expect(changed(await weights(join(dir, 'runs/vae/final'), ''), await weights(join(dir, 'runs/sr-whole/final'), 'vae'))).toEqual([]);
 
-    registerPretrainedClasses();
     const pipe = await YonosPipeline.fromPretrained(join(dir, 'runs/sr-whole/final'));
     expect(pipe.scaleFactor).toBe(2);
     const out = await pipe.run(tf.fill([1, 8, 8, 3], 0.2) as tf.Tensor4D, { seed: 1 });

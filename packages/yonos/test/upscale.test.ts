@@ -17,7 +17,7 @@ import { runCli } from '../src/cli/program.js';
 import { nodeOutputFiles } from '../src/cli/upscale/output-files.js';
 import type { OutputFiles } from '../src/cli/upscale/output-files.js';
 import type { UpscaleEvent } from '../src/cli/upscale/progress.js';
-import { registerPretrainedClasses } from '../src/register.js';
+import '../src/model-classes.js';
 import { Capture, testImage, yonos, yonosWith } from './helpers.js';
 import { copyPipeline } from './tiny-pipeline.js';
 
@@ -67,7 +67,6 @@ describe('yonos upscale', () => {
     await useBackend('wasm');
     root = await mkdtemp(join(tmpdir(), 'yonos-upscale-'));
     // A real YonosPipeline folder from the tiny diffusers fixtures (VAE factor 4, latent multiple 4).
-    registerPretrainedClasses();
     const vae = await AutoencoderKL.fromPretrained(join(FIXTURES, 'vae-tiny'));
     const unet = await UNet2DConditionModel.fromPretrained(join(FIXTURES, 'unet-sd2-tiny'));
     const pipe = new YonosPipeline({ vae, unet, scaleFactor: 4 });

@@ -1,6 +1,6 @@
 import type { BackendInfo, BackendName } from '@yonos/core';
 import { YonosPipeline } from '@yonos/sampler';
-import { registerPretrainedClasses } from '../register.js';
+import '../model-classes.js';
 
 /** The one pipeline a worker process keeps loaded, for the last backend and model folder asked for. */
 export class PipelineSlot {
@@ -22,7 +22,6 @@ export class PipelineSlot {
     if (this.#loaded !== undefined && this.#key === key) return this.#loaded;
     this.dispose();
     const info = await this.#activate(backend);
-    registerPretrainedClasses();
     const pipeline = await YonosPipeline.fromPretrained(modelDir);
     this.#loaded = { pipeline, backend: info.name };
     this.#key = key;

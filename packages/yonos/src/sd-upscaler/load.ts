@@ -1,6 +1,6 @@
 import type { UpscalerSchedule } from '@yonos/distill';
 import { StableDiffusionUpscalePipeline } from '@yonos/sampler';
-import { registerPretrainedClasses } from '../register.js';
+import '../model-classes.js';
 import { withSchedule } from './schedule.js';
 
 /** Options of {@link loadUpscaler}. */
@@ -30,7 +30,6 @@ export interface LoadedUpscaler {
  * @throws `PretrainedError` for missing or bad files; `PipelineInputError` for models that do not fit.
  */
 export async function loadUpscaler(location: string, options: LoadUpscalerOptions): Promise<LoadedUpscaler> {
-  registerPretrainedClasses();
   const folder = await StableDiffusionUpscalePipeline.fromPretrained(location, {
     ...(options.promptEmbeds !== undefined ? { promptEmbeddings: options.promptEmbeds } : {}),
     ...(options.variant !== undefined ? { variant: options.variant } : {}),

@@ -8,7 +8,7 @@
  */
 import { readTrainConfig } from '@yonos/distill';
 import type { TrainConfigs, TrainStageName } from '@yonos/distill';
-import { registerPretrainedClasses } from '../register.js';
+import '../model-classes.js';
 import { checkStageInputs, withFolderOverrides } from './folders.js';
 import type { FolderOverrides } from './folders.js';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
@@ -62,7 +62,6 @@ export function overrideStageFolders(stage: StageConfig, overrides: FolderOverri
  */
 export async function trainStage(stage: StageConfig, options: TrainRunOptions): Promise<TrainedModelSummary[]> {
   await checkStageInputs(stage.config, stage.file);
-  registerPretrainedClasses();
   switch (stage.stage) {
     case 'vae':
       return [await trainVae(stage.config, options)];

@@ -1,5 +1,5 @@
 import { YonosPipeline } from '@yonos/sampler';
-import { registerPretrainedClasses } from '../../register.js';
+import '../../model-classes.js';
 import { loadUpscaler } from '../../sd-upscaler/load.js';
 import { DEFAULT_UPSCALER_NOISE_LEVEL, defaultGuidanceScale } from '../../sd-upscaler/run-defaults.js';
 import { CliUsageError } from '../errors.js';
@@ -35,7 +35,6 @@ export type ModelRunOptions = Pick<UpscaleOptions, 'steps' | 'seed' | 'tile' | '
  *   negative prompt; `PretrainedError` for missing or bad files.
  */
 export async function loadModel(folder: ModelFolder, options: ModelRunOptions): Promise<LoadedModel> {
-  registerPretrainedClasses();
   const base = `steps ${options.steps}, seed ${options.seed}`;
   if (folder.kind === 'yonos') {
     const pipeline = await YonosPipeline.fromPretrained(folder.location);
