@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     vaeConfig['_class_name'] === 'AutoencoderTiny'
       ? AutoencoderTiny.fromConfig(vaeConfig).initialize(rng.fork('vae'))
       : AutoencoderKL.fromConfig(vaeConfig).initialize(rng.fork('vae'));
-  const pipe = new YonosPipeline({ vae, unet, scaleFactor: scale });
+  const pipe = new YonosPipeline({ vae, unet, scale });
   const data = new Uint8Array(side * side * 3);
   const noise = createRng(1);
   const uniform = noise.uniform([data.length]);

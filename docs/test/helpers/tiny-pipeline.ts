@@ -18,7 +18,7 @@ export const TINY_SCALE = 4;
 export async function saveTinyPipeline(dir: string): Promise<void> {
   const vae = await AutoencoderKL.fromPretrained(join(DIFFUSERS_FIXTURES, 'vae-tiny'));
   const unet = await UNet2DConditionModel.fromPretrained(join(DIFFUSERS_FIXTURES, 'unet-sd2-tiny'));
-  const pipe = new YonosPipeline({ vae, unet, scaleFactor: TINY_SCALE });
+  const pipe = new YonosPipeline({ vae, unet, scale: TINY_SCALE });
   try {
     await pipe.savePretrained(dir);
   } finally {

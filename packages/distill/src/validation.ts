@@ -7,6 +7,7 @@ import { writeImage } from '@yonos/core/node';
 import { centerCropWindow, rectToRgb } from './data/crop.js';
 import type { ImageFolder } from './data/image-folder.js';
 import { TrainingArgumentError, UnusableImageError } from './errors.js';
+import { checkScale } from './stages/checks.js';
 
 /** Options of {@link validateSuperResolution}. */
 export interface ValidateSrOptions {
@@ -89,7 +90,7 @@ function toUint8(values: Float32Array | Uint8Array | Int32Array | Float64Array |
  */
 export async function validateSuperResolution(options: ValidateSrOptions): Promise<ValidationResult> {
   const { dataset, scale, predict } = options;
-  if (!Number.isInteger(scale) || scale < 1) throw new TrainingArgumentError(`validateSuperResolution: scale must be a positive integer, got ${scale}.`);
+  checkScale(scale, 1, 'validateSuperResolution');
   const multiple = options.sizeMultiple ?? (scale * 8) / gcd(scale, 8);
   if (!Number.isInteger(multiple) || multiple % scale !== 0) {
     throw new TrainingArgumentError(`validateSuperResolution: sizeMultiple must be a multiple of the scale ${scale}, got ${multiple}.`);

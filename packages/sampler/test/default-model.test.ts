@@ -46,7 +46,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   dir = mkdtempSync(join(tmpdir(), 'yonos-default-model-'));
   for (const [scale, seed] of [[2, 20], [4, 40]] as const) {
-    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser({}, seed), scaleFactor: scale });
+    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser({}, seed), scale });
     const folder = join(dir, `x${scale}`);
     await pipe.savePretrained(folder);
     pipe.dispose();
@@ -101,7 +101,7 @@ describe('YonosPipeline.fromPretrained() without a location', () => {
     const before = tf.memory().numTensors;
     const pipe = await YonosPipeline.fromPretrained();
     expect(provider.asked).toEqual([4]);
-    expect(pipe.scaleFactor).toBe(4);
+    expect(pipe.scale).toBe(4);
     const out = await output(pipe);
     expect(out.shape).toEqual([1, 32, 32, 3]);
     expect(await maxDiff(out, reference)).toBe(0);
@@ -116,11 +116,11 @@ describe('YonosPipeline.fromPretrained() without a location', () => {
     explicitX2.dispose();
   });
 
-  it('picks the scale from options.scaleFactor, else the provider default; file: URLs work in Node', async () => {
+  it('picks the scale from options.scale, else the provider default; file: URLs work in Node', async () => {
     const provider = folderProvider({ asUrl: true });
     registerDefaultModel(provider);
-    const x2 = await YonosPipeline.fromPretrained(undefined, { scaleFactor: 2 });
-    expect(x2.scaleFactor).toBe(2);
+    const x2 = await YonosPipeline.fromPretrained(undefined, { scale: 2 });
+    expect(x2.scale).toBe(2);
     const explicit = await YonosPipeline.fromPretrained(folders.get(2)!);
     const [a, b] = [await output(x2), await output(explicit)];
     expect(await maxDiff(a, b)).toBe(0);
@@ -132,7 +132,7 @@ describe('YonosPipeline.fromPretrained() without a location', () => {
     registerDefaultModel(defaultTwo);
     const pipe = await YonosPipeline.fromPretrained();
     expect(defaultTwo.asked).toEqual([2]);
-    expect(pipe.scaleFactor).toBe(2);
+    expect(pipe.scale).toBe(2);
     pipe.dispose();
     expect(await resolveDefaultModel()).toEqual({ location: folders.get(2), scale: 2 });
     expect(provider.asked).toEqual([2]);
@@ -141,10 +141,10 @@ describe('YonosPipeline.fromPretrained() without a location', () => {
   it('lists the scales it has when the requested one is missing, and leaks nothing', async () => {
     registerDefaultModel(folderProvider());
     const before = tf.memory().numTensors;
-    const failure = YonosPipeline.fromPretrained(undefined, { scaleFactor: 8 });
+    const failure = YonosPipeline.fromPretrained(undefined, { scale: 8 });
     await expect(failure).rejects.toThrow(ScaleNotBundledError);
     await expect(failure).rejects.toThrow(
-      `No bundled model for x8 (test models in ${dir}): bundled scales are x2, x4. Pass { scaleFactor: 2 } or { scaleFactor: 4 }, ` +
+      `No bundled model for x8 (test models in ${dir}): bundled scales are x2, x4. Pass { scale: 2 } or { scale: 4 }, ` +
         'or the location of a YonosPipeline folder trained for x8.',
     );
     const error = (await failure.catch((e: unknown) => e)) as ScaleNotBundledError;
@@ -158,14 +158,14 @@ describe('YonosPipeline.fromPretrained() without a location', () => {
     await expect(YonosPipeline.fromPretrained()).rejects.toThrow(
       'No bundled model for x4 (nothing here): none is installed. Pass the location of a YonosPipeline folder trained for x4.',
     );
-    await expect(YonosPipeline.fromPretrained(undefined, { scaleFactor: 0 })).rejects.toThrow(PipelineInputError);
+    await expect(YonosPipeline.fromPretrained(undefined, { scale: 0 })).rejects.toThrow(PipelineInputError);
   });
 
   it('leaves an explicit location alone: the provider is not asked', async () => {
     const provider = folderProvider();
     registerDefaultModel(provider);
-    const pipe = await YonosPipeline.fromPretrained(folders.get(2)!, { scaleFactor: 3 });
-    expect(pipe.scaleFactor).toBe(3);
+    const pipe = await YonosPipeline.fromPretrained(folders.get(2)!, { scale: 3 });
+    expect(pipe.scale).toBe(3);
     expect(provider.asked).toEqual([]);
     pipe.dispose();
   });

@@ -70,7 +70,7 @@ describe('YonosPipeline with the tiny fixture models', () => {
   });
 
   it('saves a diffusers-style folder and loads it back by class name (importing @yonos/vae and @yonos/unet)', async () => {
-    const pipe = new YonosPipeline({ vae, unet, scaleFactor: 4 });
+    const pipe = new YonosPipeline({ vae, unet, scale: 4 });
     const folder = join(dir, 'tiny-pipeline');
     // Neither package registers itself yet, so this takes the registry's fallback: it imports
     // the package by name and registers the exported class of that name.

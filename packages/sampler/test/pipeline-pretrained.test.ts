@@ -30,7 +30,7 @@ async function savedPipeline(name: string, withContext = false): Promise<{ pipe:
   const pipe = new YonosPipeline({
     vae: makeCodec({ mode: 'conv' }),
     unet: makeDenoiser(),
-    scaleFactor: 2,
+    scale: 2,
     ...(context !== undefined ? { context } : {}),
   });
   context?.dispose();
@@ -65,7 +65,7 @@ describe('YonosPipeline.savePretrained / fromPretrained', () => {
     expect(loaded.vae).toBeInstanceOf(PatchCodec);
     expect(loaded.unet).toBeInstanceOf(ConvDenoiser);
     expect(loaded.scheduler).toBeInstanceOf(DDIMScheduler);
-    expect(loaded.scaleFactor).toBe(2);
+    expect(loaded.scale).toBe(2);
     expect(loaded.context!.shape).toEqual([1, 3, 6]);
     const lr = testImage(1, 8, 8);
     const a = await pipe.run(lr, { seed: 9, steps: 2 });
@@ -79,7 +79,7 @@ describe('YonosPipeline.savePretrained / fromPretrained', () => {
   });
 
   it('keeps residual in model_index.json (written only when true) and rejects a non-boolean', async () => {
-    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser(), scaleFactor: 2, residual: true });
+    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser(), scale: 2, residual: true });
     const folder = join(dir, 'residual');
     await pipe.savePretrained(folder);
     expect(readJson(join(folder, 'model_index.json'))['residual']).toBe(true);
@@ -100,7 +100,7 @@ describe('YonosPipeline.savePretrained / fromPretrained', () => {
   });
 
   it('saves float16 weights under the default file names when asked; they load back within float16 precision', async () => {
-    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser(), scaleFactor: 2 });
+    const pipe = new YonosPipeline({ vae: makeCodec({ mode: 'conv' }), unet: makeDenoiser(), scale: 2 });
     const folder = join(dir, 'f16');
     await pipe.savePretrained(folder, { dtype: 'F16' });
     for (const sub of ['unet', 'vae']) {
@@ -126,9 +126,9 @@ describe('YonosPipeline.savePretrained / fromPretrained', () => {
     const { pipe, folder } = await savedPipeline('override');
     rewriteIndex(folder, { vae: ['@yonos/not-installed', 'Nope'] });
     const vae = makeCodec({ mode: 'local' }, 77);
-    const loaded = await YonosPipeline.fromPretrained(folder, { components: { vae }, scaleFactor: 3 });
+    const loaded = await YonosPipeline.fromPretrained(folder, { components: { vae }, scale: 3 });
     expect(loaded.vae).toBe(vae);
-    expect(loaded.scaleFactor).toBe(3);
+    expect(loaded.scale).toBe(3);
     loaded.dispose();
     pipe.dispose();
   });

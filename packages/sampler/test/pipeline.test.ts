@@ -210,7 +210,7 @@ describe('YonosPipeline composition', () => {
 });
 
 describe('YonosPipeline.upscale', () => {
-  const pipe = () => new YonosPipeline({ vae: makeCodec(), unet: makeDenoiser(), scaleFactor: 2 });
+  const pipe = () => new YonosPipeline({ vae: makeCodec(), unet: makeDenoiser(), scale: 2 });
 
   it('keeps gray gray and re-attaches alpha upscaled with the same bicubic (tensors)', async () => {
     const p = pipe();

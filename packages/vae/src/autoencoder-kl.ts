@@ -56,7 +56,10 @@ export class AutoencoderKL extends Module implements LatentCodec {
   readonly latentChannels: number;
   /** `2^(levels - 1)`: image size / latent size (8 for SD). */
   readonly downsampleFactor: number;
-  /** `scaling_factor`. */
+  /**
+   * `scaling_factor`: latents are multiplied by it before diffusion (latent scaling). Not an
+   * upscaling factor: a pipeline's is its `scale`.
+   */
   readonly scalingFactor: number;
   /** `shift_factor`, or 0 when the config has none. */
   readonly shiftFactor: number;

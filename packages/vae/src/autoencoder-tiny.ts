@@ -50,7 +50,10 @@ export class AutoencoderTiny extends Module implements LatentCodec {
   readonly latentChannels: number;
   /** `2^(encoder levels - 1)`: image size / latent size (8 for TAESD). */
   readonly downsampleFactor: number;
-  /** `scaling_factor`. */
+  /**
+   * `scaling_factor`: latents are multiplied by it before diffusion (latent scaling). Not an
+   * upscaling factor: a pipeline's is its `scale`.
+   */
   readonly scalingFactor: number;
   /**
    * `shift_factor`, 0 when the config has none: what pipelines subtract from latents before

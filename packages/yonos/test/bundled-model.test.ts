@@ -96,11 +96,11 @@ describe('YonosPipeline.fromPretrained() with the bundled model', () => {
     await useBackend('wasm');
     root = join(tmp, 'bundle');
     await saveTinyPipeline(join(root, 'x4'), 4);
-    // Same weights; latent_multiple tells which folder was loaded (scaleFactor is set by the option either way).
+    // Same weights; latent_multiple tells which folder was loaded (scale is set by the option either way).
     copyPipeline(join(root, 'x4'), join(root, 'x8'), { scale_factor: 8, latent_multiple: 8 });
   });
 
-  it('loads model/x4 without arguments and model/x8 for scaleFactor 8, like loading the folders, without leaks', async () => {
+  it('loads model/x4 without arguments and model/x8 for scale 8, like loading the folders, without leaks', async () => {
     registerBundledModel(root);
     const explicit = await YonosPipeline.fromPretrained(join(root, 'x4'));
     const lr = createRng(5).uniform([1, 8, 8, 3], -1, 1) as tf.Tensor4D;
@@ -109,7 +109,7 @@ describe('YonosPipeline.fromPretrained() with the bundled model', () => {
 
     const before = tf.memory().numTensors;
     const x4 = await YonosPipeline.fromPretrained();
-    expect([x4.scaleFactor, x4.latentMultiple]).toEqual([4, 4]);
+    expect([x4.scale, x4.latentMultiple]).toEqual([4, 4]);
     const out = await x4.run(lr, { seed: 2 });
     expect(out.shape).toEqual([1, 32, 32, 3]);
     const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(out, reference))).dataSync()[0]!);
@@ -118,8 +118,8 @@ describe('YonosPipeline.fromPretrained() with the bundled model', () => {
     x4.dispose();
     expect(tf.memory().numTensors).toBe(before);
 
-    const x8 = await YonosPipeline.fromPretrained(undefined, { scaleFactor: 8 });
-    expect([x8.scaleFactor, x8.latentMultiple]).toEqual([8, 8]);
+    const x8 = await YonosPipeline.fromPretrained(undefined, { scale: 8 });
+    expect([x8.scale, x8.latentMultiple]).toEqual([8, 8]);
     const big = await x8.run(lr, { seed: 2 });
     expect(big.shape).toEqual([1, 64, 64, 3]);
     big.dispose();
@@ -130,9 +130,9 @@ describe('YonosPipeline.fromPretrained() with the bundled model', () => {
 
   it('names the bundled scales when the requested one is missing, and what to do when nothing is registered', async () => {
     registerBundledModel(root);
-    await expect(YonosPipeline.fromPretrained(undefined, { scaleFactor: 2 })).rejects.toThrow(ScaleNotBundledError);
-    await expect(YonosPipeline.fromPretrained(undefined, { scaleFactor: 2 })).rejects.toThrow(
-      `No bundled model for x2 (the model bundled with yonos, in ${root}): bundled scales are x4, x8. Pass { scaleFactor: 4 } or { scaleFactor: 8 }, ` +
+    await expect(YonosPipeline.fromPretrained(undefined, { scale: 2 })).rejects.toThrow(ScaleNotBundledError);
+    await expect(YonosPipeline.fromPretrained(undefined, { scale: 2 })).rejects.toThrow(
+      `No bundled model for x2 (the model bundled with yonos, in ${root}): bundled scales are x4, x8. Pass { scale: 4 } or { scale: 8 }, ` +
         'or the location of a YonosPipeline folder trained for x2.',
     );
     registerBundledModel(join(tmp, 'empty'));

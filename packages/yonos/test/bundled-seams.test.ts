@@ -38,7 +38,7 @@ let whole: tf.Tensor4D;
 
 beforeAll(async () => {
   await useBackend('wasm');
-  pipe = await YonosPipeline.fromPretrained(undefined, { scaleFactor: SCALE });
+  pipe = await YonosPipeline.fromPretrained(undefined, { scale: SCALE });
   const hr = await readImage(join(IMAGES, 'astronaut.png'));
   lr = fromRawImage(await resizeU8(hr, { height: LR_SIDE, width: LR_SIDE })).rgb;
   whole = await pipe.run(lr, { tile: false, seed: 5 });

@@ -11,7 +11,7 @@ const pipes = new Map<number, YonosPipeline>();
 
 beforeAll(async () => {
   await useBackend('wasm');
-  for (const scale of [4, 8]) pipes.set(scale, await YonosPipeline.fromPretrained(undefined, { scaleFactor: scale }));
+  for (const scale of [4, 8]) pipes.set(scale, await YonosPipeline.fromPretrained(undefined, { scale }));
 });
 
 afterAll(() => {

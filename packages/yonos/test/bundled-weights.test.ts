@@ -52,7 +52,7 @@ describe('the bundled weights', () => {
       let pipe: YonosPipeline;
       const report = reportEntry(scale);
       beforeAll(async () => {
-        pipe = await YonosPipeline.fromPretrained(undefined, { scaleFactor: scale });
+        pipe = await YonosPipeline.fromPretrained(undefined, { scale });
       });
       afterAll(() => pipe?.dispose());
 
@@ -65,7 +65,7 @@ describe('the bundled weights', () => {
       });
 
       it(`loads by default and scores the report's PSNR (±${PSNR_TOL} dB) and SSIM (±${SSIM_TOL}) on each image, above bicubic, without leaks`, async () => {
-        expect(pipe.scaleFactor).toBe(scale);
+        expect(pipe.scale).toBe(scale);
         const before = tf.memory().numTensors;
         for (const name of PHOTOS) {
           const pinned = report.perImage[name];

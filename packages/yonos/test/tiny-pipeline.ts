@@ -14,10 +14,10 @@ export const DIFFUSERS_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)
  * factor 4; `unet-sd2-tiny`: latent multiple 4; random weights) to `dir`. Needs an active
  * backend; leaves no tensors behind.
  */
-export async function saveTinyPipeline(dir: string, scaleFactor: number): Promise<void> {
+export async function saveTinyPipeline(dir: string, scale: number): Promise<void> {
   const vae = await AutoencoderKL.fromPretrained(join(DIFFUSERS_FIXTURES, 'vae-tiny'));
   const unet = await UNet2DConditionModel.fromPretrained(join(DIFFUSERS_FIXTURES, 'unet-sd2-tiny'));
-  const pipe = new YonosPipeline({ vae, unet, scaleFactor });
+  const pipe = new YonosPipeline({ vae, unet, scale });
   try {
     await pipe.savePretrained(dir);
   } finally {

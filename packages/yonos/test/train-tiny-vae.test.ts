@@ -125,7 +125,7 @@ describe('yonos train with an AutoencoderTiny', () => {
 
     const pipe = await YonosPipeline.fromPretrained(join(dir, 'runs/decoder/final'));
     expect(pipe.vae).toBeInstanceOf(AutoencoderTiny);
-    expect(pipe.scaleFactor).toBe(4);
+    expect(pipe.scale).toBe(4);
     const out = await pipe.run(tf.fill([1, 8, 8, 3], 0.2) as tf.Tensor4D, { seed: 1 });
     expect(out.shape).toEqual([1, 32, 32, 3]);
     expect(Array.from(await out.data()).every(Number.isFinite)).toBe(true);

@@ -150,7 +150,7 @@ describe('yonos train: stages', () => {
     expect(changed(await weights(join(dir, 'runs/vae/final'), ''), await weights(join(dir, 'runs/sr-whole/final'), 'vae'))).toEqual([]);
 
     const pipe = await YonosPipeline.fromPretrained(join(dir, 'runs/sr-whole/final'));
-    expect(pipe.scaleFactor).toBe(2);
+    expect(pipe.scale).toBe(2);
     const out = await pipe.run(tf.fill([1, 8, 8, 3], 0.2) as tf.Tensor4D, { seed: 1 });
     expect(out.shape).toEqual([1, 16, 16, 3]);
     expect(Array.from(await out.data()).every(Number.isFinite)).toBe(true);

@@ -36,7 +36,7 @@ describe('yonos upscale with the bundled model', () => {
       expect(run.stdout).toMatch(new RegExp(`^Upscaled 1 image x${scale} into .*: steps 1, seed 0, backend wasm, model .*model/x${scale}\\.$`, 'm'));
       const written = await readImage(join(out, `odd_x${scale}.png`));
 
-      const pipe = await YonosPipeline.fromPretrained(undefined, { scaleFactor: scale });
+      const pipe = await YonosPipeline.fromPretrained(undefined, { scale });
       expect([pipe.residual, pipe.latentMultiple, pipe.vae.downsampleFactor]).toEqual([true, 8, 2]);
       const expected = (await pipe.upscale(image, { seed: 0 })) as RawImage;
       pipe.dispose();

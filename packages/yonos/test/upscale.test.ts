@@ -69,7 +69,7 @@ describe('yonos upscale', () => {
     // A real YonosPipeline folder from the tiny diffusers fixtures (VAE factor 4, latent multiple 4).
     const vae = await AutoencoderKL.fromPretrained(join(FIXTURES, 'vae-tiny'));
     const unet = await UNet2DConditionModel.fromPretrained(join(FIXTURES, 'unet-sd2-tiny'));
-    const pipe = new YonosPipeline({ vae, unet, scaleFactor: 4 });
+    const pipe = new YonosPipeline({ vae, unet, scale: 4 });
     model = join(root, 'model');
     await pipe.savePretrained(model);
     pipe.dispose();

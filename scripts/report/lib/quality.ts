@@ -91,8 +91,8 @@ export async function runQuality(config: ReportConfig, options: QualityOptions =
     const pipe = await YonosPipeline.fromPretrained(pipelineDir);
     try {
       for (const job of todo) {
-        if (pipe.scaleFactor !== job.scale) {
-          throw new ReportError(`${pipelineDir} was trained for x${pipe.scaleFactor} (model_index.json scale_factor) but the config lists it as x${job.scale}: fix models.${job.model}.folders.`);
+        if (pipe.scale !== job.scale) {
+          throw new ReportError(`${pipelineDir} was trained for x${pipe.scale} (model_index.json scale_factor) but the config lists it as x${job.scale}: fix models.${job.model}.folders.`);
         }
         await runJob(pipe, job, { config, names, fingerprint, backend, force: options.force === true, log });
         summary.written.push(`${job.method}_x${job.scale}`);

@@ -41,7 +41,7 @@ export async function writeTinyPipeline(
   const rng = createRng(seed);
   const vae = AutoencoderKL.fromConfig(configs.vae ?? TINY_VAE_CONFIG).initialize(rng.fork('vae'));
   const unet = UNet2DModel.fromConfig(configs.unet ?? TINY_UNET_CONFIG).initialize(rng.fork('unet'));
-  const pipe = new YonosPipeline({ vae, unet, scaleFactor: scale });
+  const pipe = new YonosPipeline({ vae, unet, scale });
   try {
     await pipe.savePretrained(dir);
   } finally {

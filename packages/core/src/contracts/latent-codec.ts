@@ -63,7 +63,10 @@ export interface LatentCodec {
   readonly latentChannels: number;
   /** Spatial downsampling between image and latent (8 for Stable Diffusion). */
   readonly downsampleFactor: number;
-  /** Multiply a latent by this before diffusion (`scaling_factor`, 0.18215 for SD 1.x/2.x). */
+  /**
+   * Multiply a latent by this before diffusion (`scaling_factor`, 0.18215 for SD 1.x/2.x): latent
+   * scaling, not an upscaling factor (a pipeline's is its `scale`).
+   */
   readonly scalingFactor: number;
   /** Subtract this before scaling (`shift_factor`); 0 when the model has none. */
   readonly shiftFactor: number;

@@ -7,9 +7,9 @@
 /** PyTorch's `F.interpolate` modes that Real-ESRGAN picks from. */
 export type TorchResizeMode = 'area' | 'bilinear' | 'bicubic';
 
-/** `area_pixel_compute_scale`: `1 / scaleFactor` when the caller gave one, else `in / out`. */
-export function sourceScale(inLength: number, outLength: number, scaleFactor?: number): number {
-  return scaleFactor !== undefined && scaleFactor > 0 ? 1 / scaleFactor : inLength / outLength;
+/** `area_pixel_compute_scale`: `1 / factor` when the caller gave one (PyTorch's `scale_factor`), else `in / out`. */
+export function sourceScale(inLength: number, outLength: number, factor?: number): number {
+  return factor !== undefined && factor > 0 ? 1 / factor : inLength / outLength;
 }
 
 /** `adaptive_avg_pool` along one axis: output `i` averages inputs `[floor(i in / out), ceil((i + 1) in / out))`. */
@@ -66,14 +66,14 @@ export function bicubicTorchWeights(inLength: number, outLength: number, scale: 
   return w;
 }
 
-/** The matrix for `mode`; `scaleFactor` is the user's factor when the output size came from one. */
-export function torchResizeWeights(mode: TorchResizeMode, inLength: number, outLength: number, scaleFactor?: number): Float64Array {
+/** The matrix for `mode`; `factor` is the user's factor when the output size came from one. */
+export function torchResizeWeights(mode: TorchResizeMode, inLength: number, outLength: number, factor?: number): Float64Array {
   switch (mode) {
     case 'area':
       return areaWeights(inLength, outLength);
     case 'bilinear':
-      return bilinearWeights(inLength, outLength, sourceScale(inLength, outLength, scaleFactor));
+      return bilinearWeights(inLength, outLength, sourceScale(inLength, outLength, factor));
     case 'bicubic':
-      return bicubicTorchWeights(inLength, outLength, sourceScale(inLength, outLength, scaleFactor));
+      return bicubicTorchWeights(inLength, outLength, sourceScale(inLength, outLength, factor));
   }
 }

@@ -1,7 +1,9 @@
 import { TrainingArgumentError } from '../errors.js';
 
 /**
- * @param min The smallest factor the stage accepts.
+ * Checks the upscaling factor given to a trainer or to validation (training configs check
+ * theirs with `scaleSchema` when they are parsed).
+ * @param min The smallest factor the caller accepts.
  * @throws {@link TrainingArgumentError} unless `scale` is an integer `>= min`.
  */
 export function checkScale(scale: number, min: number, what: string): void {

@@ -1,9 +1,6 @@
 import { YonosError } from '@yonos/core';
 import type { ModelLocation } from '@yonos/core';
-import { checkPositive } from './checks.js';
-
-/** The scale {@link resolveDefaultModel} asks for when neither the caller nor the provider names one. */
-export const DEFAULT_MODEL_SCALE = 4;
+import { DEFAULT_MODEL_SCALE, checkScale } from './scale.js';
 
 /**
  * Supplies "the default model": the pipeline folders `YonosPipeline.fromPretrained()` loads when
@@ -55,7 +52,7 @@ export class ScaleNotBundledError extends DefaultModelError {
       available.length === 0
         ? `none is installed. Pass ${instead}.`
         : `bundled scales are ${available.map((s) => `x${s}`).join(', ')}. ` +
-          `Pass ${available.map((s) => `{ scaleFactor: ${s} }`).join(' or ')}, or ${instead}.`;
+          `Pass ${available.map((s) => `{ scale: ${s} }`).join(' or ')}, or ${instead}.`;
     super(`No bundled model for x${scale} (${description}): ${have}`);
     this.scale = scale;
     this.available = [...available];
@@ -107,8 +104,7 @@ export function defaultModelProvider(): DefaultModelProvider | undefined {
 export async function resolveDefaultModel(scale?: number): Promise<DefaultModelLocation> {
   const current = provider;
   if (current === undefined) throw new NoDefaultModelError();
-  const wanted = scale ?? current.defaultScale ?? DEFAULT_MODEL_SCALE;
-  checkPositive(wanted, 'scaleFactor');
+  const wanted = checkScale(scale ?? current.defaultScale ?? DEFAULT_MODEL_SCALE);
   const location = await current.locate(wanted);
   if (location === undefined) {
     const available = [...(await current.scales())].sort((a, b) => a - b);

@@ -13,8 +13,8 @@ export type {
   YonosTiling,
 } from './options.js';
 export { YONOS_SCHEDULER_CONFIG, defaultYonosScheduler } from './default-scheduler.js';
+export { DEFAULT_MODEL_SCALE } from './scale.js';
 export {
-  DEFAULT_MODEL_SCALE,
   DefaultModelError,
   NoDefaultModelError,
   ScaleNotBundledError,

@@ -1,4 +1,5 @@
 import { DIFFUSERS_VERSION, PretrainedError } from '@yonos/core';
+import { DEFAULT_MODEL_SCALE, isScale } from './scale.js';
 
 /** File name of a diffusers pipeline index. */
 export const MODEL_INDEX_NAME = 'model_index.json';
@@ -25,7 +26,11 @@ export interface YonosModelIndex {
   readonly _class_name: string;
   /** The diffusers version whose layout the folder follows (e.g. `'0.25.0'`). */
   readonly _diffusers_version: string;
-  /** The upscaling factor the model was trained for. */
+  /**
+   * The upscaling factor the model was trained for (default {@link DEFAULT_MODEL_SCALE}). The
+   * pipeline's `scale`; snake_case like every key of diffusers' `model_index.json`. Not the
+   * VAE's `scaling_factor`, which scales latents.
+   */
   readonly scale_factor: number;
   /** Latent sizes must be multiples of this (optional; inferred from the U-Net config otherwise). */
   readonly latent_multiple?: number;
@@ -84,8 +89,8 @@ export function parseModelIndex(text: string, where: string): YonosModelIndex {
       );
     }
   }
-  const scale = index['scale_factor'] ?? 4;
-  if (typeof scale !== 'number' || !(scale > 0)) {
+  const scale = index['scale_factor'] ?? DEFAULT_MODEL_SCALE;
+  if (!isScale(scale)) {
     throw new PretrainedError(`${where}/${MODEL_INDEX_NAME}: "scale_factor" must be a positive number, got ${JSON.stringify(scale)}.`);
   }
   const multiple = index['latent_multiple'];

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Denoiser, LatentCodec, NoiseScheduler, ProgressCallback, ResolvePretrainedClassOptions } from '@yonos/core';
+import type { DEFAULT_MODEL_SCALE } from './scale.js';
 
 /** The parts a {@link YonosPipeline} is composed of: any codec, any denoiser, any scheduler. */
 export interface YonosPipelineComponents {
@@ -12,7 +13,13 @@ export interface YonosPipelineComponents {
   readonly unet: Denoiser;
   /** Default {@link defaultYonosScheduler}: DDIM, v-prediction, `trailing` spacing (1 step = t 999). */
   readonly scheduler?: NoiseScheduler;
-  /** The upscaling factor the model was trained for. Default 4. */
+  /**
+   * The upscaling factor the model was trained for, and the default of
+   * {@link YonosRunOptions.scale}. Default {@link DEFAULT_MODEL_SCALE} (4). Not the codec's
+   * `scalingFactor`, which scales latents.
+   */
+  readonly scale?: number;
+  /** @deprecated Renamed {@link YonosPipelineComponents.scale}; read when `scale` is absent. */
   readonly scaleFactor?: number;
   /**
    * Latent sides must be multiples of this for the denoiser (a U-Net with L levels needs
@@ -65,7 +72,7 @@ export interface YonosTileOptions {
 
 /** Options of {@link YonosPipeline.run}. */
 export interface YonosRunOptions {
-  /** Upscaling factor (output side `ceil(input side * scale)`). Default: the pipeline's `scaleFactor`. */
+  /** Upscaling factor (output side `ceil(input side * scale)`). Default: the pipeline's `scale`. */
   readonly scale?: number;
   /** Denoising steps (DDIM). Default 1. */
   readonly steps?: number;
@@ -97,9 +104,12 @@ export interface YonosFromPretrainedOptions extends ResolvePretrainedClassOption
   /** Components to use instead of loading them (the folder's entry for them is ignored). */
   readonly components?: Partial<Pick<YonosPipelineComponents, 'vae' | 'unet' | 'scheduler'>>;
   /**
-   * Overrides `model_index.json`'s `scale_factor`. Without a location, it also picks which of
-   * the default model's folders is loaded (`x4`, `x8`, ...; default the provider's default, 4).
+   * The pipeline's upscaling factor, instead of `model_index.json`'s `scale_factor`. Without a
+   * location, it also picks which of the default model's folders is loaded (`x4`, `x8`, ...;
+   * default the provider's default, {@link DEFAULT_MODEL_SCALE}).
    */
+  readonly scale?: number;
+  /** @deprecated Renamed {@link YonosFromPretrainedOptions.scale}; read when `scale` is absent. */
   readonly scaleFactor?: number;
 }
 

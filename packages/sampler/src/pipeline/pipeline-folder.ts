@@ -8,13 +8,14 @@ import { disposeComponent } from './dispose-component.js';
 import { MODEL_INDEX_NAME, PIPELINE_COMPONENTS, YONOS_PIPELINE_CLASS, modelIndexJson, parseModelIndex } from './model-index.js';
 import type { YonosModelIndex } from './model-index.js';
 import type { YonosFromPretrainedOptions, YonosPipelineComponents, YonosSavePretrainedOptions } from './options.js';
+import { requestedScale } from './scale.js';
 
 /** What a `YonosPipeline` folder holds besides `model_index.json`'s class and version. */
 export interface YonosFolderParts {
   readonly vae: LatentCodec;
   readonly unet: Denoiser;
   readonly scheduler: NoiseScheduler;
-  readonly scaleFactor: number;
+  readonly scale: number;
   readonly latentMultiple: number;
   readonly residual: boolean;
   readonly context: tf.Tensor3D | undefined;
@@ -31,7 +32,8 @@ export async function loadYonosFolder<P>(
   options: YonosFromPretrainedOptions,
   build: (components: YonosPipelineComponents) => P,
 ): Promise<P> {
-  const store = await openModelStore(location ?? (await resolveDefaultModel(options.scaleFactor)).location);
+  const scale = requestedScale(options);
+  const store = await openModelStore(location ?? (await resolveDefaultModel(scale)).location);
   const index = parseModelIndex(await store.readText(MODEL_INDEX_NAME), store.location);
   const loaded: unknown[] = [];
   const parts: Record<string, unknown> = {};
@@ -52,7 +54,7 @@ export async function loadYonosFolder<P>(
       vae: parts['vae'] as LatentCodec,
       unet: parts['unet'] as Denoiser,
       scheduler: parts['scheduler'] as NoiseScheduler,
-      scaleFactor: options.scaleFactor ?? index.scale_factor,
+      scale: scale ?? index.scale_factor,
       ...(index.latent_multiple !== undefined ? { latentMultiple: index.latent_multiple } : {}),
       ...(index.residual !== undefined ? { residual: index.residual } : {}),
       ...(context !== undefined ? { context } : {}),
@@ -82,7 +84,7 @@ export async function saveYonosFolder(location: ModelLocation, parts: YonosFolde
   const index: YonosModelIndex = {
     _class_name: YONOS_PIPELINE_CLASS,
     _diffusers_version: DIFFUSERS_VERSION,
-    scale_factor: parts.scaleFactor,
+    scale_factor: parts.scale,
     latent_multiple: parts.latentMultiple,
     ...(parts.residual ? { residual: true } : {}),
     ...(parts.context !== undefined ? { context: CONTEXT_FILE } : {}),

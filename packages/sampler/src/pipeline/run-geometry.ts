@@ -1,4 +1,4 @@
-import { checkPositive, checkPositiveInteger } from './checks.js';
+import { checkPositiveInteger } from './checks.js';
 import { roundUpTo } from './padding.js';
 
 /** The sizes of one `YonosPipeline` run: the output, the padded image the codec sees, and its latent. */
@@ -19,14 +19,14 @@ export interface RunGeometry {
 
 /**
  * The geometry of a run on an LR image of `height x width` upscaled by `scale`.
+ * @param scale Checked by the pipeline where it was given (`checkScale`).
  * @param downsampleFactor The codec's factor between image and latent.
  * @param latentMultiple Latent sides are padded to multiples of this.
- * @throws PipelineInputError unless the sides are positive integers and `scale` a positive number.
+ * @throws PipelineInputError unless the sides are positive integers.
  */
 export function runGeometry(height: number, width: number, scale: number, downsampleFactor: number, latentMultiple: number): RunGeometry {
   checkPositiveInteger(height, 'height');
   checkPositiveInteger(width, 'width');
-  checkPositive(scale, 'scale');
   const outHeight = Math.ceil(height * scale);
   const outWidth = Math.ceil(width * scale);
   const unit = downsampleFactor * latentMultiple;

@@ -7,7 +7,6 @@ import {
   checkCompatible,
   checkImage,
   checkImageRange,
-  checkPositive,
   checkPositiveInteger,
 } from './checks.js';
 import { defaultYonosScheduler } from './default-scheduler.js';
@@ -27,6 +26,7 @@ import { loadYonosFolder, saveYonosFolder } from './pipeline-folder.js';
 import { checkContext, contextLength } from './run-context.js';
 import { runGeometry } from './run-geometry.js';
 import type { RunGeometry } from './run-geometry.js';
+import { DEFAULT_MODEL_SCALE, checkScale, requestedScale } from './scale.js';
 import { chooseYonosTiling } from './yonos-tiling.js';
 import { runYonos } from './yonos-run.js';
 
@@ -41,7 +41,7 @@ interface RunPlan {
  * One-step diffusion super-resolution (YONOS-SR), composed from the contracts of
  * `@yonos/core`: any {@link LatentCodec}, any {@link Denoiser}, any {@link NoiseScheduler}.
  *
- * 1. The LR image (NHWC, `[-1, 1]`) is upsampled by the scale factor with the MATLAB-compatible
+ * 1. The LR image (NHWC, `[-1, 1]`) is upsampled by `scale` with the MATLAB-compatible
  *    bicubic (`imresize` of `@yonos/core`), padded (mirrored) to a size the models accept,
  *    and encoded: `z_lr = scalingFactor * (encode(up).mean - shiftFactor)`.
  * 2. `z_T` is seeded standard-normal noise (or the caller's `latents`).
@@ -70,8 +70,8 @@ export class YonosPipeline {
   readonly unet: Denoiser;
   /** The noise scheduler that picks the timesteps and steps `z_t` towards `z_0`. */
   readonly scheduler: NoiseScheduler;
-  /** The factor the model was trained for, the default of {@link YonosRunOptions.scale}. */
-  readonly scaleFactor: number;
+  /** The upscaling factor the model was trained for, the default of {@link YonosRunOptions.scale}. */
+  readonly scale: number;
   /** Latent sides are padded to multiples of this for the denoiser. */
   readonly latentMultiple: number;
   /** Whether the denoiser works on `z_0 - z_lr` (see {@link YonosPipelineComponents.residual}). */
@@ -90,8 +90,7 @@ export class YonosPipeline {
     this.unet = asDenoiser(components.unet, 'unet');
     this.scheduler = asScheduler(components.scheduler ?? defaultYonosScheduler(), 'scheduler');
     checkCompatible(this.vae, this.unet);
-    this.scaleFactor = components.scaleFactor ?? 4;
-    checkPositive(this.scaleFactor, 'scaleFactor');
+    this.scale = checkScale(requestedScale(components) ?? DEFAULT_MODEL_SCALE);
     this.latentMultiple = components.latentMultiple ?? this.unet.downsampleFactor;
     checkPositiveInteger(this.latentMultiple, 'latentMultiple');
     this.residual = components.residual ?? false;
@@ -108,7 +107,7 @@ export class YonosPipeline {
    * `@yonos/unet` first, or let Node import the named packages.
    *
    * Without a location, the default model is loaded: the folder the registered
-   * `DefaultModelProvider` (see `registerDefaultModel`) has for `options.scaleFactor` (default: the provider's default
+   * `DefaultModelProvider` (see `registerDefaultModel`) has for `options.scale` (default: the provider's default
    * scale, 4). Importing `yonos` registers the model it bundles (x4 and x8).
    * @param location A directory (Node), a URL, or a `ModelStore`; omitted (or `undefined`) for the default model.
    * @throws UnknownPretrainedClassError for a class nobody provides; PretrainedError for missing or bad files.
@@ -118,7 +117,7 @@ export class YonosPipeline {
    * ```ts
    * import { YonosPipeline } from 'yonos'; // registers the bundled model
    * const x4 = await YonosPipeline.fromPretrained(); // the bundled x4 model
-   * const x8 = await YonosPipeline.fromPretrained(undefined, { scaleFactor: 8 }); // the bundled x8 model
+   * const x8 = await YonosPipeline.fromPretrained(undefined, { scale: 8 }); // the bundled x8 model
    * const mine = await YonosPipeline.fromPretrained('models/my-x4'); // any pipeline folder
    * ```
    */
@@ -136,8 +135,13 @@ export class YonosPipeline {
    * @throws PretrainedError if a component's class is not registered or cannot be saved.
    */
   async savePretrained(location: ModelLocation, options: YonosSavePretrainedOptions = {}): Promise<void> {
-    const { vae, unet, scheduler, scaleFactor, latentMultiple, residual } = this;
-    await saveYonosFolder(location, { vae, unet, scheduler, scaleFactor, latentMultiple, residual, context: this.#context }, options);
+    const { vae, unet, scheduler, scale, latentMultiple, residual } = this;
+    await saveYonosFolder(location, { vae, unet, scheduler, scale, latentMultiple, residual, context: this.#context }, options);
+  }
+
+  /** @deprecated Renamed {@link YonosPipeline.scale}. */
+  get scaleFactor(): number {
+    return this.scale;
   }
 
   /** The fixed cross-attention context given at construction, `[1 or N, L, D]`, or `undefined` (zeros are used). Owned by the pipeline. */
@@ -150,7 +154,7 @@ export class YonosPipeline {
    * @returns `[batch, paddedH / f, paddedW / f, latentChannels]`.
    */
   latentShape(height: number, width: number, options: { readonly scale?: number; readonly batch?: number } = {}): [number, number, number, number] {
-    const g = this.#geometry(height, width, options.scale ?? this.scaleFactor);
+    const g = this.#geometry(height, width, this.#scaleOf(options));
     return [options.batch ?? 1, g.latentHeight, g.latentWidth, this.vae.latentChannels];
   }
 
@@ -169,7 +173,7 @@ export class YonosPipeline {
     width: number,
     options: { readonly scale?: number; readonly tile?: boolean | YonosTileOptions; readonly batch?: number } = {},
   ): YonosTiling {
-    const scale = options.scale ?? this.scaleFactor;
+    const scale = this.#scaleOf(options);
     return this.#plan(height, width, scale, options.tile, options.batch ?? 1, contextLength(this.unet, this.#context)).tiling;
   }
 
@@ -220,7 +224,8 @@ export class YonosPipeline {
   upscale(image: ModelImage, options?: YonosRunOptions): Promise<ModelImage>;
   upscale(image: tf.Tensor4D, options?: YonosRunOptions): Promise<tf.Tensor4D>;
   upscale(image: RawImage | ModelImage | tf.Tensor4D, options: YonosRunOptions = {}): Promise<RawImage | ModelImage | tf.Tensor4D> {
-    return upscaleImageKinds(image, options.scale ?? this.scaleFactor, (rgb) => this.run(rgb, options));
+    // run() checks options.scale (rejecting the promise) before the alpha channel uses it.
+    return upscaleImageKinds(image, options.scale ?? this.scale, (rgb) => this.run(rgb, options));
   }
 
   /**
@@ -238,8 +243,7 @@ export class YonosPipeline {
   async #run(lr: tf.Tensor4D, options: YonosRunOptions): Promise<tf.Tensor4D> {
     checkImage(lr, 3, 'YonosPipeline.run');
     await checkImageRange(lr, 'YonosPipeline.run');
-    const scale = options.scale ?? this.scaleFactor;
-    checkPositive(scale, 'scale');
+    const scale = this.#scaleOf(options);
     const steps = options.steps ?? 1;
     checkPositiveInteger(steps, 'steps');
     const [batch, height, width] = lr.shape;
@@ -268,6 +272,11 @@ export class YonosPipeline {
       onProgress: options.onProgress,
       signal: options.signal,
     });
+  }
+
+  /** A call's `scale`, checked where it enters, else the pipeline's. */
+  #scaleOf(options: { readonly scale?: number }): number {
+    return options.scale === undefined ? this.scale : checkScale(options.scale);
   }
 
   #geometry(height: number, width: number, scale: number): RunGeometry {

@@ -14,7 +14,7 @@ export async function writePipelineFolder(
     vae: parts.vae,
     unet: parts.unet,
     scheduler: parts.scheduler,
-    scaleFactor: parts.scale,
+    scale: parts.scale,
     ...(parts.residual === true ? { residual: true } : {}),
   });
   try {

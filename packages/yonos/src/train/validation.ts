@@ -54,7 +54,7 @@ export function yonosOneStepUpscale(args: {
   return {
     models: [vae, unet],
     run: async (lr, seed) => {
-      const pipeline = new YonosPipeline({ vae, unet, scheduler, scaleFactor: scale, residual: args.residual === true });
+      const pipeline = new YonosPipeline({ vae, unet, scheduler, scale, residual: args.residual === true });
       try {
         return await pipeline.run(lr, { seed, tile: false });
       } finally {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { YonosError } from '@yonos/core';
+import { DEFAULT_MODEL_SCALE } from '@yonos/sampler';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { checkNoOverwrite, outputName, pairLayout } from '../degrade/layout.js';
@@ -12,14 +13,11 @@ import { globalOptions } from '../backend.js';
 import { writeLine } from '../io.js';
 import type { CliContext } from '../program.js';
 import { createProgress } from '../progress.js';
+import { scaleOption } from '../scale-option.js';
 
 const optionsSchema = z.object({
   out: z.string().min(1, { error: '--out needs a folder name' }),
-  scale: z.coerce
-    .number({ error: '--scale must be a number' })
-    .int({ error: '--scale must be a whole number such as 2, 4 or 8' })
-    .min(1, { error: '--scale must be at least 1' })
-    .max(64, { error: '--scale must be at most 64' }),
+  scale: scaleOption,
   pipeline: z.enum(PIPELINES),
   seed: z.coerce
     .number({ error: '--seed must be a number' })
@@ -124,7 +122,7 @@ export function registerDegradeCommand(program: Command, context: CliContext): C
     .description('write LR/HR training pairs from a folder of HR images (PNG, JPEG, WebP)')
     .argument('<hr-folder>', 'folder of HR images (not searched recursively)')
     .requiredOption('-o, --out <folder>', 'output folder: writes <out>/hr/<name>.png and <out>/lr_x<scale>/<name>.png')
-    .option('-s, --scale <n>', 'downscaling factor', '4')
+    .option('-s, --scale <n>', 'downscaling factor', String(DEFAULT_MODEL_SCALE))
     .addOption(new Option('-p, --pipeline <name>', 'degradation: MATLAB bicubic or Real-ESRGAN second-order').choices([...PIPELINES]).default('bicubic'))
     .option('--seed <n>', 'seed; each image uses this seed forked by its file name', '0')
     .action(async (folder: string, raw: Record<string, unknown>, command: Command) => {

@@ -9,15 +9,12 @@ import { evalTable, meanScore } from '../eval/table.js';
 import type { EvalRow } from '../eval/table.js';
 import { writeLine } from '../io.js';
 import type { CliContext } from '../program.js';
+import { scaleOption } from '../scale-option.js';
 
 const optionsSchema = z.object({
   hr: z.string().min(1, { error: '--hr needs a folder' }),
   sr: z.string().min(1, { error: '--sr needs a folder' }),
-  scale: z.coerce
-    .number({ error: '--scale must be a number' })
-    .int({ error: '--scale must be a whole number such as 2, 4 or 8' })
-    .min(1, { error: '--scale must be at least 1' })
-    .max(64, { error: '--scale must be at most 64' }),
+  scale: scaleOption,
   cropBorder: z.coerce
     .number({ error: '--crop-border must be a number' })
     .int({ error: '--crop-border must be a whole number' })

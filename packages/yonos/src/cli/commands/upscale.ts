@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UPSCALER_SCHEDULES } from '@yonos/distill';
+import { DEFAULT_MODEL_SCALE } from '@yonos/sampler';
 import { globalOptions } from '../backend.js';
 import { CliUsageError, PartialFailureError } from '../errors.js';
 import { writeLine } from '../io.js';
@@ -210,7 +211,7 @@ export function registerUpscaleCommand(program: Command, context: CliContext): C
     .description('super-resolve PNG, JPEG and WebP images with a YONOS model (alpha, gray and 16-bit are kept)')
     .argument('<inputs...>', 'image files, folders (the images directly inside) or quoted patterns such as "photos/*.png" or "shots/**/*.jpg"')
     .option('-o, --out <folder>', 'output folder: writes <out>/<name>_x<scale>.<ext>', './upscaled')
-    .option('-s, --scale <n>', "upscaling factor: picks the bundled model for it (default 4); with --model, must be that model's (default: its model_index.json scale_factor)")
+    .option('-s, --scale <n>', `upscaling factor: picks the bundled model for it (default ${DEFAULT_MODEL_SCALE}); with --model, must be that model's (default: its model_index.json scale_factor)`)
     .option('--steps <n>', 'DDIM denoising steps (YONOS models are made for 1; an upscaler folder takes more, see --schedule)', '1')
     .option('--tile <px>', "tile edge in output pixels for the VAE and the U-Net, a multiple of the model's VAE factor x latent multiple (64 for SD-sized models); 0 turns tiling off (default: chosen to fit the memory budget, --memory)")
     .option('--memory <MiB>', 'memory budget of one image, in MiB: tiles are chosen to fit it (none when the image fits); the process grows by at most this plus the model weights plus 64 MiB (default 1024)')

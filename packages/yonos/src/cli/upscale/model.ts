@@ -14,7 +14,7 @@ const LAYOUT = 'a YonosPipeline folder (model_index.json with unet/, vae/ and sc
 
 /** Options of {@link resolveModelDir}. */
 export interface ResolveModelDirOptions {
-  /** `--scale`: which bundled model to use (default 4). Ignored with `--model`. */
+  /** `--scale`: which bundled model to use (default {@link DEFAULT_MODEL_SCALE}). Ignored with `--model`. */
   readonly scale?: number | undefined;
   /** The bundle's root folder, default `bundledModelRoot()` (a parameter for tests). */
   readonly bundled?: string | undefined;

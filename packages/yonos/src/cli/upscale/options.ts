@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UPSCALER_SCHEDULES } from '@yonos/distill';
 import { CliUsageError } from '../errors.js';
 import { REDIS_URL } from '../queue/command-options.js';
+import { scaleOption } from '../scale-option.js';
 import { OUTPUT_FORMATS } from './output-plan.js';
 import { PROGRESS_MODES } from './progress.js';
 
@@ -14,7 +15,7 @@ const wholeNumber = (name: string, min: number, max: number) =>
 
 const optionsSchema = z.object({
   out: z.string().min(1, { error: '--out needs a folder name' }),
-  scale: wholeNumber('--scale', 1, 64).optional(),
+  scale: scaleOption.optional(),
   steps: wholeNumber('--steps', 1, 1000),
   tile: wholeNumber('--tile', 0, 1 << 20).optional(),
   memory: wholeNumber('--memory', 16, 1 << 24).optional(),

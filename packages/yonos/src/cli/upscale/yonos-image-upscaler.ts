@@ -14,9 +14,9 @@ export interface YonosRunSettings {
 
 /** A `YonosPipeline` as an {@link ImageUpscaler}: encode, `steps` DDIM steps, decode. */
 export function yonosImageUpscaler(pipeline: YonosPipeline, settings: YonosRunSettings): ImageUpscaler {
-  const run = { scale: pipeline.scaleFactor, steps: settings.steps, seed: settings.seed, ...(settings.tile !== undefined ? { tile: settings.tile } : {}) };
+  const run = { scale: pipeline.scale, steps: settings.steps, seed: settings.seed, ...(settings.tile !== undefined ? { tile: settings.tile } : {}) };
   return {
-    scale: pipeline.scaleFactor,
+    scale: pipeline.scale,
     evaluations: (height, width) => {
       const tiling = pipeline.tiling(height, width, run);
       return [
