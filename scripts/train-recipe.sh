@@ -27,7 +27,7 @@ stages=("$@")
 
 command_of() {
   case "$(basename "$1")" in
-    vae) echo vae ;;
+    vae*) echo vae ;;
     sr-x2* | direct-x4* | direct-x8*) echo sr ;;
     distill*) echo distill ;;
     decoder-x4* | decoder-x8*) echo decoder ;;

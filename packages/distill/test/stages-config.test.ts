@@ -107,6 +107,16 @@ describe('training configs', () => {
     ]);
   });
 
+  test('vae trainable: "all" by default, "decoder" only without refitting the scaling factor', () => {
+    const vaeRun = { ...base, steps: 5, models: { vae: { pretrained: '/models/vae' } } };
+    expect(parseTrainConfig('vae', vaeRun).trainable).toBe('all');
+    expect(parseTrainConfig('vae', { ...vaeRun, trainable: 'decoder', fit_scaling_factor: false }).trainable).toBe('decoder');
+    expect(problems(() => parseTrainConfig('vae', { ...vaeRun, trainable: 'decoder' }))).toEqual([
+      'trainable: trainable "decoder" keeps the encoder and its latents: set fit_scaling_factor to false (got "decoder")',
+    ]);
+    expect(problems(() => parseTrainConfig('vae', { ...vaeRun, trainable: 'encoder', fit_scaling_factor: false }))[0]).toMatch(/^trainable: must be "all" or "decoder"/);
+  });
+
   test('readTrainConfig resolves paths against the file\'s folder and explains unreadable files', async () => {
     const file = join(dir, 'vae.json');
     await writeFile(file, JSON.stringify({ ...base, steps: 5, models: { vae: { config: { block_out_channels: [8] } } } }));

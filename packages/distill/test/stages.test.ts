@@ -11,6 +11,7 @@ import {
   createDistillStage,
   createSrStage,
   createVaeStage,
+  isDecoderParameter,
   lossWeights,
   minSnrWeights,
   mixtureWeights,
@@ -448,6 +449,25 @@ describe('VAE stage', () => {
     console.info(`VAE: loss vs independent ${d.toExponential(2)} (tolerance 1e-6); mean loss of the first 6 steps ${head.toFixed(4)}, last 6 ${tail.toFixed(4)}`);
     expect(tail).toBeLessThan(head * 0.8);
     expect(changedNames(before, await weightsOf(codec)).length).toBe(before.size);
+    codec.dispose();
+  });
+
+  test('trainParameter: isDecoderParameter trains the decoder alone, so the latents stay bit-identical', async () => {
+    const codec = makeCodec();
+    const data = new FixedBatches(2, 16);
+    const probe = await data.batch(0);
+    const latentBefore = tf.tidy(() => codec.encode(tf.sub(tf.mul(probe, 2), 1) as tf.Tensor4D).mean);
+    const before = await weightsOf(codec);
+    const tensors = tf.memory().numTensors;
+    const losses = await train(createVaeStage({ codec, data, samplePosterior: false, trainParameter: isDecoderParameter }), { maxSteps: 30 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    const { head, tail } = headTail(losses, 6);
+    expect(tail).toBeLessThan(head * 0.9);
+    expect(changedNames(before, await weightsOf(codec)).sort()).toEqual(['decoder.bias', 'decoder.weight', 'post_quant_conv.bias', 'post_quant_conv.weight']);
+    const latentAfter = tf.tidy(() => codec.encode(tf.sub(tf.mul(probe, 2), 1) as tf.Tensor4D).mean);
+    expect(await maxAbsDiff(latentAfter, latentBefore)).toBe(0);
+    expect(() => createVaeStage({ codec, data, trainParameter: () => false })).toThrow(/VAE training: no parameter/);
+    tf.dispose([probe, latentBefore, latentAfter]);
     codec.dispose();
   });
 });

@@ -41,6 +41,16 @@ export const vaeConfigSchema = z.strictObject({
    * latents. Default `true`.
    */
   fit_scaling_factor: z.boolean().default(true),
+  /**
+   * Which parameters train: `"all"` (default) or `"decoder"` (`decoder.*`, `post_quant_conv.*`:
+   * the encoder is frozen, so the latent space, and every U-Net trained on it, stays valid while
+   * the reconstruction improves). `"decoder"` needs `fit_scaling_factor: false`: a refitted
+   * scaling factor would move the latents the U-Nets were trained on.
+   */
+  trainable: z.literal(['all', 'decoder'], { error: 'must be "all" or "decoder"' }).default('all'),
+}).refine((c) => !(c.trainable === 'decoder' && c.fit_scaling_factor), {
+  error: 'trainable "decoder" keeps the encoder and its latents: set fit_scaling_factor to false',
+  path: ['trainable'],
 });
 
 /** `yonos train sr`: direct SR training of a U-Net (the baseline, and the x2 teacher of distillation). */

@@ -48,16 +48,17 @@ export type DecoderBatch = {
 /**
  * Marks only the parameters `trainParameter` selects as trainable (the rest of the codec is
  * frozen), and returns their names.
+ * @param what The stage, for the error message.
  * @throws {@link TrainingArgumentError} if nothing is selected.
  */
-export function freezeAllBut(model: Module, trainParameter: (name: string) => boolean): string[] {
+export function freezeAllBut(model: Module, trainParameter: (name: string) => boolean, what = 'decoder fine-tuning'): string[] {
   const names: string[] = [];
   for (const [name, p] of model.namedParameters()) {
     p.trainable = trainParameter(name);
     if (p.trainable) names.push(name);
   }
   if (names.length === 0) {
-    throw new TrainingArgumentError('decoder fine-tuning: no parameter of the codec is selected for training; the decoder\'s must be named decoder.* or pass trainParameter.');
+    throw new TrainingArgumentError(`${what}: no parameter of the codec is selected for training; the decoder's must be named decoder.* or pass trainParameter.`);
   }
   return names;
 }

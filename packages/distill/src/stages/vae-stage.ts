@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkWeight } from './checks.js';
 import { toSigned } from './conditioning.js';
+import { freezeAllBut } from './decoder-stage.js';
 import type { HrBatchSource, ReconstructionLossHook, TrainableCodec } from './types.js';
 import type { Stage } from './stage.js';
 
@@ -23,6 +24,12 @@ export interface VaeStageOptions {
   readonly samplePosterior?: boolean;
   /** Extra term on (reconstruction, input): a perceptual loss, or the generator side of an adversarial one. */
   readonly extraLoss?: ReconstructionLossHook;
+  /**
+   * Which codec parameters train (default all). `isDecoderParameter` trains the decoder of a
+   * fixed encoder: the latent space, and every U-Net trained on it, stays valid while the
+   * reconstruction improves.
+   */
+  readonly trainParameter?: (name: string) => boolean;
 }
 
 /** One micro-batch of VAE training. */
@@ -36,8 +43,8 @@ export type VaeBatch = {
  * weights: `loss = l1Weight * mean|x - decode(z)| + klWeight * KL(q(z|x) || N(0, I)) / (H W 3)`,
  * `z` drawn from the posterior with `ctx.rng.fork('posterior')` (reparameterized, so gradients
  * reach the encoder's mean and log-variance), plus an optional extra term. All codec
- * parameters train.
- * @throws {@link TrainingArgumentError} for negative or non-finite weights.
+ * parameters train, or those `trainParameter` selects (the rest are frozen by this call).
+ * @throws {@link TrainingArgumentError} for negative or non-finite weights, or a selection that trains nothing.
  */
 export function createVaeStage(options: VaeStageOptions): Stage<VaeBatch> {
   const { codec, data, extraLoss } = options;
@@ -46,6 +53,7 @@ export function createVaeStage(options: VaeStageOptions): Stage<VaeBatch> {
   checkWeight('l1Weight', l1Weight);
   checkWeight('klWeight', klWeight);
   const samplePosterior = options.samplePosterior ?? true;
+  if (options.trainParameter !== undefined) freezeAllBut(codec, options.trainParameter, 'VAE training');
 
   const task: TrainTask<VaeBatch> = {
     batch: async (ctx: StepContext): Promise<VaeBatch> => {

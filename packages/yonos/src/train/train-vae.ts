@@ -1,5 +1,5 @@
 import { createRng, savePretrained } from '@yonos/core';
-import { createVaeStage, runStage } from '@yonos/distill';
+import { createVaeStage, isDecoderParameter, runStage } from '@yonos/distill';
 import type { VaeTrainConfig } from '@yonos/distill';
 import { openTrainBatches } from './data.js';
 import { TrainSetupError } from './errors.js';
@@ -15,6 +15,7 @@ import { measureScalingFactor, withScalingFactor } from './scaling-factor.js';
  * `yonos train vae`: trains the config's `AutoencoderKL` (usually from scratch) on image crops,
  * then writes the (EMA) model to `output` as a diffusers model folder (`config.json` + weights),
  * with `scaling_factor` measured on training crops unless `fit_scaling_factor` is false.
+ * `trainable: "decoder"` trains the decoder of a pretrained one, its encoder (and latents) fixed.
  */
 export async function trainVae(config: VaeTrainConfig, options: TrainRunOptions): Promise<TrainedModelSummary> {
   const root = createRng(config.seed);
@@ -33,6 +34,7 @@ export async function trainVae(config: VaeTrainConfig, options: TrainRunOptions)
       l1Weight: config.loss.l1_weight,
       klWeight: config.loss.kl_weight,
       samplePosterior: config.loss.sample_posterior,
+      ...(config.trainable === 'decoder' ? { trainParameter: isDecoderParameter } : {}),
     });
     const validate =
       heldOut !== undefined ? reconstructionValidator({ dataset: heldOut, validation: config.validation, vae, samplesRoot: config.checkpoint.dir }) : undefined;
