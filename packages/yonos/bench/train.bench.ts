@@ -398,8 +398,12 @@ function report(results: ChildResult[]): void {
     const bound = (t: number): number => clean / (serial + (clean - serial) / t);
     const many = allThreads > 2 ? allThreads : 4;
     const parts = results.map((_, j) => table.reduce((s, k) => s + k.ms[j]!, 0));
+    // Every kernel call costs JS on the calling thread (engine, tape, wrappers): part of the serial share.
+    const calls = table.reduce((s, k) => s + k.calls, 0);
+    const reshapes = table.filter((k) => k.name.endsWith('Reshape')).reduce((s, k) => s + k.calls, 0);
     console.log(
-      `\nprofile ${row.set} ${row.stage}: fastest profiled step ${profiles.map((p, j) => `${p.stepMs.toFixed(0)} ms (${results[j]!.threads}t)`).join(', ')}; ` +
+      `\nprofile ${row.set} ${row.stage}: ${calls} kernel calls per step (${reshapes} of them Reshape, no copy), outside kernels ${pct(profiles[0]!.outsideMs / clean)}; ` +
+        `fastest profiled step ${profiles.map((p, j) => `${p.stepMs.toFixed(0)} ms (${results[j]!.threads}t)`).join(', ')}; ` +
         `sum of the parts ${parts.map((p, j) => `${p.toFixed(0)} ms (${results[j]!.threads}t)`).join(', ')}` +
         (parts.length > 1 ? ` = ${(parts[0]! / parts[parts.length - 1]!).toFixed(2)}x` : '') +
         `; serial (not on the pool) ${serial.toFixed(0)} ms = ${pct(serial / clean)} of the ${results[0]!.threads}t parts: ` +

@@ -3,7 +3,7 @@ import type { Rng } from '@yonos/core';
 import { NonFiniteGradientError, NonFiniteLossError, TrainingArgumentError } from '../errors.js';
 import type { GradientAccumulator } from '../optim/accumulate.js';
 import type { AdamW } from '../optim/adamw.js';
-import { clipGradNorm, globalGradNorm } from '../optim/clip.js';
+import { clipFactor, globalGradNorm } from '../optim/clip.js';
 import type { Ema } from '../optim/ema.js';
 
 /** What a {@link TrainTask} is told about the micro-batch it computes. */
@@ -100,16 +100,13 @@ export async function runTrainStep<B extends tf.TensorContainer>(options: TrainS
     throw error;
   }
   const { loss, grads } = accumulator.take();
-  let update = grads;
   let norm: tf.Scalar | undefined;
+  let factor: tf.Scalar | undefined;
   try {
-    if (options.clipNorm !== undefined) {
-      const clipped = clipGradNorm(grads, options.clipNorm);
-      update = clipped.grads;
-      norm = clipped.norm;
-    } else {
-      norm = globalGradNorm(grads);
-    }
+    norm = globalGradNorm(grads);
+    // Clipping scales the gradients inside the optimizer's fused update (gradScale): the same
+    // products as clipGradNorm's, without a scaled copy of every gradient.
+    if (options.clipNorm !== undefined) factor = clipFactor(norm, options.clipNorm);
     const figures = tf.stack([loss, norm]);
     const [lossValue, normValue] = await figures.data();
     figures.dispose();
@@ -130,10 +127,10 @@ export async function runTrainStep<B extends tf.TensorContainer>(options: TrainS
       );
     }
     optimizer.lr = options.lr;
-    optimizer.step(update);
+    optimizer.step(grads, factor !== undefined ? { gradScale: factor } : {});
     ema?.update();
     return { loss: lossValue!, gradNorm: normValue! };
   } finally {
-    tf.dispose([loss, ...grads.values(), ...(update !== grads ? update.values() : []), ...(norm !== undefined ? [norm] : [])]);
+    tf.dispose([loss, ...grads.values(), ...(norm !== undefined ? [norm] : []), ...(factor !== undefined ? [factor] : [])]);
   }
 }

@@ -48,22 +48,30 @@ export class GradientAccumulator {
    */
   add(lossFn: () => tf.Scalar): void {
     const { value, grads } = tf.variableGrads(lossFn, this.#variables);
-    const pending: tf.Tensor[] = [value];
+    // A first gradient becomes the running sum itself (no copy, no kernel); the rest are freed.
+    const pending = new Set<tf.Tensor>([value]);
+    const kept = new Set<tf.Tensor>();
+    const keep = (t: tf.Tensor): tf.Tensor => {
+      if (kept.has(t)) return tf.clone(t);
+      kept.add(t);
+      pending.delete(t);
+      return t;
+    };
     try {
       for (const [tfName, g] of Object.entries(grads)) {
         if (g == null) continue;
-        pending.push(g);
+        if (!kept.has(g)) pending.add(g);
         const name = this.#byTfName.get(tfName)!;
         const previous = this.#sums.get(name);
-        this.#sums.set(name, previous === undefined ? tf.clone(g) : tf.add(previous, g));
+        this.#sums.set(name, previous === undefined ? keep(g) : tf.add(previous, g));
         previous?.dispose();
       }
       const lossBefore = this.#lossSum;
-      this.#lossSum = (lossBefore === null ? tf.clone(value) : tf.add(lossBefore, value)) as tf.Scalar;
+      this.#lossSum = (lossBefore === null ? keep(value) : tf.add(lossBefore, value)) as tf.Scalar;
       lossBefore?.dispose();
       this.#count += 1;
     } finally {
-      tf.dispose(pending);
+      tf.dispose([...pending]);
     }
   }
 
@@ -79,10 +87,16 @@ export class GradientAccumulator {
     const lossSum = this.#lossSum;
     const names = [...this.#sums.keys()];
     const sums = [...this.#sums.values()];
-    // One micro-batch: its sums are the means (x / 1 = x), shared rather than divided (a pass per variable).
+    if (count === 1) {
+      // One micro-batch: its sums are the means (x / 1 = x) and are handed over as they are.
+      this.#sums.clear();
+      this.#lossSum = null;
+      this.#count = 0;
+      return { loss: lossSum, grads: new Map(names.map((n, i) => [n, sums[i]!])), count };
+    }
     const { loss, means } = tf.tidy(() => ({
       loss: tf.div(lossSum, count) as tf.Scalar,
-      means: sums.map((s) => (count === 1 ? tf.clone(s) : tf.div(s, count))),
+      means: sums.map((s) => tf.div(s, count)),
     }));
     this.reset();
     return { loss, grads: new Map(names.map((n, i) => [n, means[i]!])), count };

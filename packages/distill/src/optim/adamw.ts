@@ -2,10 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { OptimizerStateError, TrainingArgumentError } from '../errors.js';
 import { toNamedVariables } from '../named-variables.js';
 import type { NamedVariables } from '../named-variables.js';
+import { chunkElementsOf, packFlat, planChunks, unpackFlat } from './flat-chunks.js';
+import type { FlatStorageOptions } from './flat-chunks.js';
 import { groupStateKeys, readCount } from './state-keys.js';
 
 /** Options of {@link AdamW}, with PyTorch's defaults. */
-export interface AdamWOptions {
+export interface AdamWOptions extends FlatStorageOptions {
   /** Learning rate (default `1e-3`); change it per step through {@link AdamW.lr}. */
   readonly lr?: number;
   /** `[beta1, beta2]`, the moment decay rates (default `[0.9, 0.999]`). */
@@ -32,11 +34,26 @@ export interface AdamWHyperparameters {
   weightDecay: number;
 }
 
-/** Per-variable state, created on the variable's first update as in PyTorch. */
-interface Slot {
+/** Options of one {@link AdamW.step}. */
+export interface AdamWStepOptions {
+  /**
+   * Multiplies every gradient by this float32 scalar before the update (the factor of
+   * gradient clipping, see `clipFactor`), without materializing the scaled gradients: the
+   * same float32 products as scaling each gradient first. Not disposed.
+   */
+  readonly gradScale?: tf.Scalar;
+}
+
+/**
+ * The moments of variables updated together: every member has the same step count and
+ * decay flag, and `m`, `v` hold the members' `exp_avg`, `exp_avg_sq` end to end (1-D).
+ */
+interface MomentChunk {
+  readonly names: readonly string[];
   readonly m: tf.Variable;
   readonly v: tf.Variable;
   step: number;
+  readonly decay: boolean;
 }
 
 /** A state-dict key for one kind of per-variable state. */
@@ -44,18 +61,13 @@ const EXP_AVG = 'exp_avg';
 const EXP_AVG_SQ = 'exp_avg_sq';
 const STEP = 'step';
 
-/** A non-trainable float32 variable of zeros shaped like `p` (the temporary zeros are freed). */
-function zeroVariable(p: tf.Variable): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.zerosLike(p), false));
-}
-
 function checkRange(name: string, value: number, ok: boolean, what: string): void {
   if (!Number.isFinite(value) || !ok) throw new TrainingArgumentError(`AdamW: ${name} must be ${what}, got ${value}.`);
 }
 
 /**
- * AdamW with `torch.optim.AdamW` semantics (single-tensor path, no amsgrad): for each variable
- * with a gradient, `t += 1`, then
+ * AdamW with `torch.optim.AdamW` semantics (no amsgrad): for each variable with a gradient,
+ * `t += 1`, then
  * ```
  * p  *= 1 - lr * weightDecay                      (decoupled decay)
  * m   = lerp(m, g, 1 - beta1)
@@ -64,6 +76,14 @@ function checkRange(name: string, value: number, ok: boolean, what: string): voi
  * ```
  * Bias corrections are computed on the host in float64, tensors in float32. Variables with no
  * gradient in a step are left alone and keep their own step count, as PyTorch does.
+ *
+ * Multi-tensor ("foreach") implementation: the moments live in flat chunks of variables that
+ * share a step count and the decay flag (see {@link FlatStorageOptions}), and a step updates
+ * each chunk with one sequence of whole-chunk kernels on the concatenated gradients and
+ * weights, then splits the new weights back into the variables: ~20 kernel calls per chunk
+ * instead of 14 per variable. Every element sees the same float32 operations in the same
+ * order as the single-tensor form above, so the results are bit for bit those of updating each
+ * variable on its own.
  *
  * State (per variable: `exp_avg/<name>`, `exp_avg_sq/<name>` float32 of the variable's shape,
  * `step/<name>` int32 scalar) round-trips through {@link AdamW.exportState} and
@@ -82,12 +102,14 @@ export class AdamW {
   readonly weightDecay: number;
   readonly #variables: Map<string, tf.Variable>;
   readonly #decays: Map<string, boolean>;
-  readonly #slots = new Map<string, Slot>();
+  readonly #chunkElements: number;
+  #chunks: MomentChunk[] = [];
+  readonly #chunkOf = new Map<string, MomentChunk>();
 
   /**
    * @param variables The variables to optimize, by stable name (see `namedVariables`), or an
    *   array (named `'0'`, `'1'`, ...). They stay owned by their modules.
-   * @throws {@link TrainingArgumentError} for out-of-range hyperparameters.
+   * @throws {@link TrainingArgumentError} for out-of-range hyperparameters or `chunkElements`.
    */
   constructor(variables: NamedVariables | readonly tf.Variable[], options: AdamWOptions = {}) {
     this.lr = options.lr ?? 1e-3;
@@ -99,6 +121,7 @@ export class AdamW {
     checkRange('beta2', this.beta2, this.beta2 >= 0 && this.beta2 < 1, 'in [0, 1)');
     checkRange('eps', this.eps, this.eps >= 0, '>= 0');
     checkRange('weightDecay', this.weightDecay, this.weightDecay >= 0, '>= 0');
+    this.#chunkElements = chunkElementsOf('AdamW', options);
     this.#variables = toNamedVariables(variables);
     const noDecay = options.noWeightDecay ?? (() => false);
     this.#decays = new Map([...this.#variables.keys()].map((name) => [name, !noDecay(name)]));
@@ -116,7 +139,7 @@ export class AdamW {
 
   /** How many updates variable `name` has received (0 before its first). */
   stepCount(name: string): number {
-    return this.#slots.get(name)?.step ?? 0;
+    return this.#chunkOf.get(name)?.step ?? 0;
   }
 
   /** Hyperparameters as plain values (for logs and checkpoint metadata). */
@@ -128,12 +151,17 @@ export class AdamW {
    * One update with the current {@link AdamW.lr}.
    * @param grads Gradients by variable name, each of its variable's shape (float32); a missing
    *   or `null` entry leaves that variable untouched. Not disposed: the caller owns them.
-   * @throws {@link TrainingArgumentError} for a gradient of an unknown name or the wrong shape
-   *   (nothing is updated then), or a negative/non-finite `lr`.
+   * @param options See {@link AdamWStepOptions} (e.g. a clipping factor).
+   * @throws {@link TrainingArgumentError} for a gradient of an unknown name or the wrong shape,
+   *   a `gradScale` that is not a scalar (nothing is updated then), or a negative/non-finite `lr`.
    */
-  step(grads: ReadonlyMap<string, tf.Tensor | null | undefined>): void {
+  step(grads: ReadonlyMap<string, tf.Tensor | null | undefined>, options: AdamWStepOptions = {}): void {
     checkRange('lr', this.lr, this.lr >= 0, '>= 0');
-    const updates: Array<[string, tf.Variable, tf.Tensor]> = [];
+    const scale = options.gradScale;
+    if (scale !== undefined && scale.rank !== 0) {
+      throw new TrainingArgumentError(`AdamW.step: gradScale must be a scalar, got shape [${scale.shape.join(', ')}].`);
+    }
+    const active = new Map<string, tf.Tensor>();
     for (const [name, g] of grads) {
       const p = this.#variables.get(name);
       if (p === undefined) {
@@ -145,48 +173,142 @@ export class AdamW {
           `AdamW.step: gradient of '${name}' has shape [${g.shape.join(', ')}], the variable [${p.shape.join(', ')}].`,
         );
       }
-      updates.push([name, p, g]);
+      active.set(name, g);
     }
-    for (const [name, p, g] of updates) this.#update(name, p, g);
+    if (active.size === 0) return;
+    const plan = this.#plan(
+      this.names.filter((name) => active.has(name)),
+      (name) => this.stepCount(name),
+    );
+    if (!this.#fits(plan)) this.#relayout(plan);
+    for (const names of plan) this.#update(this.#chunkOf.get(names[0]!)!, active, scale);
   }
 
-  #update(name: string, p: tf.Variable, g: tf.Tensor): void {
-    let slot = this.#slots.get(name);
-    if (slot === undefined) {
-      slot = { m: zeroVariable(p), v: zeroVariable(p), step: 0 };
-      this.#slots.set(name, slot);
+  /** Groups `names` (in variable order) by step count and decay flag, each group cut into chunks. */
+  #plan(names: readonly string[], stepOf: (name: string) => number): string[][] {
+    const groups = new Map<string, string[]>();
+    for (const name of names) {
+      const key = `${stepOf(name)}:${this.#decays.get(name) === true}`;
+      let group = groups.get(key);
+      if (group === undefined) groups.set(key, (group = []));
+      group.push(name);
     }
-    slot.step += 1;
-    const t = slot.step;
-    const { m, v } = slot;
+    return [...groups.values()].flatMap((group) => planChunks(group, (name) => this.#variables.get(name)!.size, this.#chunkElements));
+  }
+
+  /** Whether every planned chunk is one of the current chunks, member for member. */
+  #fits(plan: readonly string[][]): boolean {
+    return plan.every((names) => {
+      const chunk = this.#chunkOf.get(names[0]!);
+      return chunk !== undefined && chunk.names.length === names.length && chunk.names.every((n, i) => n === names[i]);
+    });
+  }
+
+  /**
+   * Re-packs the moments so that `plan`'s chunks exist (members new to the state start at
+   * zero, step 0); variables with state outside the plan keep it, in chunks of their own.
+   * Runs on the first step, and when the set of variables with gradients or their step counts
+   * change (rare: a variable the loss stops or starts using).
+   */
+  #relayout(plan: readonly string[][]): void {
+    tf.tidy(() => {
+      const pieces = new Map<string, { m: tf.Tensor; v: tf.Tensor; step: number }>();
+      for (const chunk of this.#chunks) {
+        const shapes = chunk.names.map((name) => [this.#variables.get(name)!.size]);
+        const ms = unpackFlat(chunk.m as tf.Tensor1D, shapes);
+        const vs = unpackFlat(chunk.v as tf.Tensor1D, shapes);
+        chunk.names.forEach((name, i) => pieces.set(name, { m: ms[i]!, v: vs[i]!, step: chunk.step }));
+      }
+      const planned = new Set(plan.flat());
+      const resting = this.#plan(
+        this.names.filter((name) => pieces.has(name) && !planned.has(name)),
+        (name) => pieces.get(name)!.step,
+      );
+      this.#disposeChunks();
+      for (const names of [...plan, ...resting]) {
+        const zeros = (name: string): tf.Tensor => tf.zeros([this.#variables.get(name)!.size]);
+        this.#addChunk({
+          names,
+          m: tf.variable(packFlat(names.map((name) => pieces.get(name)?.m ?? zeros(name))), false),
+          v: tf.variable(packFlat(names.map((name) => pieces.get(name)?.v ?? zeros(name))), false),
+          step: pieces.get(names[0]!)?.step ?? 0,
+          decay: this.#decays.get(names[0]!) === true,
+        });
+      }
+    });
+  }
+
+  #addChunk(chunk: MomentChunk): void {
+    this.#chunks.push(chunk);
+    for (const name of chunk.names) this.#chunkOf.set(name, chunk);
+  }
+
+  /** One update of a chunk: the single-tensor operations, each on the whole chunk. */
+  #update(chunk: MomentChunk, grads: ReadonlyMap<string, tf.Tensor>, scale: tf.Scalar | undefined): void {
+    chunk.step += 1;
+    const t = chunk.step;
+    const { m, v } = chunk;
     const lr = this.lr;
-    const decay = this.#decays.get(name) === true ? 1 - lr * this.weightDecay : 1;
+    const decay = chunk.decay ? 1 - lr * this.weightDecay : 1;
     const stepSize = lr / (1 - this.beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - this.beta2 ** t);
+    const params = chunk.names.map((name) => this.#variables.get(name)!);
     tf.tidy(() => {
+      // Temporaries are freed as soon as they are used: a chunk may be tens of MiB.
+      const free = (...ts: tf.Tensor[]): void => tf.dispose(ts);
+      const packed = packFlat(chunk.names.map((name) => asFloat32(grads.get(name)!)));
+      const g = scale === undefined ? packed : tf.mul(packed, scale);
+      if (g !== packed) free(packed);
+      const p = packFlat(params);
       const decayed = decay === 1 ? p : tf.mul(p, decay);
-      const m1 = tf.add(m, tf.mul(tf.sub(g, m), 1 - this.beta1));
-      const v1 = tf.add(tf.mul(v, this.beta2), tf.mul(tf.mul(g, g), 1 - this.beta2));
-      const denom = tf.add(tf.div(tf.sqrt(v1), bc2Sqrt), this.eps);
-      const p1 = tf.sub(decayed, tf.mul(tf.div(m1, denom), stepSize));
+      if (decayed !== p) free(p);
+      const gm = tf.sub(g, m);
+      const gmScaled = tf.mul(gm, 1 - this.beta1);
+      free(gm);
+      const m1 = tf.add(m, gmScaled);
+      free(gmScaled);
+      const vScaled = tf.mul(v, this.beta2);
+      const g2 = tf.mul(g, g);
+      free(g);
+      const g2Scaled = tf.mul(g2, 1 - this.beta2);
+      free(g2);
+      const v1 = tf.add(vScaled, g2Scaled);
+      free(vScaled, g2Scaled);
+      const root = tf.sqrt(v1);
+      const rootHat = tf.div(root, bc2Sqrt);
+      free(root);
+      const denom = tf.add(rootHat, this.eps);
+      free(rootHat);
+      const ratio = tf.div(m1, denom);
+      free(denom);
+      const delta = tf.mul(ratio, stepSize);
+      free(ratio);
+      const p1 = tf.sub(decayed, delta) as tf.Tensor1D;
+      free(decayed, delta);
       m.assign(m1);
       v.assign(v1);
-      p.assign(p1);
+      const pieces = unpackFlat(p1, params.map((x) => x.shape));
+      free(p1);
+      params.forEach((x, i) => x.assign(pieces[i]!));
     });
   }
 
   /**
    * The state as tensors for a safetensors file: `exp_avg/<name>`, `exp_avg_sq/<name>`
    * (float32) and `step/<name>` (int32 scalar) for every variable updated at least once.
-   * Every tensor is new (moments share their buffers with the live state, so this is cheap):
-   * the caller disposes them all.
+   * Every tensor is new (copied out of the flat chunks): the caller disposes them all.
    */
   exportState(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    for (const [name, slot] of this.#slots) {
-      out.set(`${EXP_AVG}/${name}`, tf.clone(slot.m));
-      out.set(`${EXP_AVG_SQ}/${name}`, tf.clone(slot.v));
-      out.set(`${STEP}/${name}`, tf.scalar(slot.step, 'int32'));
+    for (const chunk of this.#chunks) {
+      const shapes = chunk.names.map((name) => this.#variables.get(name)!.shape);
+      const ms = unpackFlat(chunk.m as tf.Tensor1D, shapes);
+      const vs = unpackFlat(chunk.v as tf.Tensor1D, shapes);
+      chunk.names.forEach((name, i) => {
+        out.set(`${EXP_AVG}/${name}`, ms[i]!);
+        out.set(`${EXP_AVG_SQ}/${name}`, vs[i]!);
+        out.set(`${STEP}/${name}`, tf.scalar(chunk.step, 'int32'));
+      });
     }
     return out;
   }
@@ -214,24 +336,41 @@ export class AdamW {
     }
     const steps = new Map<string, number>();
     for (const [name, g] of groups) steps.set(name, await readCount('AdamW', `${STEP}/${name}`, g.get(STEP)!));
-    this.#disposeSlots();
-    for (const [name, g] of groups) {
-      const m = tf.tidy(() => tf.variable(tf.cast(g.get(EXP_AVG)!, 'float32'), false));
-      const v = tf.tidy(() => tf.variable(tf.cast(g.get(EXP_AVG_SQ)!, 'float32'), false));
-      this.#slots.set(name, { m, v, step: steps.get(name)! });
-    }
+    this.#disposeChunks();
+    const plan = this.#plan(
+      this.names.filter((name) => groups.has(name)),
+      (name) => steps.get(name)!,
+    );
+    tf.tidy(() => {
+      const moments = (names: readonly string[], kind: string): tf.Tensor1D => packFlat(names.map((name) => tf.cast(groups.get(name)!.get(kind)!, 'float32')));
+      for (const names of plan) {
+        this.#addChunk({
+          names,
+          m: tf.variable(moments(names, EXP_AVG), false),
+          v: tf.variable(moments(names, EXP_AVG_SQ), false),
+          step: steps.get(names[0]!)!,
+          decay: this.#decays.get(names[0]!) === true,
+        });
+      }
+    });
   }
 
   /** Frees the moments; the optimizer can go on (state restarts from zero) or be dropped. */
   dispose(): void {
-    this.#disposeSlots();
+    this.#disposeChunks();
   }
 
-  #disposeSlots(): void {
-    for (const slot of this.#slots.values()) {
-      slot.m.dispose();
-      slot.v.dispose();
+  #disposeChunks(): void {
+    for (const chunk of this.#chunks) {
+      chunk.m.dispose();
+      chunk.v.dispose();
     }
-    this.#slots.clear();
+    this.#chunks = [];
+    this.#chunkOf.clear();
   }
+}
+
+/** `g` as float32 (gradients are; a cast keeps the old implicit upcast of other dtypes). */
+function asFloat32(g: tf.Tensor): tf.Tensor {
+  return g.dtype === 'float32' ? g : tf.cast(g, 'float32');
 }

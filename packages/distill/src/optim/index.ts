@@ -1,6 +1,8 @@
 export { AdamW } from './adamw.js';
-export type { AdamWHyperparameters, AdamWOptions } from './adamw.js';
-export { clipGradNorm, globalGradNorm } from './clip.js';
+export type { AdamWHyperparameters, AdamWOptions, AdamWStepOptions } from './adamw.js';
+export { clipFactor, clipGradNorm, globalGradNorm } from './clip.js';
+export { DEFAULT_CHUNK_ELEMENTS } from './flat-chunks.js';
+export type { FlatStorageOptions } from './flat-chunks.js';
 export type { ClippedGradients, GradientMap } from './clip.js';
 export { constantLr, cosineLr, createLrSchedule, linearLr } from './schedule.js';
 export type { LrSchedule, LrScheduleName, LrScheduleOptions } from './schedule.js';
