@@ -1,5 +1,6 @@
 import type { ProgressCallback, ProgressEvent } from '@yonos/core';
 import { PipelineAbortedError } from './errors.js';
+import type { TileLoopHooks } from './tile-blend.js';
 
 /** Throws {@link PipelineAbortedError} if `signal` has been aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -26,4 +27,12 @@ export async function checkpoint(signal: AbortSignal | undefined): Promise<void>
 /** Reports to an optional callback; a throwing callback is a caller bug and is not swallowed. */
 export function report(onProgress: ProgressCallback | undefined, event: ProgressEvent): void {
   onProgress?.(event);
+}
+
+/** The hooks of a tiled stage of a run: yield and stop if aborted before each tile, report `stage` after it. */
+export function tileHooks(stage: string, onProgress: ProgressCallback | undefined, signal: AbortSignal | undefined): TileLoopHooks {
+  return {
+    beforeTile: () => checkpoint(signal),
+    afterTile: (r, total) => report(onProgress, { stage, completed: r.index + 1, total }),
+  };
 }

@@ -24,6 +24,7 @@ export {
 } from './default-model.js';
 export type { DefaultModelLocation, DefaultModelProvider } from './default-model.js';
 export { PipelineAbortedError, PipelineInputError, PipelineMemoryError } from './errors.js';
+export type { TilingEstimate } from './errors.js';
 export { TiledLatentCodec } from './tiled-codec.js';
 export type { TiledLatentCodecOptions } from './tiled-codec.js';
 export { TileAccumulator, blendTileRows, blendTiles, blendTilesSync, tileRegions } from './tile-blend.js';

@@ -9,6 +9,11 @@ const F32 = 4;
  * outputs), so there the tensor part of an estimate is counted this many times.
  */
 const WASM_HEAP_SLACK = 1.2;
+
+/** How many times a run's estimate counts its tensors on `backend`: 1.2 on wasm (and when unknown, as on wasm), else 1. */
+export function heapSlack(backend: string | undefined): number {
+  return backend === undefined || backend === 'wasm' ? WASM_HEAP_SLACK : 1;
+}
 /** Latent-sized tensors a scheduler step is assumed to hold at its peak when {@link RunMemoryInput.schedulerStepCopies} is not given. */
 const SCHEDULER_STEP_COPIES = 8;
 
@@ -242,7 +247,7 @@ export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
   const retained = encodeRetained + denoiseRetained + (tileCodec.decodeRetained ?? 0);
 
   const upsample = up.peak;
-  const heap = backend === undefined || backend === 'wasm' ? WASM_HEAP_SLACK : 1;
+  const heap = heapSlack(backend);
   const stages = {
     upsample: heap * upsample,
     encode: heap * enc.peak + encodeRetained,

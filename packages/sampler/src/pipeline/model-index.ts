@@ -114,9 +114,12 @@ export function parseModelIndex(text: string, where: string): YonosModelIndex {
   };
 }
 
-/** A `model_index.json` as diffusers writes it: keys sorted, 2-space indent, trailing newline. */
-export function modelIndexJson(index: YonosModelIndex): string {
-  const record = index as unknown as Record<string, unknown>;
+/**
+ * A `model_index.json` as diffusers writes it: keys sorted, 2-space indent, trailing newline;
+ * keys whose value is `undefined` are left out. Any pipeline's index (`upscaleModelIndexJson` uses it too).
+ */
+export function modelIndexJson(index: YonosModelIndex | Readonly<Record<string, unknown>>): string {
+  const record = index as Readonly<Record<string, unknown>>;
   const sorted = Object.fromEntries(
     Object.keys(record)
       .filter((k) => record[k] !== undefined)

@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { DIFFUSERS_VERSION, openModelStore, openWritableModelStore } from '@yonos/core';
 import type { Denoiser, LatentCodec, ModelLocation, NoiseScheduler } from '@yonos/core';
-import { loadComponent, saveComponent } from './components.js';
+import { saveComponent } from './components.js';
 import { CONTEXT_FILE, readContext, writeContext } from './context-file.js';
 import { resolveDefaultModel } from './default-model.js';
-import { disposeComponent } from './dispose-component.js';
+import { buildFromFolder } from './folder-components.js';
 import { MODEL_INDEX_NAME, PIPELINE_COMPONENTS, YONOS_PIPELINE_CLASS, modelIndexJson, parseModelIndex } from './model-index.js';
 import type { YonosModelIndex } from './model-index.js';
 import type { YonosFromPretrainedOptions, YonosPipelineComponents, YonosSavePretrainedOptions } from './options.js';
@@ -35,36 +35,22 @@ export async function loadYonosFolder<P>(
   const scale = requestedScale(options);
   const store = await openModelStore(location ?? (await resolveDefaultModel(scale)).location);
   const index = parseModelIndex(await store.readText(MODEL_INDEX_NAME), store.location);
-  const loaded: unknown[] = [];
-  const parts: Record<string, unknown> = {};
-  let context: tf.Tensor3D | undefined;
-  try {
-    for (const name of PIPELINE_COMPONENTS) {
-      const given = options.components?.[name];
-      if (given !== undefined) {
-        parts[name] = given;
-        continue;
-      }
-      const component = await loadComponent(store, name, index[name], options);
-      loaded.push(component);
-      parts[name] = component;
+  return buildFromFolder(store, index, PIPELINE_COMPONENTS, options.components ?? {}, options, async (parts) => {
+    const context = index.context !== undefined ? await readContext(store, index.context) : undefined;
+    try {
+      return build({
+        vae: parts.vae as LatentCodec,
+        unet: parts.unet as Denoiser,
+        scheduler: parts.scheduler as NoiseScheduler,
+        scale: scale ?? index.scale_factor,
+        ...(index.latent_multiple !== undefined ? { latentMultiple: index.latent_multiple } : {}),
+        ...(index.residual !== undefined ? { residual: index.residual } : {}),
+        ...(context !== undefined ? { context } : {}),
+      });
+    } finally {
+      context?.dispose();
     }
-    if (index.context !== undefined) context = await readContext(store, index.context);
-    return build({
-      vae: parts['vae'] as LatentCodec,
-      unet: parts['unet'] as Denoiser,
-      scheduler: parts['scheduler'] as NoiseScheduler,
-      scale: scale ?? index.scale_factor,
-      ...(index.latent_multiple !== undefined ? { latentMultiple: index.latent_multiple } : {}),
-      ...(index.residual !== undefined ? { residual: index.residual } : {}),
-      ...(context !== undefined ? { context } : {}),
-    });
-  } catch (error) {
-    for (const component of loaded) disposeComponent(component);
-    throw error;
-  } finally {
-    context?.dispose();
-  }
+  });
 }
 
 /**

@@ -26,6 +26,7 @@ import { loadYonosFolder, saveYonosFolder } from './pipeline-folder.js';
 import { checkContext, contextLength } from './run-context.js';
 import { runGeometry } from './run-geometry.js';
 import type { RunGeometry } from './run-geometry.js';
+import { RunQueue } from './run-queue.js';
 import { DEFAULT_MODEL_SCALE, checkScale, requestedScale } from './scale.js';
 import { chooseYonosTiling } from './yonos-tiling.js';
 import { runYonos } from './yonos-run.js';
@@ -77,7 +78,7 @@ export class YonosPipeline {
   /** Whether the denoiser works on `z_0 - z_lr` (see {@link YonosPipelineComponents.residual}). */
   readonly residual: boolean;
   #context: tf.Tensor3D | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new RunQueue();
   /** The last plan, so that a run after `tiling()` with the same arguments (a progress bar's count) does not plan again. */
   #lastPlan: RunPlan | undefined;
 
@@ -208,9 +209,7 @@ export class YonosPipeline {
    *   PipelineAbortedError when aborted.
    */
   run(lr: tf.Tensor4D, options: YonosRunOptions = {}): Promise<tf.Tensor4D> {
-    const task = this.#queue.then(() => this.#run(lr, options));
-    this.#queue = task.catch(() => undefined);
-    return task;
+    return this.#queue.run(() => this.#run(lr, options));
   }
 
   /**

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, imresize } from '@yonos/core';
 import type { Denoiser, LatentCodec, NoiseScheduler, ProgressCallback } from '@yonos/core';
-import { checkpoint, report, throwIfAborted } from './control.js';
+import { throwIfAborted, tileHooks } from './control.js';
 import { denoiseLatents } from './denoise.js';
 import type { YonosTiling } from './options.js';
-import { cropTopLeft, padBottomRight } from './padding.js';
+import { decodeLatents } from './decode-latents.js';
+import { padBottomRight } from './padding.js';
 import { runContext } from './run-context.js';
 import type { RunGeometry } from './run-geometry.js';
 import { DDIMScheduler } from '../schedulers/index.js';
 import { TiledLatentCodec } from './tiled-codec.js';
-import type { TileLoopHooks } from './tile-blend.js';
 import { planTiles } from './tile-plan.js';
 
 /** One checked `YonosPipeline` run: the models, the input, and what was decided for it. */
@@ -38,29 +38,23 @@ export interface YonosRunArgs {
 
 /**
  * The YONOS algorithm (see `YonosPipeline`): bicubic upsampling and padding, tiled encoding
- * to `z_lr`, the denoising loop on `concat(z_t, z_lr)`, tiled decoding, cropping, clamping.
+ * to `z_lr`, the denoising loop on `concat(z_t, z_lr)`, then `decodeLatents`.
  * Each intermediate is freed as soon as the next exists; on errors, everything the run made.
  * @returns NHWC `[N, outHeight, outWidth, 3]` in `[-1, 1]`; the caller owns it.
  */
 export async function runYonos(args: YonosRunArgs): Promise<tf.Tensor4D> {
   const { vae, unet, scheduler, lr, scale, geometry: g, tiling, onProgress, signal } = args;
   const codec = new TiledLatentCodec(vae, { tileSampleSize: tiling.vaeTileSize, overlap: tiling.vaeOverlap });
-  const hooks = (stage: string): TileLoopHooks => ({
-    beforeTile: () => checkpoint(signal),
-    afterTile: (r, total) => report(onProgress, { stage, completed: r.index + 1, total }),
-  });
   let context: tf.Tensor3D | undefined;
   let up: tf.Tensor4D | undefined;
   let condition: tf.Tensor4D | undefined;
   let zT: tf.Tensor4D | undefined;
   let z0: tf.Tensor4D | undefined;
-  let latent: tf.Tensor4D | undefined;
-  let decoded: tf.Tensor4D | undefined;
   try {
     throwIfAborted(signal);
     up = tf.tidy(() => padBottomRight(imresize(lr, scale), g.paddedHeight, g.paddedWidth));
     // Only the mean is used: its tiles are blended without their log-variances.
-    const mean = await codec.encodeMeanAsync(up, hooks('encode'));
+    const mean = await codec.encodeMeanAsync(up, tileHooks('encode', onProgress, signal));
     let cond: tf.Tensor4D;
     try {
       cond = tf.tidy(() => tf.mul(tf.sub(mean, vae.shiftFactor), vae.scalingFactor) as tf.Tensor4D);
@@ -97,19 +91,12 @@ export async function runYonos(args: YonosRunArgs): Promise<tf.Tensor4D> {
     }
     tf.dispose([condition, ...(context !== undefined ? [context] : [])]);
 
-    latent = tf.tidy(() => tf.add(tf.div(z0!, vae.scalingFactor), vae.shiftFactor) as tf.Tensor4D);
-    z0.dispose();
-    decoded = await codec.decodeAsync(latent, hooks('decode'));
-    latent.dispose();
-    if (g.outHeight !== g.paddedHeight || g.outWidth !== g.paddedWidth) {
-      const cropped = cropTopLeft(decoded, g.outHeight, g.outWidth);
-      decoded.dispose();
-      decoded = cropped;
-    }
-    return tf.clipByValue(decoded, -1, 1);
+    const final = z0;
+    z0 = undefined; // decodeLatents takes it over
+    return await decodeLatents(codec, final, g.outHeight, g.outWidth, tileHooks('decode', onProgress, signal));
   } finally {
     // Idempotent: tensors already freed on the way are skipped.
-    const owned: Array<tf.Tensor | undefined> = [up, condition, zT, context, z0, latent, decoded];
+    const owned: Array<tf.Tensor | undefined> = [up, condition, zT, context, z0];
     tf.dispose(owned.filter((t): t is tf.Tensor => t !== undefined));
   }
 }

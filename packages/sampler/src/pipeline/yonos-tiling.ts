@@ -1,17 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Denoiser, LatentCodec, NoiseScheduler } from '@yonos/core';
-import { checkPositive, checkPositiveInteger } from './checks.js';
-import { PipelineInputError } from './errors.js';
+import { checkPositiveInteger } from './checks.js';
 import { estimateRunMemory, largestTileWithin } from './memory.js';
 import type { RunMemoryEstimate } from './memory.js';
 import type { YonosTileOptions, YonosTiling } from './options.js';
 import type { RunGeometry } from './run-geometry.js';
 import { DDIMScheduler } from '../schedulers/index.js';
+import { DEFAULT_TILE_OVERLAP, checkTileSize, memoryBudgetBytes, tileSizeOptions } from './tile-options.js';
 import { leastWorkTile, planTiles, tilesAlong } from './tile-plan.js';
-
-const MIB = 2 ** 20;
-const DEFAULT_BUDGET_MB = 1024;
-const DEFAULT_OVERLAP = 0.25;
 
 /** What {@link chooseYonosTiling} needs to know about a `YonosPipeline` run. */
 export interface YonosTilingInput {
@@ -42,9 +38,8 @@ export function chooseYonosTiling(input: YonosTilingInput): YonosTiling {
   const { codec, denoiser, scheduler, geometry: g, tile, batch } = input;
   const f = codec.downsampleFactor;
   const m = input.latentMultiple;
-  const opts: YonosTileOptions = tile === true || tile === false || tile === undefined ? {} : tile;
-  const budget = (opts.memoryBudgetMB ?? DEFAULT_BUDGET_MB) * MIB;
-  checkPositive(budget, 'tile.memoryBudgetMB');
+  const opts = tileSizeOptions(tile);
+  const budget = memoryBudgetBytes(opts);
   checkPositiveInteger(batch, 'batch');
   const imageSide = Math.max(g.paddedHeight, g.paddedWidth);
   const latentSide = Math.max(g.latentHeight, g.latentWidth);
@@ -76,21 +71,11 @@ export function chooseYonosTiling(input: YonosTilingInput): YonosTiling {
   };
   let vaeTile = imageSide;
   let latentTile = latentSide;
-  const vaeOverlap = opts.vaeOverlap ?? DEFAULT_OVERLAP;
-  const latentOverlap = opts.latentOverlap ?? DEFAULT_OVERLAP;
+  const vaeOverlap = opts.vaeOverlap ?? DEFAULT_TILE_OVERLAP;
+  const latentOverlap = opts.latentOverlap ?? DEFAULT_TILE_OVERLAP;
   if (tile !== false) {
-    if (opts.vaeTileSize !== undefined) {
-      vaeTile = opts.vaeTileSize;
-      if (!Number.isInteger(vaeTile) || vaeTile < f || vaeTile % f !== 0) {
-        throw new PipelineInputError(`tile.vaeTileSize must be a positive multiple of the VAE factor ${f}; got ${vaeTile}.`);
-      }
-    }
-    if (opts.latentTileSize !== undefined) {
-      latentTile = opts.latentTileSize;
-      if (!Number.isInteger(latentTile) || latentTile < m || latentTile % m !== 0) {
-        throw new PipelineInputError(`tile.latentTileSize must be a positive multiple of latentMultiple ${m}; got ${latentTile}.`);
-      }
-    }
+    if (opts.vaeTileSize !== undefined) vaeTile = checkTileSize(opts.vaeTileSize, f, 'tile.vaeTileSize', 'the VAE factor');
+    if (opts.latentTileSize !== undefined) latentTile = checkTileSize(opts.latentTileSize, m, 'tile.latentTileSize', 'latentMultiple');
     const chooseVae = opts.vaeTileSize === undefined;
     const minVae = Math.min(imageSide, 8 * f);
     const minLatent = Math.min(latentSide, 2 * m);

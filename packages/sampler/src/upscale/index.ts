@@ -7,8 +7,10 @@ export { StableDiffusionUpscalePipeline } from './stable-diffusion-upscale-pipel
 export type {
   StableDiffusionUpscaleComponents,
   StableDiffusionUpscaleFromPretrainedOptions,
+  StableDiffusionUpscalePipelineComponents,
   StableDiffusionUpscaleRunOptions,
   StableDiffusionUpscaleSaveOptions,
+  StableDiffusionUpscaleSavePretrainedOptions,
 } from './options.js';
 export {
   NEGATIVE_PROMPT_EMBEDS_TENSOR,

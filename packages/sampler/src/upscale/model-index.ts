@@ -1,5 +1,5 @@
 import { DIFFUSERS_VERSION, PretrainedError } from '@yonos/core';
-import { MODEL_INDEX_NAME, isComponentSpec, parseModelIndexObject } from '../pipeline/model-index.js';
+import { MODEL_INDEX_NAME, isComponentSpec, modelIndexJson, parseModelIndexObject } from '../pipeline/model-index.js';
 import type { ComponentSpec } from '../pipeline/model-index.js';
 
 /** `_class_name` of a Stable Diffusion x4 upscaler folder, as diffusers writes it. */
@@ -105,11 +105,5 @@ export function parseUpscaleModelIndex(text: string, where: string): UpscaleMode
 export function upscaleModelIndexJson(index: UpscaleModelIndex): string {
   const record: Record<string, unknown> = { ...index };
   for (const name of IGNORED_UPSCALE_COMPONENTS) record[name] = [null, null];
-  const sorted = Object.fromEntries(
-    Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort()
-      .map((k) => [k, record[k]]),
-  );
-  return `${JSON.stringify(sorted, null, 2)}\n`;
+  return modelIndexJson(record);
 }

@@ -6,7 +6,7 @@ import type { PromptEmbeddings, PromptEmbeddingsSource } from './prompt-embeddin
 import type { UpscaleTileOptions } from './tiling.js';
 
 /** The parts a `StableDiffusionUpscalePipeline` is composed of, as diffusers' pipeline of the same name. */
-export interface StableDiffusionUpscaleComponents {
+export interface StableDiffusionUpscalePipelineComponents {
   /**
    * Decodes latents to images (`AutoencoderKL` of `@yonos/vae`, or your own); the output is
    * `downsampleFactor` times the latent (4 for the x4 upscaler's 3-level VAE). Only its decoder
@@ -73,7 +73,7 @@ export interface StableDiffusionUpscaleFromPretrainedOptions extends ResolvePret
   /** Weights variant of the model components (`'fp16'`: `diffusion_pytorch_model.fp16.safetensors`). */
   readonly variant?: string;
   /** Components to use instead of loading them (the folder's entry for them is ignored). */
-  readonly components?: Partial<Pick<StableDiffusionUpscaleComponents, 'vae' | 'unet' | 'scheduler' | 'lowResScheduler'>>;
+  readonly components?: Partial<Pick<StableDiffusionUpscalePipelineComponents, 'vae' | 'unet' | 'scheduler' | 'lowResScheduler'>>;
   /**
    * Default prompt embeddings of the pipeline: tensors (copied) or a `.safetensors` file. Default:
    * the folder's `prompt_embeddings` file if `model_index.json` names one; else runs must give them.
@@ -82,7 +82,13 @@ export interface StableDiffusionUpscaleFromPretrainedOptions extends ResolvePret
 }
 
 /** Options of `StableDiffusionUpscalePipeline.savePretrained`. */
-export interface StableDiffusionUpscaleSaveOptions {
+export interface StableDiffusionUpscaleSavePretrainedOptions {
   /** Float type of the stored weights: `'F32'` (default) or `'F16'`. */
   readonly dtype?: 'F32' | 'F16';
 }
+
+/** @deprecated Renamed {@link StableDiffusionUpscalePipelineComponents}, as `YonosPipelineComponents`. */
+export type StableDiffusionUpscaleComponents = StableDiffusionUpscalePipelineComponents;
+
+/** @deprecated Renamed {@link StableDiffusionUpscaleSavePretrainedOptions}, as `YonosSavePretrainedOptions`. */
+export type StableDiffusionUpscaleSaveOptions = StableDiffusionUpscaleSavePretrainedOptions;

@@ -1,47 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DIFFUSERS_VERSION, createRng, openModelStore, openWritableModelStore } from '@yonos/core';
 import type { Denoiser, LatentCodec, ModelImage, ModelLocation, NoiseScheduler, RawImage } from '@yonos/core';
 import { asDenoiser, asLatentCodec, asScheduler, checkImage, checkImageRange, checkPositiveInteger } from '../pipeline/checks.js';
-import { loadComponent, saveComponent } from '../pipeline/components.js';
-import type { ComponentSpec } from '../pipeline/model-index.js';
-import { MODEL_INDEX_NAME } from '../pipeline/model-index.js';
-import { checkpoint, report, throwIfAborted } from '../pipeline/control.js';
-import { denoiseLatents } from '../pipeline/denoise.js';
 import { disposeComponent } from '../pipeline/dispose-component.js';
 import { PipelineInputError } from '../pipeline/errors.js';
 import { tilesFromBudget } from '../pipeline/memory.js';
 import { upscaleImageKinds } from '../pipeline/image-kinds.js';
-import { cropTopLeft, padBottomRight, roundUpTo } from '../pipeline/padding.js';
-import { TiledLatentCodec } from '../pipeline/tiled-codec.js';
-import type { TileLoopHooks } from '../pipeline/tile-blend.js';
-import { planTiles } from '../pipeline/tile-plan.js';
-import { DDIMScheduler } from '../schedulers/index.js';
-import type { TimestepSpacing } from '../schedulers/index.js';
+import { runGeometry } from '../pipeline/run-geometry.js';
+import type { RunGeometry } from '../pipeline/run-geometry.js';
+import { RunQueue } from '../pipeline/run-queue.js';
 import { checkGuidanceScale, checkNoiseLevel, checkUpscaleComponents, LOW_RES_CHANNELS } from './checks.js';
 import { x4UpscalerLowResScheduler, x4UpscalerScheduler } from './default-schedulers.js';
 import { UpscaleMemoryError } from './errors.js';
-import { guidedUpscalePredictor } from './guidance.js';
-import { DEFAULT_MAX_NOISE_LEVEL, UPSCALE_PIPELINE_CLASS, UPSCALE_PIPELINE_COMPONENTS, parseUpscaleModelIndex, upscaleModelIndexJson } from './model-index.js';
-import type { UpscaleComponentName, UpscaleModelIndex } from './model-index.js';
+import { DEFAULT_MAX_NOISE_LEVEL } from './model-index.js';
 import type {
-  StableDiffusionUpscaleComponents,
   StableDiffusionUpscaleFromPretrainedOptions,
+  StableDiffusionUpscalePipelineComponents,
   StableDiffusionUpscaleRunOptions,
-  StableDiffusionUpscaleSaveOptions,
+  StableDiffusionUpscaleSavePretrainedOptions,
 } from './options.js';
-import {
-  checkPromptEmbeddings,
-  disposePromptEmbeddings,
-  guidanceContext,
-  isPromptEmbeddings,
-  keepPromptEmbeddings,
-  readPromptEmbeddings,
-  readPromptEmbeddingsFrom,
-  writePromptEmbeddings,
-} from './prompt-embeddings.js';
-import type { PromptEmbeddings, PromptEmbeddingsSource } from './prompt-embeddings.js';
+import { checkPromptEmbeddings, disposePromptEmbeddings, isPromptEmbeddings, keepPromptEmbeddings, readPromptEmbeddings } from './prompt-embeddings.js';
+import type { PromptEmbeddings } from './prompt-embeddings.js';
+import { schedulerWithSpacing } from './run-scheduler.js';
 import { chooseUpscaleTiling } from './tiling.js';
 import type { UpscaleTileOptions, UpscaleTiling } from './tiling.js';
+import { loadUpscaleFolder, saveUpscaleFolder } from './upscale-folder.js';
+import { decodeUpscale, denoiseUpscale } from './upscale-run.js';
+import type { UpscaleRunArgs } from './upscale-run.js';
 
 /** diffusers' defaults of `StableDiffusionUpscalePipeline.__call__`. */
 const DEFAULT_STEPS = 75;
@@ -49,17 +33,6 @@ const DEFAULT_GUIDANCE_SCALE = 9;
 const DEFAULT_NOISE_LEVEL = 20;
 /** CLIP's sequence length, for estimates made before any embeddings are known. */
 const DEFAULT_CONTEXT_LENGTH = 77;
-/** Where `savePretrained` stores the pipeline's prompt embeddings. */
-const PROMPT_EMBEDDINGS_FILE = 'prompt_embeds.safetensors';
-/** Classes diffusers provides under the same name: folders name them `["diffusers", ...]` so diffusers loads them too. */
-const DIFFUSERS_CLASSES = new Set(['DDIMScheduler', 'DDPMScheduler', 'UNet2DConditionModel', 'AutoencoderKL']);
-
-const COMPONENT_KEYS: Record<UpscaleComponentName, 'scheduler' | 'lowResScheduler' | 'unet' | 'vae'> = {
-  scheduler: 'scheduler',
-  low_res_scheduler: 'lowResScheduler',
-  unet: 'unet',
-  vae: 'vae',
-};
 
 /**
  * Stable Diffusion's x4 upscaler (diffusers' `StableDiffusionUpscalePipeline`), composed from
@@ -110,13 +83,13 @@ export class StableDiffusionUpscalePipeline {
   /** Latent (= low-res) sides are padded to multiples of this. */
   readonly latentMultiple: number;
   #embeddings: PromptEmbeddings | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new RunQueue();
 
   /**
    * @param components The models; the pipeline takes them over ({@link StableDiffusionUpscalePipeline.dispose} disposes them).
    * @throws PipelineInputError if the components do not fit together.
    */
-  constructor(components: StableDiffusionUpscaleComponents) {
+  constructor(components: StableDiffusionUpscalePipelineComponents) {
     this.vae = asLatentCodec(components.vae, 'vae');
     this.unet = asDenoiser(components.unet, 'unet');
     this.scheduler = asScheduler(components.scheduler ?? x4UpscalerScheduler(), 'scheduler');
@@ -147,43 +120,7 @@ export class StableDiffusionUpscalePipeline {
    *   or another pipeline class; PipelineInputError if the components do not fit together.
    */
   static async fromPretrained(location: ModelLocation, options: StableDiffusionUpscaleFromPretrainedOptions = {}): Promise<StableDiffusionUpscalePipeline> {
-    const store = await openModelStore(location);
-    const index = parseUpscaleModelIndex(await store.readText(MODEL_INDEX_NAME), store.location);
-    const loaded: unknown[] = [];
-    const parts: Partial<Record<'scheduler' | 'lowResScheduler' | 'unet' | 'vae', unknown>> = {};
-    let owned: PromptEmbeddings | undefined;
-    try {
-      for (const name of UPSCALE_PIPELINE_COMPONENTS) {
-        const key = COMPONENT_KEYS[name];
-        const given = options.components?.[key];
-        if (given !== undefined) {
-          parts[key] = given;
-          continue;
-        }
-        const component = await loadComponent(store, name, index[name], options);
-        loaded.push(component);
-        parts[key] = component;
-      }
-      let embeddings: PromptEmbeddings | undefined;
-      if (options.promptEmbeddings !== undefined) {
-        embeddings = isPromptEmbeddings(options.promptEmbeddings) ? options.promptEmbeddings : (owned = await readPromptEmbeddings(options.promptEmbeddings));
-      } else if (index.prompt_embeddings !== undefined) {
-        embeddings = owned = await readPromptEmbeddingsFrom(store, index.prompt_embeddings);
-      }
-      return new StableDiffusionUpscalePipeline({
-        vae: parts.vae as LatentCodec,
-        unet: parts.unet as Denoiser,
-        scheduler: parts.scheduler as NoiseScheduler,
-        lowResScheduler: parts.lowResScheduler as NoiseScheduler,
-        maxNoiseLevel: index.max_noise_level,
-        ...(embeddings !== undefined ? { promptEmbeddings: embeddings } : {}),
-      });
-    } catch (error) {
-      for (const component of loaded) disposeComponent(component);
-      throw error;
-    } finally {
-      disposePromptEmbeddings(owned);
-    }
+    return loadUpscaleFolder(location, options, (components) => new StableDiffusionUpscalePipeline(components));
   }
 
   /**
@@ -196,25 +133,9 @@ export class StableDiffusionUpscalePipeline {
    * @param options `dtype: 'F16'` stores the weights as float16.
    * @throws PretrainedError if a component's class is not registered or cannot be saved.
    */
-  async savePretrained(location: ModelLocation, options: StableDiffusionUpscaleSaveOptions = {}): Promise<void> {
-    const store = await openWritableModelStore(location);
-    const weights = options.dtype !== undefined ? { dtype: options.dtype } : {};
-    const spec = (entry: ComponentSpec): ComponentSpec => (DIFFUSERS_CLASSES.has(entry[1]) ? ['diffusers', entry[1]] : entry);
-    const specs = {
-      scheduler: spec(await saveComponent(store, 'scheduler', this.scheduler)),
-      low_res_scheduler: spec(await saveComponent(store, 'low_res_scheduler', this.lowResScheduler)),
-      unet: spec(await saveComponent(store, 'unet', this.unet, weights)),
-      vae: spec(await saveComponent(store, 'vae', this.vae, weights)),
-    };
-    if (this.#embeddings !== undefined) await writePromptEmbeddings(store, PROMPT_EMBEDDINGS_FILE, this.#embeddings);
-    const index: UpscaleModelIndex = {
-      _class_name: UPSCALE_PIPELINE_CLASS,
-      _diffusers_version: DIFFUSERS_VERSION,
-      max_noise_level: this.maxNoiseLevel,
-      ...specs,
-      ...(this.#embeddings !== undefined ? { prompt_embeddings: PROMPT_EMBEDDINGS_FILE } : {}),
-    };
-    await store.writeText(MODEL_INDEX_NAME, upscaleModelIndexJson(index));
+  async savePretrained(location: ModelLocation, options: StableDiffusionUpscaleSavePretrainedOptions = {}): Promise<void> {
+    const { vae, unet, scheduler, lowResScheduler, maxNoiseLevel } = this;
+    await saveUpscaleFolder(location, { vae, unet, scheduler, lowResScheduler, maxNoiseLevel, promptEmbeddings: this.#embeddings }, options);
   }
 
   /** The prompt embeddings runs use when they give none, or `undefined`. Owned by the pipeline. */
@@ -223,8 +144,13 @@ export class StableDiffusionUpscalePipeline {
   }
 
   /** The upscaling factor: the VAE's `downsampleFactor` (4 for the x4 upscaler). */
-  get scaleFactor(): number {
+  get scale(): number {
     return this.vae.downsampleFactor;
+  }
+
+  /** @deprecated Renamed {@link StableDiffusionUpscalePipeline.scale}, as `YonosPipeline`'s. */
+  get scaleFactor(): number {
+    return this.scale;
   }
 
   /**
@@ -232,14 +158,14 @@ export class StableDiffusionUpscalePipeline {
    * @returns `[batch, H', W', latentChannels]`, H' and W' the sides padded to multiples of {@link latentMultiple}.
    */
   latentShape(height: number, width: number, options: { readonly batch?: number } = {}): [number, number, number, number] {
-    const [h, w] = this.#padded(height, width);
-    return [options.batch ?? 1, h, w, this.vae.latentChannels];
+    const g = this.#geometry(height, width);
+    return [options.batch ?? 1, g.latentHeight, g.latentWidth, this.vae.latentChannels];
   }
 
   /** The shape of the low-res noise ({@link StableDiffusionUpscaleRunOptions.lowResNoise}): `[batch, H', W', 3]`. */
   lowResNoiseShape(height: number, width: number, options: { readonly batch?: number } = {}): [number, number, number, number] {
-    const [h, w] = this.#padded(height, width);
-    return [options.batch ?? 1, h, w, LOW_RES_CHANNELS];
+    const g = this.#geometry(height, width);
+    return [options.batch ?? 1, g.latentHeight, g.latentWidth, LOW_RES_CHANNELS];
   }
 
   /**
@@ -263,13 +189,14 @@ export class StableDiffusionUpscalePipeline {
    * @returns NHWC `[N, 4H, 4W, 3]`, float32 in `[-1, 1]`; caller owns it.
    * @throws PipelineInputError for bad inputs or options (values outside `[-1, 1]`, a noise level
    *   above `maxNoiseLevel`, missing or mis-shaped prompt embeddings, negative ones missing with
-   *   guidance); UpscaleMemoryError when budget-chosen tiles cannot meet the budget;
-   *   PipelineAbortedError when aborted.
+   *   guidance); PipelineMemoryError (an UpscaleMemoryError) when budget-chosen tiles cannot
+   *   meet the budget; PipelineAbortedError when aborted.
    */
   run(lr: tf.Tensor4D, options: StableDiffusionUpscaleRunOptions = {}): Promise<tf.Tensor4D> {
-    const task = this.#queue.then(() => this.#run(lr, options));
-    this.#queue = task.catch(() => undefined);
-    return task;
+    return this.#queue.run(async () => {
+      const { z0, run } = await this.#denoise(lr, options, 'StableDiffusionUpscalePipeline.run');
+      return decodeUpscale(run, z0);
+    });
   }
 
   /**
@@ -281,9 +208,7 @@ export class StableDiffusionUpscalePipeline {
    *   ({@link latentShape}: the padded low-res size); caller owns it.
    */
   denoise(lr: tf.Tensor4D, options: StableDiffusionUpscaleRunOptions = {}): Promise<tf.Tensor4D> {
-    const task = this.#queue.then(async () => (await this.#denoise(lr, options, 'StableDiffusionUpscalePipeline.denoise')).latents);
-    this.#queue = task.catch(() => undefined);
-    return task;
+    return this.#queue.run(async () => (await this.#denoise(lr, options, 'StableDiffusionUpscalePipeline.denoise')).z0);
   }
 
   /**
@@ -295,7 +220,7 @@ export class StableDiffusionUpscalePipeline {
   upscale(image: ModelImage, options?: StableDiffusionUpscaleRunOptions): Promise<ModelImage>;
   upscale(image: tf.Tensor4D, options?: StableDiffusionUpscaleRunOptions): Promise<tf.Tensor4D>;
   upscale(image: RawImage | ModelImage | tf.Tensor4D, options: StableDiffusionUpscaleRunOptions = {}): Promise<RawImage | ModelImage | tf.Tensor4D> {
-    return upscaleImageKinds(image, this.scaleFactor, (rgb) => this.run(rgb, options));
+    return upscaleImageKinds(image, this.scale, (rgb) => this.run(rgb, options));
   }
 
   /** Frees the pipeline's prompt embeddings and, unless `components: false`, every component that has a `dispose()` method. */
@@ -307,36 +232,14 @@ export class StableDiffusionUpscalePipeline {
     }
   }
 
-  async #run(lr: tf.Tensor4D, options: StableDiffusionUpscaleRunOptions): Promise<tf.Tensor4D> {
-    const { latents: z0, tiling } = await this.#denoise(lr, options, 'StableDiffusionUpscalePipeline.run');
-    const [, height, width] = lr.shape;
-    const { onProgress, signal } = options;
-    let latent: tf.Tensor4D | undefined;
-    let decoded: tf.Tensor4D | undefined;
-    try {
-      latent = tf.tidy(() => tf.add(tf.div(z0, this.vae.scalingFactor), this.vae.shiftFactor) as tf.Tensor4D);
-      z0.dispose();
-      const codec = new TiledLatentCodec(this.vae, { tileSampleSize: tiling.vaeTileSize, overlap: tiling.vaeOverlap });
-      const hooks: TileLoopHooks = {
-        beforeTile: () => checkpoint(signal),
-        afterTile: (r, total) => report(onProgress, { stage: 'decode', completed: r.index + 1, total }),
-      };
-      decoded = await codec.decodeAsync(latent, hooks);
-      latent.dispose();
-      const f = this.vae.downsampleFactor;
-      if (decoded.shape[1] !== height * f || decoded.shape[2] !== width * f) {
-        const cropped = cropTopLeft(decoded, height * f, width * f);
-        decoded.dispose();
-        decoded = cropped;
-      }
-      return tf.clipByValue(decoded, -1, 1);
-    } finally {
-      tf.dispose([z0, ...(latent !== undefined ? [latent] : []), ...(decoded !== undefined ? [decoded] : [])]);
-    }
-  }
-
-  /** Everything up to the final latents: checks, noising, the denoising loop. The caller owns `latents`. */
-  async #denoise(lr: tf.Tensor4D, options: StableDiffusionUpscaleRunOptions, where: string): Promise<{ latents: tf.Tensor4D; tiling: UpscaleTiling }> {
+  /**
+   * Checks a run's input and options, resolves its prompt embeddings and plans its tiles, then
+   * denoises (`denoiseUpscale`); embeddings read from a file for the run are disposed
+   * before it returns. The caller owns `z0`.
+   * @throws PipelineInputError for bad inputs or options; UpscaleMemoryError (a
+   *   PipelineMemoryError) when budget-chosen tiles cannot meet the budget.
+   */
+  async #denoise(lr: tf.Tensor4D, options: StableDiffusionUpscaleRunOptions, where: string): Promise<{ z0: tf.Tensor4D; run: UpscaleRunArgs }> {
     checkImage(lr, 3, where);
     await checkImageRange(lr, where);
     const steps = options.steps ?? DEFAULT_STEPS;
@@ -347,96 +250,58 @@ export class StableDiffusionUpscalePipeline {
     const noiseLevel = options.noiseLevel ?? DEFAULT_NOISE_LEVEL;
     checkNoiseLevel(noiseLevel, this.maxNoiseLevel);
     const [batch, height, width] = lr.shape;
-    const latentShape = this.latentShape(height, width, { batch });
-    const noiseShape = this.lowResNoiseShape(height, width, { batch });
-    checkShape(options.latents, latentShape, 'latents', `latentShape(${height}, ${width}, { batch: ${batch} })`);
-    checkShape(options.lowResNoise, noiseShape, 'lowResNoise', `lowResNoiseShape(${height}, ${width}, { batch: ${batch} })`);
-    const scheduler = this.#runScheduler(options.timestepSpacing);
-    scheduler.setTimesteps(steps);
+    checkShape(options.latents, this.latentShape(height, width, { batch }), 'latents', `latentShape(${height}, ${width}, { batch: ${batch} })`);
+    checkShape(options.lowResNoise, this.lowResNoiseShape(height, width, { batch }), 'lowResNoise', `lowResNoiseShape(${height}, ${width}, { batch: ${batch} })`);
+    const scheduler = schedulerWithSpacing(this.scheduler, options.timestepSpacing);
 
-    let embeddings: PromptEmbeddings | undefined;
-    let ownedEmbeddings: PromptEmbeddings | undefined;
-    let image: tf.Tensor4D | undefined;
-    let noise: tf.Tensor4D | undefined;
-    let noised: tf.Tensor4D | undefined;
-    let zT: tf.Tensor4D | undefined;
-    let context: tf.Tensor3D | undefined;
+    const source = options.promptEmbeddings ?? this.#embeddings;
+    if (source === undefined) {
+      throw new PipelineInputError(
+        'no prompt embeddings: pass promptEmbeddings (tensors, or a .safetensors file with prompt_embeds and negative_prompt_embeds) ' +
+          'to the run or to the pipeline; the "Bring Stable Diffusion weights" guide shows how to make the file with diffusers.',
+      );
+    }
+    let owned: PromptEmbeddings | undefined;
     try {
-      const source: PromptEmbeddingsSource | undefined = options.promptEmbeddings ?? this.#embeddings;
-      if (source === undefined) {
-        throw new PipelineInputError(
-          'no prompt embeddings: pass promptEmbeddings (tensors, or a .safetensors file with prompt_embeds and negative_prompt_embeds) ' +
-            'to the run or to the pipeline; the "Bring Stable Diffusion weights" guide shows how to make the file with diffusers.',
-        );
-      }
-      embeddings = isPromptEmbeddings(source) ? source : (ownedEmbeddings = await readPromptEmbeddings(source));
+      const embeddings = isPromptEmbeddings(source) ? source : (owned = await readPromptEmbeddings(source));
       checkPromptEmbeddings(embeddings, this.unet.crossAttentionDim!, batch, guided);
       const tiling = this.#tiling(height, width, batch, guided, embeddings.promptEmbeds.shape[1], options.tile);
       if (tilesFromBudget(options.tile) && tiling.estimatedPeakBytes > tiling.memoryBudgetBytes) throw new UpscaleMemoryError(tiling);
-      const { onProgress, signal } = options;
-      throwIfAborted(signal);
-
-      // diffusers draws the low-res noise, then the latents, from one generator; here each has
-      // its own stream of the seed, so replacing one leaves the other as it was.
-      const rng = createRng(options.seed ?? 0);
-      image = padBottomRight(lr, latentShape[1], latentShape[2]);
-      noise = options.lowResNoise ?? (rng.fork('low-res-noise').normal(noiseShape) as tf.Tensor4D);
-      noised = this.lowResScheduler.addNoise(image, noise, [noiseLevel]) as tf.Tensor4D;
-      tf.dispose([image, ...(options.lowResNoise === undefined ? [noise] : [])]);
-      const sigma = scheduler.initNoiseSigma;
-      zT =
-        options.latents !== undefined
-          ? tf.clone(options.latents)
-          : (tf.tidy(() => tf.mul(rng.fork('latents').normal(latentShape), sigma)) as tf.Tensor4D);
-      context = guidanceContext(embeddings, batch, guided);
-      const start = zT;
-      zT = undefined; // denoiseLatents takes it over
-      const z0 = await denoiseLatents({
+      const run: UpscaleRunArgs = {
+        vae: this.vae,
         unet: this.unet,
         scheduler,
-        latents: start,
-        consumeLatents: true,
-        // DDIM's step (eta 0) is elementwise.
-        stepByRows: scheduler instanceof DDIMScheduler,
-        condition: noised,
-        plan: planTiles({ height: latentShape[1], width: latentShape[2], tile: tiling.latentTileSize, overlap: tiling.latentOverlap }),
-        predict: guidedUpscalePredictor({ unet: this.unet, context, noiseLevel, guidanceScale }),
-        ...(options.onStepEnd !== undefined ? { onStepEnd: options.onStepEnd } : {}),
-        ...(onProgress !== undefined ? { onProgress } : {}),
-        ...(signal !== undefined ? { signal } : {}),
-      });
-      return { latents: z0, tiling };
+        lowResScheduler: this.lowResScheduler,
+        lr,
+        steps,
+        noiseLevel,
+        guidanceScale,
+        embeddings,
+        geometry: this.#geometry(height, width),
+        tiling,
+        latents: options.latents,
+        lowResNoise: options.lowResNoise,
+        seed: options.seed ?? 0,
+        onProgress: options.onProgress,
+        onStepEnd: options.onStepEnd,
+        signal: options.signal,
+      };
+      return { z0: await denoiseUpscale(run), run };
     } finally {
-      // Idempotent: tensors already freed on the way are skipped.
-      const owned: Array<tf.Tensor | undefined> = [image, noised, zT, context];
-      if (options.lowResNoise === undefined) owned.push(noise);
-      tf.dispose(owned.filter((t): t is tf.Tensor => t !== undefined));
-      disposePromptEmbeddings(ownedEmbeddings);
+      disposePromptEmbeddings(owned);
     }
   }
 
-  /** The scheduler of a run: the pipeline's, or a copy with another timestep spacing. */
-  #runScheduler(spacing: TimestepSpacing | undefined): NoiseScheduler {
-    const s = this.scheduler as NoiseScheduler & { config?: { timestep_spacing?: unknown } };
-    if (spacing === undefined || s.config?.timestep_spacing === spacing) return this.scheduler;
-    const cls = s.constructor as { fromConfig?: (config: unknown) => NoiseScheduler };
-    if (typeof s.config !== 'object' || typeof cls.fromConfig !== 'function') {
-      throw new PipelineInputError(
-        `timestepSpacing needs a scheduler with a diffusers config and a static fromConfig (as DDIMScheduler); ${s.constructor.name} has none.`,
-      );
-    }
-    return cls.fromConfig({ ...s.config, timestep_spacing: spacing });
-  }
-
-  #padded(height: number, width: number): [number, number] {
-    checkPositiveInteger(height, 'height');
-    checkPositiveInteger(width, 'width');
-    return [roundUpTo(height, this.latentMultiple), roundUpTo(width, this.latentMultiple)];
+  /** The sizes of a run on a `height x width` image: the latent is the image padded to `latentMultiple`, the output `scale` times the image. */
+  #geometry(height: number, width: number): RunGeometry {
+    // The VAE enlarges by its factor: a YONOS run's geometry at that scale.
+    return runGeometry(height, width, this.scale, this.vae.downsampleFactor, this.latentMultiple);
   }
 
   #tiling(height: number, width: number, batch: number, guided: boolean, contextLength: number, tile: boolean | UpscaleTileOptions | undefined): UpscaleTiling {
     checkPositiveInteger(batch, 'batch');
-    const input = { unet: this.unet, vae: this.vae, batch, guided, contextLength, latent: this.#padded(height, width), backend: tf.getBackend() };
+    const g = this.#geometry(height, width);
+    const input = { unet: this.unet, vae: this.vae, batch, guided, contextLength, latent: [g.latentHeight, g.latentWidth] as const, backend: tf.getBackend() };
     return chooseUpscaleTiling(input, this.latentMultiple, tile);
   }
 }

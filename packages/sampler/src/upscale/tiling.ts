@@ -1,16 +1,11 @@
 import type { Denoiser, LatentCodec } from '@yonos/core';
-import { checkPositive, checkPositiveInteger } from '../pipeline/checks.js';
-import { PipelineInputError } from '../pipeline/errors.js';
-import { largestTileWithin, memoryOptions } from '../pipeline/memory.js';
+import { heapSlack, largestTileWithin, memoryOptions } from '../pipeline/memory.js';
+import { DEFAULT_MEMORY_BUDGET_MB, DEFAULT_TILE_OVERLAP, checkTileSize, memoryBudgetBytes, tileSizeOptions } from '../pipeline/tile-options.js';
 import { leastWorkTile, planTiles } from '../pipeline/tile-plan.js';
 
-const MIB = 2 ** 20;
 const F32 = 4;
 /** The default memory budget, as `YonosPipeline`'s. */
-export const DEFAULT_UPSCALE_BUDGET_MB = 1024;
-const DEFAULT_OVERLAP = 0.25;
-/** On wasm the heap only grows and fragments; as `estimateRunMemory`, count tensors 1.2 times there. */
-const WASM_HEAP_SLACK = 1.2;
+export const DEFAULT_UPSCALE_BUDGET_MB = DEFAULT_MEMORY_BUDGET_MB;
 /** Latent-sized tensors a DDIM step holds at its peak (x0, epsilon, two products, their sum) plus the model output. */
 const STEP_COPIES = 6;
 
@@ -132,7 +127,7 @@ export function estimateUpscaleMemory(input: UpscaleMemoryInput, latentTile: num
   const decodeBlend = vaeTiled ? image(outH, outW) + 8 * image(vh, vw) : 0;
   const decode = 2 * Z + Math.max(decodeEvaluation + decodeBlend, 3 * image(outH, outW));
 
-  const heap = backend === undefined || backend === 'wasm' ? WASM_HEAP_SLACK : 1;
+  const heap = heapSlack(backend);
   const retainedDenoise = forward.forwardRetained ?? 0;
   const stages = { denoise: heap * denoise + retainedDenoise, decode: heap * decode + retainedDenoise + (codec.decodeRetained ?? 0) };
   return { ...stages, peak: Math.max(stages.denoise, stages.decode) };
@@ -146,31 +141,18 @@ export function estimateUpscaleMemory(input: UpscaleMemoryInput, latentTile: num
  * @throws PipelineInputError for tile sizes that are not multiples of the models' factors.
  */
 export function chooseUpscaleTiling(input: UpscaleMemoryInput, latentMultiple: number, tile: boolean | UpscaleTileOptions | undefined): UpscaleTiling {
-  const opts: UpscaleTileOptions = typeof tile === 'object' ? tile : {};
-  const budget = (opts.memoryBudgetMB ?? DEFAULT_UPSCALE_BUDGET_MB) * MIB;
-  checkPositive(budget, 'tile.memoryBudgetMB');
+  const opts = tileSizeOptions(tile);
+  const budget = memoryBudgetBytes(opts);
   const [h, w] = input.latent;
   const f = input.vae.downsampleFactor;
   const latentSide = Math.max(h, w);
   const imageSide = latentSide * f;
-  const latentOverlap = opts.latentOverlap ?? DEFAULT_OVERLAP;
-  const vaeOverlap = opts.vaeOverlap ?? DEFAULT_OVERLAP;
+  const latentOverlap = opts.latentOverlap ?? DEFAULT_TILE_OVERLAP;
+  const vaeOverlap = opts.vaeOverlap ?? DEFAULT_TILE_OVERLAP;
   let latentTile = latentSide;
   let vaeTile = imageSide;
-  if (opts.latentTileSize !== undefined) {
-    checkPositiveInteger(opts.latentTileSize, 'tile.latentTileSize');
-    if (opts.latentTileSize % latentMultiple !== 0) {
-      throw new PipelineInputError(`tile.latentTileSize must be a multiple of ${latentMultiple} (the U-Net's latentMultiple); got ${opts.latentTileSize}.`);
-    }
-    latentTile = opts.latentTileSize;
-  }
-  if (opts.vaeTileSize !== undefined) {
-    checkPositiveInteger(opts.vaeTileSize, 'tile.vaeTileSize');
-    if (opts.vaeTileSize % f !== 0) {
-      throw new PipelineInputError(`tile.vaeTileSize must be a multiple of ${f} (the VAE's downsample factor); got ${opts.vaeTileSize}.`);
-    }
-    vaeTile = opts.vaeTileSize;
-  }
+  if (opts.latentTileSize !== undefined) latentTile = checkTileSize(opts.latentTileSize, latentMultiple, 'tile.latentTileSize', 'latentMultiple');
+  if (opts.vaeTileSize !== undefined) vaeTile = checkTileSize(opts.vaeTileSize, f, 'tile.vaeTileSize', 'the VAE factor');
   if (tile !== false) {
     // The largest tile that fits, shrunk to the smallest that needs no more tiles (less overlap to compute).
     if (opts.latentTileSize === undefined) {

@@ -50,8 +50,8 @@ export async function upscalerDecoderTarget(config: DecoderTrainConfig): Promise
     if (!(folder.vae instanceof AutoencoderKL || folder.vae instanceof AutoencoderTiny)) {
       throw new TrainSetupError(`models.upscaler: its VAE is a ${folder.vae.constructor.name}; decoder fine-tuning trains an AutoencoderKL or AutoencoderTiny.`);
     }
-    if (config.scale !== folder.scaleFactor) {
-      throw new TrainSetupError(`scale: the upscaler enlarges x${folder.scaleFactor} (its VAE's factor), not x${config.scale}; set "scale": ${folder.scaleFactor}.`);
+    if (config.scale !== folder.scale) {
+      throw new TrainSetupError(`scale: the upscaler enlarges x${folder.scale} (its VAE's factor), not x${config.scale}; set "scale": ${folder.scale}.`);
     }
     const lrSide = config.data.crop_size / config.scale;
     if (lrSide % folder.latentMultiple !== 0) {

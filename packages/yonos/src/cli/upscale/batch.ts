@@ -1,5 +1,5 @@
 import { YonosError } from '@yonos/core';
-import { PipelineAbortedError, PipelineMemoryError, UpscaleMemoryError } from '@yonos/sampler';
+import { PipelineAbortedError, PipelineMemoryError } from '@yonos/sampler';
 import { CliUsageError, oneLine } from '../errors.js';
 import { displayPath } from './display-path.js';
 import { OutputWriteError } from './output-files.js';
@@ -86,7 +86,8 @@ export async function runBatch(upscaler: ImageUpscaler, jobs: readonly UpscaleJo
         return done(index, { stopped: err });
       }
       failed.push(name);
-      const why = err instanceof PipelineMemoryError || err instanceof UpscaleMemoryError ? memoryAdvice(err) : oneLine(err instanceof Error ? err.message : String(err));
+      // Both pipelines throw PipelineMemoryError for a budget no tiling meets.
+      const why = err instanceof PipelineMemoryError ? memoryAdvice(err) : oneLine(err instanceof Error ? err.message : String(err));
       progress.failed(index, job.input, `${why}${err instanceof YonosError ? '' : ' (unexpected: rerun with --verbose for details)'}`);
       if (options.verbose === true && err instanceof Error && err.stack !== undefined) progress.log(err.stack);
     }

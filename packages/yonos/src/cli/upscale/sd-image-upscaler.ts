@@ -30,7 +30,7 @@ export function sdImageUpscaler(pipeline: StableDiffusionUpscalePipeline, settin
     ...(settings.tile !== undefined ? { tile: settings.tile } : {}),
   };
   return {
-    scale: pipeline.scaleFactor,
+    scale: pipeline.scale,
     evaluations: (height, width) => {
       const tiling = pipeline.tiling(height, width, run);
       return [

@@ -1,4 +1,4 @@
-import type { PipelineMemoryError, UpscaleMemoryError, YonosTileOptions } from '@yonos/sampler';
+import type { PipelineMemoryError, YonosTileOptions } from '@yonos/sampler';
 import { CliUsageError } from '../errors.js';
 
 /** The tiling `yonos upscale` asks a pipeline for: a memory budget, or fixed tile sizes; both pipelines take it. */
@@ -8,7 +8,7 @@ export type CliTileOptions = Pick<YonosTileOptions, 'memoryBudgetMB' | 'vaeTileS
  * The per-image message for a run that cannot fit the memory budget even with the smallest
  * tiles, in the command's terms (`--memory`, `--tile`) rather than the library's.
  */
-export function memoryAdvice(err: PipelineMemoryError | UpscaleMemoryError): string {
+export function memoryAdvice(err: Pick<PipelineMemoryError, 'requiredMB' | 'budgetMB'>): string {
   return (
     `it needs an estimated ${err.requiredMB} MiB of tensor memory even with the smallest tiles, more than the budget of ${err.budgetMB} MiB: ` +
     `pass --memory ${err.requiredMB} (or more, if the machine has it), or --tile <px> to run with fixed tiles and no budget.`
