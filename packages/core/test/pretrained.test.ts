@@ -8,23 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/index.js';
 import {
   ConfigMismatchError,
-  Conv2d,
-  Linear,
-  Module,
   PretrainedError,
   SafetensorsError,
   SafetensorsReader,
-  StateDictError,
   UrlModelStore,
   WeightDtypeError,
-  childIndices,
   createRng,
   loadPretrained,
-  loadWeights,
   readSafetensors,
   savePretrained,
   serializeSafetensors,
 } from '../src/index.js';
+import { Conv2d, Linear, Module, StateDictError } from '../src/nn/index.js';
+import { childIndices, loadWeights } from '../src/pretrained/index.js';
 import type { SafetensorsRawTensor } from '../src/index.js';
 import type { ModelConfig } from '../src/index.js';
 

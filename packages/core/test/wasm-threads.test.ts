@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { MAX_THREADS, parseThreadCount, ThreadCountError } from '../src/index.js';
+import { MAX_THREADS, ThreadCountError } from '../src/index.js';
+import { parseThreadCount } from '../src/backend/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'helpers', 'threads-child.ts');

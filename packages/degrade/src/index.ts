@@ -10,37 +10,26 @@ export { DegradeError } from './errors.js';
 export { imresize, ResizeError } from '@yonos/core';
 export type { ImageSize, ImresizeOptions } from '@yonos/core';
 
-export { kernelToTensor, padKernel, pulseKernel, stackKernels } from './kernels/kernel.js';
+export { kernelToTensor, stackKernels } from './kernels/kernel.js';
 export type { BlurKernel } from './kernels/kernel.js';
 export { bivariateGaussian, bivariateGeneralizedGaussian, bivariatePlateau } from './kernels/bivariate.js';
 export type { BivariateParams } from './kernels/bivariate.js';
 export { besselJ1 } from './kernels/bessel.js';
 export { circularLowpassKernel } from './kernels/sinc.js';
-export {
-  MIXED_KERNEL_TYPES,
-  REALESRGAN_KERNEL_PROB,
-  REALESRGAN_KERNEL_SIZES,
-  randomBlurKernel,
-  randomFinalSincKernel,
-  randomMixedKernels,
-  uniformIn,
-  weightedChoice,
-} from './kernels/random.js';
+export { MIXED_KERNEL_TYPES, randomBlurKernel, randomFinalSincKernel, randomMixedKernels } from './kernels/random.js';
 export type { BlurKernelOptions, FinalSincOptions, MixedKernelOptions, MixedKernelType, ValueRange, SampledKernel } from './kernels/random.js';
 
 export { filter2D } from './filter/filter2d.js';
-export { reflectPad } from './filter/reflect-pad.js';
-export { separableFilter } from './filter/separable.js';
-export { gaussianKernel1d, usmSharp } from './filter/usm-sharp.js';
+export { usmSharp } from './filter/usm-sharp.js';
 export type { UsmSharpOptions } from './filter/usm-sharp.js';
 
 export { diffJpeg } from './jpeg/diff-jpeg.js';
 export type { DiffJpegOptions, JpegQuality } from './jpeg/diff-jpeg.js';
 export { qualityToFactor } from './jpeg/tables.js';
 
-export { addGaussianNoise, generateGaussianNoise, randomAddGaussianNoise } from './noise/gaussian.js';
+export { addGaussianNoise, randomAddGaussianNoise } from './noise/gaussian.js';
 export type { GaussianNoiseOptions, RandomGaussianNoiseOptions } from './noise/gaussian.js';
-export { addPoissonNoise, generatePoissonNoise, randomAddPoissonNoise, samplePoissonLevels } from './noise/poisson.js';
+export { addPoissonNoise, randomAddPoissonNoise } from './noise/poisson.js';
 export type { PoissonNoiseOptions, RandomPoissonNoiseOptions } from './noise/poisson.js';
 export type { NoiseOutputOptions } from './noise/output.js';
 

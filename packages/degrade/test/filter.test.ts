@@ -1,16 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  bivariateGaussian,
-  DegradeError,
-  filter2D,
-  gaussianKernel1d,
-  kernelToTensor,
-  reflectPad,
-  stackKernels,
-  usmSharp,
-} from '../src/index.js';
+import { bivariateGaussian, DegradeError, filter2D, kernelToTensor, stackKernels, usmSharp } from '../src/index.js';
+import { reflectPad } from '../src/filter/reflect-pad.js';
+import { gaussianKernel1d } from '../src/filter/usm-sharp.js';
 import { fixture, fixtureImage, maxAbsDiff } from './helpers/fixtures.js';
 
 /** Direct host reference: reflect-101 padding and correlation, float64. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bicubicWeights, cubic, useBackend } from '@yonos/core';
+import { useBackend } from '@yonos/core';
+import { bicubicWeights, cubic } from '@yonos/core/internal';
 import { imresize, ResizeError } from '../src/index.js';
 import { fixture, fixtureImage, maxAbsDiff } from './helpers/fixtures.js';
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DegradeError, diffJpeg, qualityToFactor } from '../src/index.js';
+import { DegradeError, diffJpeg } from '../src/index.js';
+import { qualityToFactor } from '../src/jpeg/tables.js';
 import { fixture, fixtureImage, maxAbsDiff } from './helpers/fixtures.js';
 
 describe('diffJpeg (DiffJPEG semantics)', () => {

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  besselJ1,
-  bivariateGaussian,
-  bivariateGeneralizedGaussian,
-  bivariatePlateau,
-  circularLowpassKernel,
-  DegradeError,
-  padKernel,
-} from '../src/index.js';
+import { besselJ1, bivariateGaussian, bivariateGeneralizedGaussian, bivariatePlateau, circularLowpassKernel, DegradeError } from '../src/index.js';
+import { padKernel } from '../src/kernels/kernel.js';
 import type { BlurKernel } from '../src/index.js';
 import { degradeJson, fixture, maxAbsDiff } from './helpers/fixtures.js';
 

@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  addGaussianNoise,
-  addPoissonNoise,
-  DegradeError,
-  generatePoissonNoise,
-  randomAddGaussianNoise,
-  randomAddPoissonNoise,
-  samplePoissonLevels,
-} from '../src/index.js';
+import { addGaussianNoise, addPoissonNoise, DegradeError, randomAddGaussianNoise, randomAddPoissonNoise } from '../src/index.js';
+import { generatePoissonNoise, samplePoissonLevels } from '../src/noise/poisson.js';
 import { distinctLevels } from '../src/noise/poisson.js';
 import { poissonRate, poissonTable } from '../src/noise/poisson-table.js';
 

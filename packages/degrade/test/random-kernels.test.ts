@@ -4,14 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bivariateGeneralizedGaussian,
   DegradeError,
-  MIXED_KERNEL_TYPES,
   randomBlurKernel,
   randomFinalSincKernel,
   randomMixedKernels,
-  REALESRGAN_KERNEL_PROB,
   stackKernels,
-  weightedChoice,
 } from '../src/index.js';
+import { MIXED_KERNEL_TYPES, REALESRGAN_KERNEL_PROB, weightedChoice } from '../src/kernels/random.js';
 import type { SampledKernel } from '../src/index.js';
 
 const DRAWS = 10_000;

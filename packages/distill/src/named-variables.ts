@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { TrainingArgumentError } from './errors.js';
 
 /**

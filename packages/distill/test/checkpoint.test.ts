@@ -9,8 +9,6 @@ import {
   CheckpointError,
   Ema,
   OptimizerStateError,
-  checkpointName,
-  cleanStaleCheckpointFolders,
   findLatestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
@@ -18,6 +16,7 @@ import {
   pruneCheckpoints,
   saveCheckpoint,
 } from '../src/index.js';
+import { checkpointName, cleanStaleCheckpointFolders } from '../src/checkpoint/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
 import { TinyConvNet } from './helpers/tiny-model.js';
 import { bitDifferences, hostState, weightsOf } from './helpers/tensors.js';

@@ -5,16 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRng, useBackend } from '@yonos/core';
 import type { RawImage } from '@yonos/core';
-import {
-  DatasetError,
-  ImageFolder,
-  ImageTooSmallError,
-  RandomCropBatches,
-  SampleOrder,
-  UnreadableImageError,
-  centerCropWindow,
-  listImageFiles,
-} from '../src/index.js';
+import { DatasetError, ImageFolder, ImageTooSmallError, RandomCropBatches, UnreadableImageError, listImageFiles } from '../src/index.js';
+import { SampleOrder, centerCropWindow } from '../src/data/index.js';
 import type { UnusableImageError } from '../src/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
 import { makeRawImage, writeImageFolder } from './helpers/images.js';

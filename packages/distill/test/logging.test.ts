@@ -2,7 +2,8 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { MetricsLog, RateMeter, createProgressBar, formatDuration, formatProgressLine, readMetricsLog } from '../src/index.js';
+import { MetricsLog, createProgressBar, readMetricsLog } from '../src/index.js';
+import { RateMeter, formatDuration, formatProgressLine } from '../src/loop/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
 
 let root: string;

@@ -5,7 +5,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { createRng, useBackend } from '@yonos/core';
 import type { LatentCodec, LatentPosterior } from '@yonos/core';
-import { TrainingArgumentError, TrainingConfigError, checkChannelWeights, createSrStage, decoderChannelWeights, diffusionLossOptions, drawTimesteps, parseTrainConfig } from '../src/index.js';
+import {
+  TrainingArgumentError,
+  TrainingConfigError,
+  createSrStage,
+  decoderChannelWeights,
+  diffusionLossOptions,
+  parseTrainConfig,
+} from '../src/index.js';
+import { checkChannelWeights, drawTimesteps } from '../src/stages/index.js';
 import type { StepContext } from '../src/index.js';
 import { FixedBatches, TestScheduler, makeCodec, makeDenoiser, poolDegradation } from './stages-fixtures.js';
 

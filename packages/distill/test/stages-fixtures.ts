@@ -1,7 +1,8 @@
 // Stand-in models and an independent scheduler for the stage tests: small, seeded, and built
 // from core's nn only (the stages depend on contracts, not on @yonos/vae or @yonos/unet).
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, DiagonalGaussianDistribution, Dropout, Linear, Module, createRng, imresize, silu } from '@yonos/core';
+import { createRng, imresize } from '@yonos/core';
+import { Conv2d, DiagonalGaussianDistribution, Dropout, Linear, Module, silu } from '@yonos/core/nn';
 import type {
   Degradation,
   DenoiserMemory,

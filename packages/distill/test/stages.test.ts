@@ -12,13 +12,10 @@ import {
   createSrStage,
   createVaeStage,
   isDecoderParameter,
-  lossWeights,
-  minSnrWeights,
-  mixtureWeights,
   runStage,
-  x0Weights,
   yonosOneStepLatent,
 } from '../src/index.js';
+import { lossWeights, minSnrWeights, mixtureWeights, x0Weights } from '../src/stages/index.js';
 import type { RunStageOptions, StepContext } from '../src/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
 import {

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { imresize, useBackend } from '@yonos/core';
 import { readImage } from '@yonos/core/node';
-import { ImageFolder, rectToRgb, validateSuperResolution } from '../src/index.js';
+import { ImageFolder, validateSuperResolution } from '../src/index.js';
+import { rectToRgb } from '../src/data/index.js';
 import { removeDir, tempDir } from './helpers/fs.js';
 import { writeImageFolder } from './helpers/images.js';
 

@@ -4,6 +4,121 @@
  * Diffusion's x4 upscaler pipeline.
  * @packageDocumentation
  */
-export * from './schedulers/index.js';
-export * from './pipeline/index.js';
-export * from './upscale/index.js';
+
+// Schedulers, with diffusers' `scheduler_config.json` keys.
+export {
+  BETA_SCHEDULES,
+  DDIMScheduler,
+  DDIM_DEFAULT_CONFIG,
+  DDPMScheduler,
+  DDPM_BETA_SCHEDULES,
+  DDPM_DEFAULT_CONFIG,
+  DDPM_VARIANCE_TYPES,
+  DiffusionSchedulerBase,
+  PREDICTION_TYPES,
+  SchedulerConfigError,
+  SchedulerUsageError,
+  TIMESTEP_SPACINGS,
+  parseDDIMSchedulerConfig,
+  parseDDPMSchedulerConfig,
+  rescaleZeroTerminalSnr,
+  spaceTimesteps,
+  toDDIMSchedulerConfigJson,
+  toDDPMSchedulerConfigJson,
+} from './schedulers/index.js';
+export type {
+  BetaSchedule,
+  DDIMSchedulerConfig,
+  DDIMSchedulerConfigInput,
+  DDIMSchedulerConfigJson,
+  DDIMStepOptions,
+  DDPMBetaSchedule,
+  DDPMSchedulerConfig,
+  DDPMSchedulerConfigInput,
+  DDPMSchedulerConfigJson,
+  DDPMStepOptions,
+  DDPMVarianceType,
+  DiffusionSchedulerConfigCore,
+  ParseConfigOptions,
+  SchedulerConfigInput,
+  SchedulerConfigJson,
+  TimestepSpacing,
+  TimestepSpacingOptions,
+} from './schedulers/index.js';
+
+// The YONOS pipeline: options, the default model, errors, memory, its folder.
+export {
+  DEFAULT_MODEL_SCALE,
+  DefaultModelError,
+  MODEL_INDEX_NAME,
+  NoDefaultModelError,
+  PIPELINE_COMPONENTS,
+  PipelineAbortedError,
+  PipelineInputError,
+  PipelineMemoryError,
+  ScaleNotBundledError,
+  YONOS_PIPELINE_CLASS,
+  YONOS_SCHEDULER_CONFIG,
+  YonosPipeline,
+  defaultModelProvider,
+  defaultYonosScheduler,
+  estimateRunMemory,
+  parseModelIndex,
+  registerDefaultModel,
+  resolveDefaultModel,
+} from './pipeline/index.js';
+export type {
+  ComponentSpec,
+  DefaultModelLocation,
+  DefaultModelProvider,
+  DenoiseStepEvent,
+  PipelineComponentName,
+  RunMemoryEstimate,
+  RunMemoryInput,
+  TilingEstimate,
+  YonosFromPretrainedOptions,
+  YonosModelIndex,
+  YonosPipelineComponents,
+  YonosRunOptions,
+  YonosSavePretrainedOptions,
+  YonosTileOptions,
+  YonosTiling,
+} from './pipeline/index.js';
+
+// Stable Diffusion's x4 upscaler pipeline.
+export {
+  DEFAULT_MAX_NOISE_LEVEL,
+  DEFAULT_UPSCALE_BUDGET_MB,
+  NEGATIVE_PROMPT_EMBEDS_TENSOR,
+  PROMPT_EMBEDS_TENSOR,
+  StableDiffusionUpscalePipeline,
+  UPSCALE_PIPELINE_CLASS,
+  UPSCALE_PIPELINE_COMPONENTS,
+  UpscaleMemoryError,
+  X4_UPSCALER_LOW_RES_SCHEDULER_CONFIG,
+  X4_UPSCALER_SCHEDULER_CONFIG,
+  chooseUpscaleTiling,
+  disposePromptEmbeddings,
+  estimateUpscaleMemory,
+  parseUpscaleModelIndex,
+  readPromptEmbeddings,
+  writePromptEmbeddings,
+  x4UpscalerLowResScheduler,
+  x4UpscalerScheduler,
+} from './upscale/index.js';
+export type {
+  PromptEmbeddings,
+  PromptEmbeddingsSource,
+  StableDiffusionUpscaleComponents,
+  StableDiffusionUpscaleFromPretrainedOptions,
+  StableDiffusionUpscalePipelineComponents,
+  StableDiffusionUpscaleRunOptions,
+  StableDiffusionUpscaleSaveOptions,
+  StableDiffusionUpscaleSavePretrainedOptions,
+  UpscaleComponentName,
+  UpscaleMemoryEstimate,
+  UpscaleMemoryInput,
+  UpscaleModelIndex,
+  UpscaleTileOptions,
+  UpscaleTiling,
+} from './upscale/index.js';

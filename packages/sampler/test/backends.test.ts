@@ -4,7 +4,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, createRng, useBackend } from '@yonos/core';
 import type { BackendName } from '@yonos/core';
-import { DDIMScheduler, DDPMScheduler, dynamicThreshold } from '../src/index.js';
+import { DDIMScheduler, DDPMScheduler } from '../src/index.js';
+import { dynamicThreshold } from '../src/schedulers/index.js';
 import { caseConfig, leakedBy, loadDdimFixture, loadUpscalerIo, maxAbsDiff, readUpscalerJson, toNhwc } from './helpers.js';
 
 const fixture = loadDdimFixture();

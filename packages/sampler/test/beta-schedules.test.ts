@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { SchedulerConfigError } from '../src/index.js';
 import {
   alphasCumprod,
   betasForAlphaBar,
   linearBetas,
   rescaleZeroTerminalSnr,
   scaledLinearBetas,
-  SchedulerConfigError,
   signalToNoiseRatio,
   squaredcosCapV2Betas,
-} from '../src/index.js';
+} from '../src/schedulers/index.js';
 import { at, float64AlphasCumprod, loadDdimFixture, maxAbsDiff } from './helpers.js';
 
 const fixture = loadDdimFixture();

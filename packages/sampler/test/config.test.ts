@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { YonosError } from '@yonos/core';
-import {
-  DDIM_DEFAULT_CONFIG,
-  DDIMScheduler,
-  DIFFUSERS_VERSION,
-  parseDDIMSchedulerConfig,
-  SchedulerConfigError,
-} from '../src/index.js';
+import { YonosError, DIFFUSERS_VERSION } from '@yonos/core';
+import { DDIM_DEFAULT_CONFIG, DDIMScheduler, parseDDIMSchedulerConfig, SchedulerConfigError } from '../src/index.js';
 
 /** Stable Diffusion 2.1's scheduler/scheduler_config.json (a PNDM config, as published). */
 const SD21_SCHEDULER_CONFIG = {

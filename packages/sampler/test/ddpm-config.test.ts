@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { YonosError } from '@yonos/core';
-import {
-  DDPM_DEFAULT_CONFIG,
-  DDPMScheduler,
-  DIFFUSERS_VERSION,
-  SchedulerConfigError,
-  parseDDPMSchedulerConfig,
-  sigmoidBetas,
-} from '../src/index.js';
+import { YonosError, DIFFUSERS_VERSION } from '@yonos/core';
+import { DDPM_DEFAULT_CONFIG, DDPMScheduler, SchedulerConfigError, parseDDPMSchedulerConfig } from '../src/index.js';
+import { sigmoidBetas } from '../src/schedulers/index.js';
 import { readUpscalerJson } from './helpers.js';
 
 describe('DDPMScheduler config', () => {

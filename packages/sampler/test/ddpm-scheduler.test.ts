@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@yonos/core';
 import type { NoiseScheduler } from '@yonos/core';
-import { DDPMScheduler, DDPM_VARIANCE_TYPES, SchedulerUsageError, dynamicThreshold } from '../src/index.js';
+import { DDPMScheduler, DDPM_VARIANCE_TYPES, SchedulerUsageError } from '../src/index.js';
+import { dynamicThreshold } from '../src/schedulers/index.js';
 import type { DDPMVarianceType } from '../src/index.js';
 import { leakedBy, loadNumpyTimesteps, loadUpscalerIo, maxAbsDiff, readUpscalerJson, toNhwc } from './helpers.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Module, PretrainedError, UnknownPretrainedClassError } from '@yonos/core';
+import { PretrainedError, UnknownPretrainedClassError } from '@yonos/core';
+import { Module } from '@yonos/core/nn';
 import { DDIMScheduler, YonosPipeline } from '../src/index.js';
 import { ConvDenoiser, PatchCodec, makeCodec, makeDenoiser, maxDiff, testImage } from './pipeline-standins.js';
 

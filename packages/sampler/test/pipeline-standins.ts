@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, DiagonalGaussianDistribution, Linear, Module, createRng, registerPretrainedClass } from '@yonos/core';
+import { createRng, registerPretrainedClass } from '@yonos/core';
+import { Conv2d, DiagonalGaussianDistribution, Linear, Module } from '@yonos/core/nn';
 import type {
   Denoiser,
   DenoiserMemory,

@@ -2,22 +2,19 @@ import { trackPeakBytesAsync } from '@yonos/core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PipelineInputError, PipelineMemoryError, YonosPipeline, defaultYonosScheduler } from '../src/index.js';
 import {
-  PipelineInputError,
-  PipelineMemoryError,
   TileAccumulator,
   TiledLatentCodec,
-  YonosPipeline,
   blendTileRows,
   blendTiles,
   blendTilesSync,
-  defaultYonosScheduler,
   denoiseLatents,
   planTiles,
   tileRegions,
   tileStarts,
-} from '../src/index.js';
-import type { TilePlan } from '../src/index.js';
+} from '../src/pipeline/index.js';
+import type { TilePlan } from '../src/pipeline/index.js';
 import { makeCodec, makeDenoiser, maxDiff, testImage } from './pipeline-standins.js';
 
 beforeAll(async () => {

@@ -2,19 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@yonos/core';
 import type { PredictionType } from '@yonos/core';
+import { PREDICTION_TYPES, SchedulerUsageError } from '../src/index.js';
 import {
   epsilonFromV,
   epsilonFromX0,
   noisySampleFrom,
-  PREDICTION_TYPES,
   predictionTarget,
   predictionToEpsilon,
   predictionToX0,
-  SchedulerUsageError,
   vFrom,
   x0FromEpsilon,
   x0FromV,
-} from '../src/index.js';
+} from '../src/schedulers/index.js';
 import { at, leakedBy, maxAbsDiff } from './helpers.js';
 
 // Round trips through a few float32 ops on values |x| < 6 with 1/sqrt(abar) <= 1/sqrt(0.3):

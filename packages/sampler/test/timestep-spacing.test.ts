@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SchedulerConfigError, SchedulerUsageError, spaceTimesteps, TIMESTEP_SPACINGS } from '../src/index.js';
+import { SchedulerConfigError, SchedulerUsageError, TIMESTEP_SPACINGS } from '../src/index.js';
+import { spaceTimesteps } from '../src/schedulers/index.js';
 import { at, loadNumpyTimesteps } from './helpers.js';
 
 const ref = loadNumpyTimesteps();

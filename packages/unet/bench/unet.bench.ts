@@ -11,7 +11,8 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, measureConvThroughput, useBackend } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
+import { measureConvThroughput } from '@yonos/core/internal';
 import type { BackendName } from '@yonos/core';
 import { UNet2DConditionModel, unetFlops } from '../src/index.js';
 import type { UNet2DConditionConfigInput } from '../src/index.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Attention, LayerNorm, Module } from '@yonos/core';
+import { Attention, LayerNorm, Module } from '@yonos/core/nn';
 import { FeedForward } from './feed-forward.js';
 
 /** Options of {@link BasicTransformerBlock}, with diffusers' argument names (the subset Stable Diffusion uses). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, TimestepEmbedding } from '@yonos/core';
-import type { ActivationName, DenoiserClassConditioning, DenoiserClassLabels, Timesteps } from '@yonos/core';
+import { Linear, TimestepEmbedding } from '@yonos/core/nn';
+import type { DenoiserClassConditioning, DenoiserClassLabels } from '@yonos/core';
+import type { ActivationName, Timesteps } from '@yonos/core/nn';
 import type { ClassEmbeddingPlan } from './config/unet-2d-condition.js';
 import { Embedding } from './embedding.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, Parameter, normalInit } from '@yonos/core';
+import { Module, Parameter, normalInit } from '@yonos/core/nn';
 
 /**
  * `torch.nn.Embedding`: a learned table of `num_embeddings` rows of width `embedding_dim`,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dropout, GEGLU, Linear, Module, ModuleList } from '@yonos/core';
+import { Dropout, GEGLU, Linear, Module, ModuleList } from '@yonos/core/nn';
 
 /**
  * diffusers' `FeedForward` with its default GEGLU activation, as `BasicTransformerBlock` uses

@@ -1,5 +1,5 @@
-import { Linear, TimestepEmbedding } from '@yonos/core';
-import type { Attention, Conv2d, ResnetBlock2D } from '@yonos/core';
+import { Linear, TimestepEmbedding } from '@yonos/core/nn';
+import type { Attention, Conv2d, ResnetBlock2D } from '@yonos/core/nn';
 import type { BasicTransformerBlock } from './basic-transformer-block.js';
 import type { Transformer2DModel } from './transformer-2d.js';
 import type { UNet2DConditionModel } from './unet-2d-condition.js';

@@ -14,8 +14,9 @@ import {
   UNetMidBlock2D,
   unetMidBlock2DMemory,
   upsample2DMemory,
-} from '@yonos/core';
-import type { ActivationName, Attention, Conv2d, DenoiserMemory, Downsample2D, Linear, MemoryCost, Upsample2D } from '@yonos/core';
+} from '@yonos/core/nn';
+import type { DenoiserMemory } from '@yonos/core';
+import type { ActivationName, Attention, Conv2d, Downsample2D, Linear, MemoryCost, Upsample2D } from '@yonos/core/nn';
 import type { BasicTransformerBlock } from './basic-transformer-block.js';
 import type { Transformer2DModel } from './transformer-2d.js';
 import type { UNet2DConditionModel } from './unet-2d-condition.js';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Conv2d } from '@yonos/core';
+import type { Conv2d } from '@yonos/core/nn';
 import type { UNetDownBlock, UNetMidBlock, UNetUpBlock } from './blocks/types.js';
 import { UnetInputError } from './errors.js';
 

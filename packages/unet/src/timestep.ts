@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Timesteps } from '@yonos/core';
+import type { Timesteps } from '@yonos/core/nn';
 import { UnetInputError } from './errors.js';
 
 /** A diffusion timestep for a U-Net: one number for the whole batch, or a `[N]` (or `[1]`, or scalar) tensor. */

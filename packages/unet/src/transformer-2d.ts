@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, GroupNorm, Linear, Module, ModuleList } from '@yonos/core';
+import { Conv2d, GroupNorm, Linear, Module, ModuleList } from '@yonos/core/nn';
 import { BasicTransformerBlock } from './basic-transformer-block.js';
 import { UnetInputError } from './errors.js';
 
@@ -89,7 +89,7 @@ export class Transformer2DModel extends Module {
    * @param x NHWC `[N, H, W, in_channels]`, float32.
    * @param context Cross-attention context `[N, S, cross_attention_dim]`.
    * @returns NHWC `[N, H, W, in_channels]`; a new tensor.
-   * @throws {@link UnetInputError} if `x` is not NHWC with `in_channels` channels.
+   * @throws UnetInputError if `x` is not NHWC with `in_channels` channels.
    */
   forward(x: tf.Tensor4D, context?: tf.Tensor3D): tf.Tensor4D {
     if (x.rank !== 4 || x.shape[3] !== this.in_channels) {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, getActivation } from '@yonos/core';
+import { loadPretrained, savePretrained } from '@yonos/core';
+import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, getActivation } from '@yonos/core/nn';
 import type {
-  ActivationFn,
-  ActivationName,
   Denoiser,
   DenoiserClassConditioning,
   DenoiserForwardOptions,
@@ -11,6 +10,7 @@ import type {
   ModelLocation,
   SavePretrainedOptions,
 } from '@yonos/core';
+import type { ActivationFn, ActivationName } from '@yonos/core/nn';
 import type { DenoiserMemory, DenoiserMemoryOptions, SpatialShape } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import { addClassEmbedding, classConditioningOf, createClassEmbedding } from './class-embedding.js';

@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, loadPretrained, savePretrained, silu } from '@yonos/core';
-import type { UNetMidBlock2D } from '@yonos/core';
-import type { ActivationName, Denoiser, DenoiserClassConditioning, DenoiserForwardOptions, LoadPretrainedOptions, ModelConfig, ModelLocation, SavePretrainedOptions } from '@yonos/core';
+import { loadPretrained, savePretrained } from '@yonos/core';
+import { Conv2d, GroupNorm, Module, ModuleList, TimestepEmbedding, Timesteps, silu } from '@yonos/core/nn';
+import type { UNetMidBlock2D, ActivationName } from '@yonos/core/nn';
+import type {
+  Denoiser,
+  DenoiserClassConditioning,
+  DenoiserForwardOptions,
+  LoadPretrainedOptions,
+  ModelConfig,
+  ModelLocation,
+  SavePretrainedOptions,
+} from '@yonos/core';
 import type { DenoiserMemory, DenoiserMemoryOptions, SpatialShape } from '@yonos/core';
 import { createDownBlock, createUpBlock } from './blocks/factory.js';
 import type { BlockContext } from './blocks/factory.js';

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, useBackend } from '@yonos/core';
 import { beforeAll, expect, test } from 'vitest';
-import { Transformer2DModel } from '../src/index.js';
+import { Transformer2DModel } from '../src/modules.js';
 import { relativeError } from './helpers/fixtures.js';
 
 beforeAll(async () => {

@@ -11,11 +11,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, getTimestepEmbedding, useBackend } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
+import { getTimestepEmbedding } from '@yonos/core/nn';
 import type { Denoiser, DenoiserForwardOptions } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UNet2DConditionModel, UNet2DModel, UnetClassLabelError, UnetConfigError, UnetInputError, unetFlops, unetMemory } from '../src/index.js';
-import type { Embedding } from '../src/index.js';
+import type { Embedding } from '../src/modules.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
 const N = 2;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Attention, UNetMidBlock2D } from '@yonos/core';
+import type { Attention, UNetMidBlock2D } from '@yonos/core/nn';
 import { useBackend } from '@yonos/core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { UNet2DConditionModel, UNet2DModel, UnetConfigError, parseUNet2DConditionConfig, parseUNet2DConfig } from '../src/index.js';
-import type { CrossAttnDownBlock2D, CrossAttnUpBlock2D, Transformer2DModel } from '../src/index.js';
+import type { CrossAttnDownBlock2D, CrossAttnUpBlock2D, Transformer2DModel } from '../src/modules.js';
 import { FIXTURES } from './helpers/fixtures.js';
 
 const BOOKKEEPING = ['_class_name', '_diffusers_version'];

@@ -4,7 +4,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigMismatchError, PretrainedError, StateDictError, createRng, float16BitsToFloat32, float32ToFloat16Bits, useBackend } from '@yonos/core';
+import { ConfigMismatchError, PretrainedError, StateDictError, createRng, useBackend } from '@yonos/core';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '@yonos/core/internal';
 import { openSafetensorsFile } from '@yonos/core/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UNet2DConditionModel, UNet2DModel } from '../src/index.js';

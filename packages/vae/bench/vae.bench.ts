@@ -9,7 +9,8 @@
  * (`--conditions=source` runs `@yonos/core` from its sources; drop it after a build.)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, measureConvThroughput, useBackend } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
+import { measureConvThroughput } from '@yonos/core/internal';
 import type { BackendName } from '@yonos/core';
 import { AutoencoderKL, autoencoderKLFlops } from '../src/index.js';
 import type { AutoencoderKLConfigInput } from '../src/index.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, DiagonalGaussianDistribution, Module, loadPretrained, savePretrained } from '@yonos/core';
+import { loadPretrained, savePretrained } from '@yonos/core';
+import { Conv2d, DiagonalGaussianDistribution, Module } from '@yonos/core/nn';
 import type { LatentCodec, LoadPretrainedOptions, ModelConfig, ModelLocation, Rng, SavePretrainedOptions } from '@yonos/core';
 import type { LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 import { parseAutoencoderKLConfig } from './config.js';

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, loadPretrained, savePretrained } from '@yonos/core';
-import type { InitializeOptions, LatentCodec, LoadPretrainedOptions, ModelConfig, ModelLocation, Rng, SavePretrainedOptions } from '@yonos/core';
+import { loadPretrained, savePretrained } from '@yonos/core';
+import { Module } from '@yonos/core/nn';
+import type { LatentCodec, LoadPretrainedOptions, ModelConfig, ModelLocation, Rng, SavePretrainedOptions } from '@yonos/core';
+import type { InitializeOptions } from '@yonos/core/nn';
 import type { LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 import { DeterministicPosterior } from './deterministic-posterior.js';
 import { autoencoderTinyMemory } from './memory.js';

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Downsample2D, Module, ModuleList, ResnetBlock2D, Upsample2D } from '@yonos/core';
-import type { ActivationName } from '@yonos/core';
+import { Downsample2D, Module, ModuleList, ResnetBlock2D, Upsample2D } from '@yonos/core/nn';
+import type { ActivationName } from '@yonos/core/nn';
 
 /** Options shared by the VAE blocks, with diffusers' argument names. */
 export interface VaeBlockOptions {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { LOGVAR_MIN } from '@yonos/core';
+import { LOGVAR_MIN } from '@yonos/core/nn';
 import type { LatentPosterior, Rng } from '@yonos/core';
 import { VaeInputError } from './errors.js';
 
@@ -17,7 +17,7 @@ export class DeterministicPosterior implements LatentPosterior {
 
   /**
    * @param latents NHWC `[N, h, w, C]`, float32; taken over (disposed with the posterior).
-   * @throws {@link VaeInputError} unless `latents` is rank 4.
+   * @throws VaeInputError unless `latents` is rank 4.
    */
   constructor(latents: tf.Tensor4D) {
     if (latents.rank !== 4) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, GroupNorm, Module, ModuleList, UNetMidBlock2D, silu } from '@yonos/core';
-import type { ActivationName } from '@yonos/core';
+import { Conv2d, GroupNorm, Module, ModuleList, UNetMidBlock2D, silu } from '@yonos/core/nn';
+import type { ActivationName } from '@yonos/core/nn';
 import { DownEncoderBlock2D } from './blocks.js';
 
 /** Options of {@link Encoder}, with diffusers' argument names (what `AutoencoderKL` passes). */

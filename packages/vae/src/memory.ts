@@ -12,8 +12,9 @@ import {
   tensorMemory,
   unetMidBlock2DMemory,
   upsample2DMemory,
-} from '@yonos/core';
-import type { Downsample2D, LatentCodecMemory, MemoryCost, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
+} from '@yonos/core/nn';
+import type { LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
+import type { Downsample2D, MemoryCost } from '@yonos/core/nn';
 import type { AutoencoderKL } from './autoencoder-kl.js';
 import type { AutoencoderTiny } from './autoencoder-tiny.js';
 import { AutoencoderTinyBlock } from './tiny-block.js';

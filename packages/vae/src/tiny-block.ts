@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module } from '@yonos/core';
-import type { ActivationName } from '@yonos/core';
+import { Conv2d, Module } from '@yonos/core/nn';
+import type { ActivationName } from '@yonos/core/nn';
 import { Activation, Sequential } from './tiny-layers.js';
 
 /**

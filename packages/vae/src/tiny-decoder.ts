@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module } from '@yonos/core';
-import type { ActivationName } from '@yonos/core';
+import { Conv2d, Module } from '@yonos/core/nn';
+import type { ActivationName } from '@yonos/core/nn';
 import type { TINY_UPSAMPLE_MODES } from './tiny-config.js';
 import { AutoencoderTinyBlock } from './tiny-block.js';
 import { Activation, Sequential, Upsample } from './tiny-layers.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Module } from '@yonos/core';
-import type { ActivationName } from '@yonos/core';
+import { Conv2d, Module } from '@yonos/core/nn';
+import type { ActivationName } from '@yonos/core/nn';
 import { AutoencoderTinyBlock } from './tiny-block.js';
 import { Sequential } from './tiny-layers.js';
 import type { SequentialLayer } from './tiny-layers.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d } from '@yonos/core';
-import type { Parameter } from '@yonos/core';
+import { Conv2d } from '@yonos/core/nn';
+import type { Parameter } from '@yonos/core/nn';
 import type { AutoencoderTinyConfig } from './tiny-config.js';
 import { AutoencoderTinyBlock } from './tiny-block.js';
 import type { DecoderTiny } from './tiny-decoder.js';
@@ -10,7 +10,7 @@ import { VaeConfigError } from './errors.js';
 /**
  * How `AutoencoderTiny.initialize` sets the weights: `'default'` is PyTorch's default init
  * (what diffusers gives a new model); `'pooling'` starts from an autoencoder that already
- * computes "average-pool down, nearest up" (see {@link applyPoolingInit}).
+ * computes "average-pool down, nearest up" (see `applyPoolingInit`).
  */
 export type AutoencoderTinyInitScheme = 'default' | 'pooling';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, getActivation } from '@yonos/core';
-import type { ActivationFn, ActivationName } from '@yonos/core';
+import { Module, getActivation } from '@yonos/core/nn';
+import type { ActivationFn, ActivationName } from '@yonos/core/nn';
 import type { TINY_UPSAMPLE_MODES } from './tiny-config.js';
 
 /** A layer of a {@link Sequential}: a module with an NHWC forward. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DiagonalGaussianDistribution, createRng, useBackend } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
+import { DiagonalGaussianDistribution } from '@yonos/core/nn';
 import type { LatentCodec } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, VaeInputError } from '../src/index.js';

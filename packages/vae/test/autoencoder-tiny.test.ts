@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, resolvePretrainedClass, useBackend } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AutoencoderTiny,
-  AutoencoderTinyBlock,
-  DeterministicPosterior,
-  POOLING_LATENT_GAIN,
-  VaeConfigError,
-  VaeInputError,
-  autoencoderTinyFlops,
-  parseAutoencoderTinyConfig,
-} from '../src/index.js';
+import { AutoencoderTiny, VaeConfigError, VaeInputError, autoencoderTinyFlops, parseAutoencoderTinyConfig } from '../src/index.js';
+import { AutoencoderTinyBlock, DeterministicPosterior } from '../src/modules.js';
+import { POOLING_LATENT_GAIN } from '../src/tiny-init.js';
 
 // ---------------------------------------------------------------------------------------------
 // Expected state dicts, written out by reading diffusers' EncoderTiny / DecoderTiny /

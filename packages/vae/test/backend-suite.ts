@@ -1,7 +1,8 @@
 // Parity with diffusers (AutoencoderKL and AutoencoderTiny) and one training step, run on one
 // backend per test file.
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, GroupNorm, createRng, useBackend } from '@yonos/core';
+import { BackendUnavailableError, createRng, useBackend } from '@yonos/core';
+import { GroupNorm } from '@yonos/core/nn';
 import type { BackendName } from '@yonos/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UNetMidBlock2D, createRng, useBackend } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
+import { UNetMidBlock2D } from '@yonos/core/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AutoencoderKL, DownEncoderBlock2D, UpDecoderBlock2D } from '../src/index.js';
+import { AutoencoderKL } from '../src/index.js';
+import { DownEncoderBlock2D, UpDecoderBlock2D } from '../src/modules.js';
 
 const CONFIG = {
   block_out_channels: [8, 16, 24],

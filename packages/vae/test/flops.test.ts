@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Attention, Conv2d, createRng, useBackend } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
+import { Attention, Conv2d } from '@yonos/core/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, autoencoderKLFlops } from '../src/index.js';
 import type { AutoencoderKLConfigInput } from '../src/index.js';

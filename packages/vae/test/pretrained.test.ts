@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigMismatchError, PretrainedError, StateDictError, parseSafetensorsHeader, useBackend } from '@yonos/core';
+import { ConfigMismatchError, PretrainedError, parseSafetensorsHeader, useBackend, StateDictError } from '@yonos/core';
 import { openSafetensorsFile, readSafetensorsFile, writeSafetensorsFile } from '@yonos/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoencoderKL, AutoencoderTiny, VaeConfigError } from '../src/index.js';

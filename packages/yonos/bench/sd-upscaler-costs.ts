@@ -16,7 +16,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measureConvThroughput, useBackend } from '@yonos/core';
+import { useBackend } from '@yonos/core';
+import { measureConvThroughput } from '@yonos/core/internal';
 import type { BackendName } from '@yonos/core';
 import { chooseUpscaleTiling, estimateUpscaleMemory } from '@yonos/sampler';
 import { UNet2DConditionModel, unetFlops } from '@yonos/unet';

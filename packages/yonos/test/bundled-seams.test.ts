@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRawImage } from '@yonos/core';
 import { readImage } from '@yonos/core/node';
-import { YonosPipeline, planTiles, useBackend } from '../src/index.js';
+import { YonosPipeline, useBackend } from '../src/index.js';
+import { planTiles } from '@yonos/sampler/internal';
 // How the evaluation set's LR images are made (MATLAB imresize of uint8 pixels).
 import { resizeU8 } from '../../../scripts/data/lib/u8-resize.js';
 

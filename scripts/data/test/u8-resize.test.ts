@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { bicubicWeights, createRng, useBackend } from '@yonos/core';
+import { createRng, useBackend } from '@yonos/core';
+import { bicubicWeights } from '@yonos/core/internal';
 import type { RawImage } from '@yonos/core';
 import { DataScriptError } from '../lib/errors.js';
 import { cropRgb8, resizeU8, toRgb8 } from '../lib/u8-resize.js';

@@ -27,7 +27,7 @@ export class UnknownBackendError extends YonosError {
 
 /**
  * tfjs-core's gradient functions could not be registered, so `tf.grads` would fail. Happens
- * when a Node app is bundled without `@yonos/core/node`'s files; the message says what to do.
+ * when a Node app is bundled without the files of `@yonos/core/node` (reached through `@yonos/core/internal/node`); the message says what to do.
  */
 export class GradientRegistrationError extends YonosError {}
 

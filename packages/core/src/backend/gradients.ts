@@ -10,7 +10,7 @@ let registering: Promise<void> | undefined;
  * Make `tf.grads` / `tf.variableGrads` work: register tfjs-core's gradient functions (the
  * `@tensorflow/tfjs-core` package registers none by itself) and YONOS's corrections to them.
  * In browsers and bundlers this imports `@tensorflow/tfjs-core/dist/register_all_gradients`;
- * in plain Node it loads the same files through `@yonos/core/node`'s loader. Idempotent;
+ * in plain Node it loads the same files with `registerAllGradientsInNode` (`@yonos/core/node`). Idempotent;
  * {@link useBackend} calls it.
  * @throws GradientRegistrationError when the gradient files cannot be loaded here.
  */

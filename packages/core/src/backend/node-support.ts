@@ -17,7 +17,7 @@ export interface NodeBackendSupport {
   defaultThreads(): number;
 }
 
-/** Load the Node services from `@yonos/core/node` on demand. Call only when {@link isNode} is true. */
+/** Load the Node services from `@yonos/core/internal/node` on demand. Call only when {@link isNode} is true. */
 export async function loadNodeSupport(): Promise<NodeBackendSupport> {
   return (await loadNodeEntry()).nodeBackendSupport;
 }

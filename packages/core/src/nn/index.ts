@@ -3,7 +3,7 @@
  * parameter's name is its attribute path (`down_blocks.0.resnets.0.conv1.weight`), so a
  * diffusers checkpoint loads by walking the module tree. Modules are built shape-only and get
  * values from `initialize(rng)` or `loadStateDict(dict)`.
- * @module
+ * @module \@yonos/core/nn
  */
 export { StateDictError, UninitializedParameterError, NnArgumentError, MissingRngError } from './errors.js';
 export type { ShapeMismatch } from './errors.js';

@@ -5,7 +5,8 @@
 // SHA-256 of every result's bytes, and what a second useBackend asking another count threw.
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, ResnetBlock2D, useBackend } from '../../src/index.js';
+import { createRng, useBackend } from '../../src/index.js';
+import { ResnetBlock2D } from '../../src/nn/index.js';
 
 const arg = process.argv[2] ?? 'default';
 const info = await useBackend('wasm', arg === 'default' ? {} : { wasmThreads: Number(arg) });

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CONFIG_NAME, loadWeights, weightsFileName } from '@yonos/core';
-import type { Module, Rng, RngState } from '@yonos/core';
+import { CONFIG_NAME, loadWeights, weightsFileName } from '@yonos/core/internal';
+import type { Rng, RngState } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { openSafetensorsFile, readSafetensorsFile } from '@yonos/core/node';
 import { readFile } from 'node:fs/promises';
 import { CheckpointError } from '../errors.js';

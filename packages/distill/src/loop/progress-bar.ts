@@ -58,7 +58,7 @@ export function formatProgressLine(event: ProgressEvent, width = 24): string {
  * A {@link ProgressCallback} that draws the `'train'` stage as a bar with steps/s, ETA, loss
  * and learning rate: redrawn in place on a terminal, one line every `lineEvery` steps
  * otherwise (logs stay readable). Other stages print one line when they complete
- * (`checkpoint step 30 path ...`, `validate step 30 psnr 27.412`: see {@link formatDetailNumber}).
+ * (`checkpoint step 30 path ...`, `validate step 30 psnr 27.412`: numbers with at most 3 decimals).
  */
 export function createProgressBar(options: ProgressBarOptions = {}): ProgressCallback {
   const stream = options.stream ?? process.stderr;

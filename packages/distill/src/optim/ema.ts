@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { OptimizerStateError, TrainingArgumentError } from '../errors.js';
 import { chunkElementsOf, packFlat, planChunks, unpackFlat } from './flat-chunks.js';
 import type { FlatStorageOptions } from './flat-chunks.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Degradation, Module } from '@yonos/core';
+import type { Degradation } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { TrainingArgumentError } from '../errors.js';
 import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale, checkWeight } from './checks.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LatentCodec, Module, Rng } from '@yonos/core';
+import type { LatentCodec, Rng } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import type { StepContext } from '../loop/step.js';
 import { contextFor, encodeLatent, predictWith, toSigned } from './conditioning.js';
 import type { LatentMode } from './conditioning.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser, Module } from '@yonos/core';
+import type { Denoiser } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { TrainingArgumentError } from '../errors.js';
 import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser, LatentCodec, Module, Rng } from '@yonos/core';
+import type { Denoiser, LatentCodec, Rng } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { contextFor, encodeCondition, predictWith, upsampleLr } from './conditioning.js';
 import type { TrainingScheduler } from './types.js';
 

@@ -2,7 +2,7 @@
 // clipping and accumulation one variable at a time. The flat implementations must match it
 // bit for bit; `variant` breaks it on purpose for the controls.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { emaDecay } from '../../src/index.js';
 import type { EmaOptions, GradientMap } from '../../src/index.js';
 

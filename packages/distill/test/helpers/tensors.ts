@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 
 /** Float32 values as their bit patterns, for bit-identity checks (NaN payloads, -0 included). */
 export function bits(values: Float32Array): Uint32Array {

@@ -1,6 +1,6 @@
 // A two-layer conv net from core's nn, saveable in the diffusers layout, for training tests.
 import * as tf from '@tensorflow/tfjs-core';
-import { Conv2d, Dropout, Module, silu } from '@yonos/core';
+import { Conv2d, Dropout, Module, silu } from '@yonos/core/nn';
 import type { ModelConfig } from '@yonos/core';
 
 export interface TinyConfig extends ModelConfig {

@@ -1,14 +1,6 @@
-import {
-  Module,
-  PretrainedError,
-  configJson,
-  findPretrainedClassOf,
-  joinStorePath,
-  loadPretrained,
-  registerPretrainedClass,
-  resolvePretrainedClass,
-  savePretrained,
-} from '@yonos/core';
+import { PretrainedError, findPretrainedClassOf, loadPretrained, registerPretrainedClass, resolvePretrainedClass, savePretrained } from '@yonos/core';
+import { configJson, joinStorePath } from '@yonos/core/internal';
+import { Module } from '@yonos/core/nn';
 import type {
   LoadPretrainedOptions,
   ModelConfig,

@@ -53,7 +53,7 @@ export interface DenoiseLatentsArgs {
 /** A model evaluation on one window of the latents and the condition (see {@link DenoiseLatentsArgs.predict}). */
 export type WindowPredictor = (latents: tf.Tensor4D, condition: tf.Tensor4D, timestep: number) => tf.Tensor4D;
 
-/** What {@link DenoiseLatentsArgs.onStepEnd} receives. */
+/** What a denoising loop's `onStepEnd` callback receives after each step. */
 export interface DenoiseStepEvent {
   /** The step just taken, 1-based. */
   readonly step: number;

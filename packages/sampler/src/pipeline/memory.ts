@@ -1,4 +1,4 @@
-import { MemoryTally } from '@yonos/core';
+import { MemoryTally } from '@yonos/core/nn';
 import type { Denoiser, LatentCodec, LatentCodecMemory, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 
 const F32 = 4;

@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Denoiser, LatentCodec, NoiseScheduler, ProgressCallback, ResolvePretrainedClassOptions } from '@yonos/core';
-import type { DEFAULT_MODEL_SCALE } from './scale.js';
 
 /** The parts a {@link YonosPipeline} is composed of: any codec, any denoiser, any scheduler. */
 export interface YonosPipelineComponents {

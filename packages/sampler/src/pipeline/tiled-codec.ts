@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DiagonalGaussianDistribution } from '@yonos/core';
+import { DiagonalGaussianDistribution } from '@yonos/core/nn';
 import type { LatentCodec, LatentCodecMemory, LatentPosterior, MemoryEstimateOptions, SpatialShape } from '@yonos/core';
 import { tiledCodecMemory } from './memory.js';
 import { PipelineInputError } from './errors.js';

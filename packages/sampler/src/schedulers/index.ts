@@ -25,8 +25,6 @@ export {
   type DDIMSchedulerConfigJson,
   type ParseConfigOptions,
 } from './config.js';
-// Kept for code that imported it from here: the one constant core writes into every config.
-export { DIFFUSERS_VERSION } from '@yonos/core';
 export { DDIMScheduler, type DDIMStepOptions } from './ddim-scheduler.js';
 export {
   DDPM_DEFAULT_CONFIG,

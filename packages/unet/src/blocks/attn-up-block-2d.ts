@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, ModuleList, Upsample2D } from '@yonos/core';
-import type { Attention, ResnetBlock2D } from '@yonos/core';
+import { Module, ModuleList, Upsample2D } from '@yonos/core/nn';
+import type { Attention, ResnetBlock2D } from '@yonos/core/nn';
 import { makeResnet } from './resnet.js';
 import { makeSpatialSelfAttention } from './self-attention.js';
 import { concatSkip } from './skip.js';

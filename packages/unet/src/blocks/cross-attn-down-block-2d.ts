@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Downsample2D, Module, ModuleList } from '@yonos/core';
-import type { ResnetBlock2D } from '@yonos/core';
+import { Downsample2D, Module, ModuleList } from '@yonos/core/nn';
+import type { ResnetBlock2D } from '@yonos/core/nn';
 import { Transformer2DModel } from '../transformer-2d.js';
 import { makeResnet } from './resnet.js';
 import type { CrossAttentionSettings, DownBlockOutput, ResnetSettings, UNetDownBlock } from './types.js';

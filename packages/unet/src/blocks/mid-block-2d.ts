@@ -1,4 +1,4 @@
-import { UNetMidBlock2D } from '@yonos/core';
+import { UNetMidBlock2D } from '@yonos/core/nn';
 import { spatialAttentionHeads } from './self-attention.js';
 import type { ResnetSettings } from './types.js';
 

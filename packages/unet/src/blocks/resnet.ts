@@ -1,4 +1,4 @@
-import { ResnetBlock2D } from '@yonos/core';
+import { ResnetBlock2D } from '@yonos/core/nn';
 import type { ResnetSettings } from './types.js';
 
 /**

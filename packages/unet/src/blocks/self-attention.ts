@@ -1,4 +1,4 @@
-import { Attention } from '@yonos/core';
+import { Attention } from '@yonos/core/nn';
 import { UnetConfigError } from '../errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ActivationName, Module, ModuleList, ResnetBlock2D } from '@yonos/core';
+import type { ActivationName, Module, ModuleList, ResnetBlock2D } from '@yonos/core/nn';
 
 /** ResNet settings shared by every block of a U-Net (diffusers' `resnet_*` arguments). */
 export interface ResnetSettings {

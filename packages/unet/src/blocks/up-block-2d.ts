@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, ModuleList, Upsample2D } from '@yonos/core';
-import type { ResnetBlock2D } from '@yonos/core';
+import { Module, ModuleList, Upsample2D } from '@yonos/core/nn';
+import type { ResnetBlock2D } from '@yonos/core/nn';
 import { makeResnet } from './resnet.js';
 import { concatSkip } from './skip.js';
 import type { ResnetSettings, UNetUpBlock } from './types.js';

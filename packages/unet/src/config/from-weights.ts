@@ -1,4 +1,4 @@
-import { childIndices } from '@yonos/core';
+import { childIndices } from '@yonos/core/internal';
 import type { ModelConfig } from '@yonos/core';
 
 /**

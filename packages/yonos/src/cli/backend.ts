@@ -1,4 +1,5 @@
-import { BACKEND_NAMES, parseThreadCount, useBackend } from '@yonos/core';
+import { BACKEND_NAMES, useBackend } from '@yonos/core';
+import { parseThreadCount } from '@yonos/core/internal';
 import type { BackendInfo, BackendName, UseBackendOptions } from '@yonos/core';
 import type { Command } from 'commander';
 import { type CliIO, writeLine } from './io.js';

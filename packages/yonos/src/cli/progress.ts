@@ -1,4 +1,4 @@
-import { formatDuration } from '@yonos/distill';
+import { formatDuration } from '@yonos/distill/internal';
 import { MultiBar, Presets } from 'cli-progress';
 import { type CliStream, writeLine } from './io.js';
 

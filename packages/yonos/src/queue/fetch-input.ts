@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { YonosError } from '@yonos/core';
-import { isUrlInput } from '@yonos/queue';
+import { isUrlInput } from '@yonos/queue/internal';
 
 /**
  * A job's input URL could not be downloaded. {@link InputFetchError.retryable} is true when a

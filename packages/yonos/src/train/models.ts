@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { YonosError, readModelConfig } from '@yonos/core';
+import { YonosError } from '@yonos/core';
+import { readModelConfig } from '@yonos/core/internal';
 import type { ModelConfig, Rng } from '@yonos/core';
 import type { ModelSource } from '@yonos/distill';
 import { DDIMScheduler, YONOS_SCHEDULER_CONFIG } from '@yonos/sampler';

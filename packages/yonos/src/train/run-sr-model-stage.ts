@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Module, Rng } from '@yonos/core';
+import type { Rng } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import type { DecoderTrainConfig, ImageFolder, SrTrainConfig, Stage } from '@yonos/distill';
 import type { TrainedModelSummary, TrainRunOptions } from './reporter.js';
 import { runToPipelineFolder } from './run-to-pipeline.js';

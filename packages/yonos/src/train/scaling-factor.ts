@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@yonos/core';
 import type { HrBatchSource } from '@yonos/distill';
-import { toSigned } from '@yonos/distill';
+import { toSigned } from '@yonos/distill/internal';
 import { cloneModel } from './models.js';
 import type { TrainVae } from './models.js';
 

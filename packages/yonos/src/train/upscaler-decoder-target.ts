@@ -1,5 +1,5 @@
 import { YonosError, openModelStore } from '@yonos/core';
-import type { Module } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
 import { upscalerRunSchema } from '@yonos/distill';
 import type { DecoderTrainConfig, TrainableCodec } from '@yonos/distill';
 import { MODEL_INDEX_NAME, parseUpscaleModelIndex } from '@yonos/sampler';

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Denoiser, LatentCodec, Module, NoiseScheduler } from '@yonos/core';
-import { ImageFolder, toSigned, validateSuperResolution } from '@yonos/distill';
+import type { Denoiser, LatentCodec, NoiseScheduler } from '@yonos/core';
+import type { Module } from '@yonos/core/nn';
+import { ImageFolder, validateSuperResolution } from '@yonos/distill';
+import { toSigned } from '@yonos/distill/internal';
 import type { RunStageOptions, SrTrainConfig } from '@yonos/distill';
 import { YonosPipeline } from '@yonos/sampler';
 import { TrainSetupError } from './errors.js';

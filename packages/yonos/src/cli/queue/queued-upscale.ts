@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { BackendName } from '@yonos/core';
-import { displayRedisUrl, enqueueUpscale, openUpscaleQueue, upscaleQueueStatus, watchUpscaleBatch } from '@yonos/queue';
+import { enqueueUpscale, openUpscaleQueue, upscaleQueueStatus, watchUpscaleBatch } from '@yonos/queue';
+import { displayRedisUrl } from '@yonos/queue/internal';
 import type { UpscaleJobSpec } from '@yonos/queue';
 import { PartialFailureError } from '../errors.js';
 import { type CliIO, writeLine } from '../io.js';

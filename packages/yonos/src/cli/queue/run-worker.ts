@@ -1,5 +1,6 @@
 import { useBackend } from '@yonos/core';
-import { checkRedis, createUpscaleWorker, displayRedisUrl, stopOnSignals } from '@yonos/queue';
+import { checkRedis, createUpscaleWorker, stopOnSignals } from '@yonos/queue';
+import { displayRedisUrl } from '@yonos/queue/internal';
 import type { UpscaleWorkerEvent } from '@yonos/queue';
 import type { Command } from 'commander';
 import { createUpscaleProcessor } from '../../queue/processor.js';

@@ -1,5 +1,7 @@
-import { openModelStore, readModelConfig } from '@yonos/core';
-import { MODEL_INDEX_NAME, UPSCALE_PIPELINE_CLASS, parseModelIndex, parseModelIndexObject, parseUpscaleModelIndex } from '@yonos/sampler';
+import { openModelStore } from '@yonos/core';
+import { readModelConfig } from '@yonos/core/internal';
+import { MODEL_INDEX_NAME, UPSCALE_PIPELINE_CLASS, parseModelIndex, parseUpscaleModelIndex } from '@yonos/sampler';
+import { parseModelIndexObject } from '@yonos/sampler/internal';
 import type { UpscaleModelIndex, YonosModelIndex } from '@yonos/sampler';
 
 /** A model folder `yonos upscale` can run, told apart by its `model_index.json` `_class_name`. */
