@@ -6,7 +6,7 @@ import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
 import { contextFor, encodeCondition, predictWith, toSigned } from './conditioning.js';
-import { checkTimestepWeighting, checkUniformTimestepWeight } from './noise.js';
+import { checkTimestepOptions } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
@@ -50,10 +50,9 @@ export interface DistillStageOptions extends DiffusionStageOptions {
  * @throws {@link TrainingArgumentError} for an odd or too small scale, or a teacher whose channels differ from the student's.
  */
 export function createDistillStage(options: DistillStageOptions): Stage<DiffusionBatch> {
-  const { codec, student, teacher, scheduler, data, makePair, scale, snrGamma, context, channelWeights, weighting } = options;
+  const { codec, student, teacher, scheduler, data, makePair, scale, context, channelWeights } = options;
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
-  checkTimestepWeighting(snrGamma, weighting);
-  if (options.uniformTimestepWeight !== undefined) checkUniformTimestepWeight(options.uniformTimestepWeight);
+  checkTimestepOptions(options);
   checkScale(scale, 2, 'scale distillation');
   if (scale % 2 !== 0) throw new TrainingArgumentError(`scale distillation: the student's scale must be even (the teacher works at scale / 2), got ${scale}.`);
   if (teacher.inChannels !== student.inChannels || teacher.outChannels !== student.outChannels) {

@@ -117,6 +117,17 @@ export function checkUniformTimestepWeight(uniformWeight: number): void {
 }
 
 /**
+ * Checks the timestep knobs of a diffusion stage's options (the stages call it when built, so a
+ * bad combination fails before the first step): {@link checkTimestepWeighting} and
+ * {@link checkUniformTimestepWeight}.
+ * @throws {@link TrainingArgumentError} for `snrGamma` with `'x0'`, or a uniform weight outside `(0, 1]`.
+ */
+export function checkTimestepOptions(options: { readonly snrGamma?: number; readonly weighting?: LossWeighting; readonly uniformTimestepWeight?: number }): void {
+  checkTimestepWeighting(options.snrGamma, options.weighting);
+  if (options.uniformTimestepWeight !== undefined) checkUniformTimestepWeight(options.uniformTimestepWeight);
+}
+
+/**
  * Per-item loss weights: all ones, {@link minSnrWeights} when `snrGamma` is set, or
  * {@link x0Weights} for `weighting: 'x0'`.
  * @throws {@link TrainingArgumentError} when a weighting needs the scheduler's `alphasCumprod` and it has none, or for `snrGamma` with `'x0'`.

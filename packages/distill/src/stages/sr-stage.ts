@@ -4,7 +4,7 @@ import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
 import { encodeCondition, upsampleLr } from './conditioning.js';
-import { checkTimestepWeighting, checkUniformTimestepWeight } from './noise.js';
+import { checkTimestepOptions } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
@@ -30,10 +30,9 @@ export interface SrStageOptions extends DiffusionStageOptions {
  * @throws {@link TrainingArgumentError} for a bad scale.
  */
 export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
-  const { codec, unet, scheduler, data, degradation, scale, snrGamma, context, channelWeights, weighting } = options;
+  const { codec, unet, scheduler, data, degradation, scale, context, channelWeights } = options;
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
-  checkTimestepWeighting(snrGamma, weighting);
-  if (options.uniformTimestepWeight !== undefined) checkUniformTimestepWeight(options.uniformTimestepWeight);
+  checkTimestepOptions(options);
   checkScale(scale, 1, 'direct SR');
   const mode = options.latentMode ?? 'sample';
   const task: TrainTask<DiffusionBatch> = {
