@@ -131,6 +131,7 @@ export type {
   LossWeighting,
   OneStepLatentArgs,
   OneStepLatentSource,
+  PixelTermBatch,
   ReconstructionLossArgs,
   ReconstructionLossHook,
   RunStageOptions,

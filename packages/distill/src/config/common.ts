@@ -241,6 +241,13 @@ export const diffusionLossSchema = z
      * steers the update: its errors are larger, so at weight 1 they can swamp the one-step one.
      */
     timestep_uniform_weight: z.number().gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }).default(1),
+    /**
+     * Weight of a pixel term (default 0: none): the L1 between the image decoded from the
+     * U-Net's `x_0` estimate and the HR crop (`sr`), or the image decoded from the teacher's
+     * (`distill`), each item weighted as `timestep_uniform_weight` says. Measures the error where
+     * the evaluation does; the frozen decoder runs forward and backward every step.
+     */
+    pixel_weight: z.number().min(0, { error: 'must be >= 0' }).default(0),
     /** `z_0` from a posterior draw (`sample`, as diffusers trains) or its `mean`. */
     latent: z.literal(['sample', 'mean'], { error: 'must be "sample" or "mean"' }).default('sample'),
     /**

@@ -15,6 +15,7 @@ export function diffusionLossOptions(config: { readonly residual: boolean; reado
     ...(loss.timestep_range !== null ? { timestepRange: loss.timestep_range } : {}),
     lastTimestepShare: loss.timestep_last_share,
     uniformTimestepWeight: loss.timestep_uniform_weight,
+    ...(loss.pixel_weight > 0 ? { pixelWeight: loss.pixel_weight } : {}),
     latentMode: loss.latent,
   };
 }

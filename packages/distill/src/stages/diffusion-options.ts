@@ -29,6 +29,14 @@ export interface DiffusionLossOptions {
    * part of the mixture steers the update.
    */
   readonly uniformTimestepWeight?: number;
+  /**
+   * Weight of a pixel term added to the latent loss (default 0: none): the L1 between the
+   * image decoded from the prediction's `x_0` estimate and the HR crop (direct SR) or the
+   * image decoded from the teacher's (scale distillation), each item weighted 1 at the range's
+   * last timestep and `uniformTimestepWeight` elsewhere. The frozen decoder then runs forward
+   * and backward every step.
+   */
+  readonly pixelWeight?: number;
   /** Per-latent-channel loss weights (`decoderChannelWeights` makes the loss track pixel error); default all 1. */
   readonly channelWeights?: readonly number[];
   /** How `z_0` comes from the HR posterior (default `'sample'`, as diffusers trains). */

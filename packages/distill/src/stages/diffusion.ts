@@ -6,6 +6,8 @@ import { contextFor, encodeLatent, predictWith, toSigned } from './conditioning.
 import type { LatentMode } from './conditioning.js';
 import type { DiffusionLossOptions } from './diffusion-options.js';
 import { drawTimesteps, lossWeights, mixtureWeights } from './noise.js';
+import { pixelLoss } from './pixel-term.js';
+import type { PixelTermBatch } from './pixel-term.js';
 import type { TrainableDenoiser, TrainingScheduler } from './types.js';
 
 /**
@@ -23,7 +25,19 @@ export type DiffusionBatch = {
   readonly timesteps: tf.Tensor1D;
   /** Per-item loss weight, float32 `[N]` (ones, or min-SNR weights). */
   readonly weights: tf.Tensor1D;
+  /** What the pixel term needs, when the stage has one (`pixelWeight > 0`). */
+  readonly pixel?: PixelTermBatch;
 };
+
+/** The pixel term of {@link diffusionLoss}: the codec that decodes the `x_0` estimate, and the term's weight. */
+export interface PixelTermOptions {
+  /** The frozen codec; its decoder runs under the gradient tape, its weights are not trained. */
+  readonly codec: LatentCodec;
+  /** How the prediction becomes `x_0` (the scheduler's prediction type). */
+  readonly predictionType: TrainingScheduler['predictionType'];
+  /** Weight of the term (> 0). */
+  readonly weight: number;
+}
 
 /** The noised latents of one batch, before the target is chosen. The caller owns the tensors. */
 export interface NoisedLatents {
@@ -115,7 +129,8 @@ export function timestepTensors(
 
 /**
  * The diffusion loss of one micro-batch: `mean_i(w_i * mean_hwc(u_c * (f(z_t, z_lr, t) - target)^2))`,
- * the denoiser in training mode with dropout re-seeded from the step (`ctx.rng.fork('dropout')`).
+ * the denoiser in training mode with dropout re-seeded from the step (`ctx.rng.fork('dropout')`),
+ * plus `pixel.weight` times the pixel term ({@link pixelLoss}) when the batch carries one.
  * Runs under the gradient tape. Returns a float32 scalar.
  * @param channelWeights `u_c`, one per latent channel (see `decoderChannelWeights`); default all 1.
  */
@@ -125,6 +140,7 @@ export function diffusionLoss(
   ctx: StepContext,
   context: tf.Tensor3D | undefined,
   channelWeights?: readonly number[],
+  pixel?: PixelTermOptions,
 ): tf.Scalar {
   (denoiser as Module).train(ctx.rng.fork('dropout'));
   return tf.tidy(() => {
@@ -133,6 +149,9 @@ export function diffusionLoss(
     const squared = tf.square(tf.sub(pred, batch.target));
     const weighted = channelWeights === undefined ? squared : tf.mul(squared, tf.tensor1d([...channelWeights], 'float32'));
     const perItem = tf.mean(weighted, [1, 2, 3]);
-    return tf.mean(tf.mul(perItem, batch.weights)) as tf.Scalar;
+    const latentLoss = tf.mean(tf.mul(perItem, batch.weights)) as tf.Scalar;
+    if (pixel === undefined || batch.pixel === undefined) return latentLoss;
+    const term = pixelLoss(pixel.codec, pixel.predictionType, batch.zt, pred, batch.pixel);
+    return tf.add(latentLoss, tf.mul(term, pixel.weight)) as tf.Scalar;
   });
 }

@@ -10,6 +10,7 @@ import { checkTimestepOptions } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
+import { checkPixelWeight, decodePrediction, pixelTermBatch } from './pixel-term.js';
 import type { DistillationPairFn, TrainableDenoiser } from './types.js';
 import type { Stage } from './stage.js';
 
@@ -47,6 +48,8 @@ export interface DistillStageOptions extends DiffusionStageOptions {
  * errors by `sqrt(1 - abar)`, so an `x_0` loss would just be this loss re-weighted by
  * `1 - abar_t`, i.e. `1 / (1 + snr)`), and it keeps the student's loss on the same scale as
  * the teacher's own training loss (same weighting, same `snrGamma`), so the two can be compared.
+ * With `pixelWeight`, a pixel term pulls the image the student's `x_0` estimate decodes to
+ * towards the one the teacher's decodes to (the teacher's prediction stays the only target).
  * @throws {@link TrainingArgumentError} for an odd or too small scale, or a teacher whose channels differ from the student's.
  */
 export function createDistillStage(options: DistillStageOptions): Stage<DiffusionBatch> {
@@ -62,7 +65,10 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
     );
   }
   if (teacher === student) throw new TrainingArgumentError('scale distillation: the teacher must be a separate, frozen copy of the student, not the same object.');
+  checkPixelWeight(options.pixelWeight, scheduler);
   const mode = options.latentMode ?? 'sample';
+  const pixelWeight = options.pixelWeight ?? 0;
+  const pixel = pixelWeight > 0 ? { codec, predictionType: scheduler.predictionType, weight: pixelWeight } : undefined;
 
   const task: TrainTask<DiffusionBatch> = {
     batch: async (ctx: StepContext): Promise<DiffusionBatch> => {
@@ -73,7 +79,7 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
         hr.dispose();
       }
     },
-    loss: (batch, ctx) => diffusionLoss(student, batch, ctx, context, channelWeights),
+    loss: (batch, ctx) => diffusionLoss(student, batch, ctx, context, channelWeights, pixel),
   };
 
   // One tidy scope: everything but the returned batch is freed, also when a step throws.
@@ -87,13 +93,20 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
       const { timesteps, weights } = timestepTensors(scheduler, latents.t, options);
       (teacher as Partial<Module>).eval?.();
       const teacherOut = predictWith(teacher, latents.zt, zlrTeacher, timesteps, contextFor(teacher, hr.shape[0], context));
-      if (!residual) return { zt: latents.zt, zlr: zlrStudent, target: teacherOut, timesteps, weights };
+      // The pixel target is the image the teacher's own x_0 estimate decodes to, as the latent target is its prediction.
+      const withPixel = (batch: DiffusionBatch): DiffusionBatch => {
+        if (pixel === undefined) return batch;
+        const teacherTerms = pixelTermBatch(scheduler, toSigned(hr), latents.t, options, residual ? zlrTeacher : undefined);
+        const teacherImage = decodePrediction(codec, scheduler.predictionType, latents.zt, teacherOut, teacherTerms);
+        return { ...batch, pixel: pixelTermBatch(scheduler, teacherImage, latents.t, options, residual ? zlrStudent : undefined) };
+      };
+      if (!residual) return withPixel({ zt: latents.zt, zlr: zlrStudent, target: teacherOut, timesteps, weights });
       // The student's residual is z_0 - z_lr_student = (teacher's residual) + shift, noised with the same noise.
       const shift = tf.sub(zlrTeacher, zlrStudent) as tf.Tensor4D;
       const zt = scheduler.addNoise(tf.add(latents.z0, shift) as tf.Tensor4D, latents.noise, latents.t) as tf.Tensor4D;
       const moved = groundTruthTarget(scheduler, { z0: shift, noise: tf.zerosLike(shift), zt, t: latents.t });
       const target = tf.add(teacherOut, moved) as tf.Tensor4D;
-      return { zt, zlr: zlrStudent, target, timesteps, weights };
+      return withPixel({ zt, zlr: zlrStudent, target, timesteps, weights });
     });
   }
 

@@ -3,11 +3,12 @@ import type { Degradation } from '@yonos/core';
 import type { StepContext, TrainTask } from '../loop/step.js';
 import { checkScale } from './checks.js';
 import { checkChannelWeights } from './channel-weights.js';
-import { encodeCondition, upsampleLr } from './conditioning.js';
+import { encodeCondition, toSigned, upsampleLr } from './conditioning.js';
 import { checkTimestepOptions } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
+import { checkPixelWeight, pixelTermBatch } from './pixel-term.js';
 import type { TrainableDenoiser } from './types.js';
 import type { Stage } from './stage.js';
 
@@ -25,16 +26,20 @@ export interface SrStageOptions extends DiffusionStageOptions {
  * upsampled back with the bicubic and encoded to `z_lr` exactly as `YonosPipeline` does at
  * inference; the HR crop is encoded to `z_0`, noised to `z_t` at uniform random timesteps, and
  * the U-Net regresses `f(concat(z_t, z_lr), t)` onto the scheduler's target (v for
- * v-prediction, `getVelocity`) with MSE, optionally min-SNR weighted. Only the U-Net's
+ * v-prediction, `getVelocity`) with MSE, optionally min-SNR weighted, plus an optional pixel
+ * term (`pixelWeight`: the decoded `x_0` estimate against the HR crop). Only the U-Net's
  * parameters are trained; the codec is evaluated outside the gradient tape.
- * @throws {@link TrainingArgumentError} for a bad scale.
+ * @throws {@link TrainingArgumentError} for a bad scale or pixel weight.
  */
 export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
   const { codec, unet, scheduler, data, degradation, scale, context, channelWeights } = options;
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
   checkTimestepOptions(options);
   checkScale(scale, 1, 'direct SR');
+  checkPixelWeight(options.pixelWeight, scheduler);
   const mode = options.latentMode ?? 'sample';
+  const pixelWeight = options.pixelWeight ?? 0;
+  const pixel = pixelWeight > 0 ? { codec, predictionType: scheduler.predictionType, weight: pixelWeight } : undefined;
   const task: TrainTask<DiffusionBatch> = {
     batch: async (ctx: StepContext): Promise<DiffusionBatch> => {
       const hr = await data.batch(ctx.microBatchIndex);
@@ -44,7 +49,7 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
         hr.dispose();
       }
     },
-    loss: (batch, ctx) => diffusionLoss(unet, batch, ctx, context, channelWeights),
+    loss: (batch, ctx) => diffusionLoss(unet, batch, ctx, context, channelWeights, pixel),
   };
 
   // One tidy scope: everything but the returned batch is freed, also when a step throws.
@@ -53,10 +58,12 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
       const [, h, w] = hr.shape;
       const lr = degradation.degrade(hr, scale, ctx.rng.fork('degrade'));
       const zlr = encodeCondition(codec, upsampleLr(lr, h, w));
-      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, options.residual === true ? zlr : undefined, options);
+      const origin = options.residual === true ? zlr : undefined;
+      const latents = noisedLatents(codec, scheduler, hr, ctx.rng, mode, origin, options);
       const { timesteps, weights } = timestepTensors(scheduler, latents.t, options);
       const target = groundTruthTarget(scheduler, latents);
-      return { zt: latents.zt, zlr, target, timesteps, weights };
+      const batch = { zt: latents.zt, zlr, target, timesteps, weights };
+      return pixel === undefined ? batch : { ...batch, pixel: pixelTermBatch(scheduler, toSigned(hr), latents.t, options, origin) };
     });
   }
 
