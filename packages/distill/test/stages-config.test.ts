@@ -42,7 +42,7 @@ describe('training configs', () => {
     expect(c.checkpoint).toEqual({ dir: '/work/cfg/runs/ckpt', every: 0, keep: 3 });
     expect(c.validation).toEqual({ every: 0, max_images: 4, max_size: 128, samples: 2, seed: 0 });
     expect(c.models.vae.pretrained).toBe('/models/vae');
-    expect(c.loss).toEqual({ snr_gamma: null, weighting: 'prediction', latent: 'sample', channel_weights: null, timestep_range: null, timestep_last_share: 0, timestep_uniform_weight: 1 });
+    expect(c.loss).toEqual({ snr_gamma: null, weighting: 'prediction', latent: 'sample', channel_weights: null, timestep_range: null, timestep_last_share: 0, timestep_uniform_weight: 1, pixel_weight: 0 });
     expect(c.degradation).toEqual({ type: 'bicubic', antialiasing: true, quantize: true });
     expect(c.seed).toBe(0);
     expect(c.output).toBe('/work/cfg/runs/out');
