@@ -7,7 +7,7 @@ import type { TrainingScheduler } from './types.js';
 
 /**
  * What the pixel term of a diffusion loss needs of one micro-batch besides the prediction
- * (see {@link pixelLoss}). Part of the batch, so the loop disposes it.
+ * (see `pixelLoss`). Part of the batch, so the loop disposes it.
  */
 export type PixelTermBatch = {
   /** The image the decoded `x_0` estimate is pulled towards: NHWC `[N, H, W, 3]`, float32, `[-1, 1]`. */
