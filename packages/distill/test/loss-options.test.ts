@@ -15,7 +15,7 @@ import {
 } from '../src/index.js';
 import { checkChannelWeights, drawTimesteps } from '../src/stages/index.js';
 import type { StepContext } from '../src/index.js';
-import { FixedBatches, TestScheduler, makeCodec, makeDenoiser, poolDegradation } from './stages-fixtures.js';
+import { FixedBatches, MINIMAL_SR_CONFIG, TestScheduler, makeCodec, makeDenoiser, poolDegradation } from './stages-fixtures.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -152,16 +152,7 @@ describe('timestep last share', () => {
 });
 
 describe('loss.channel_weights, loss.weighting and loss.timestep_range in the configs', () => {
-  const base = {
-    data: { train: 'data/train', crop_size: 32, batch_size: 2 },
-    optimizer: { lr: 1e-4 },
-    checkpoint: { dir: 'runs/ckpt' },
-    output: 'runs/out',
-    steps: 10,
-    scale: 2,
-    models: { vae: { pretrained: '/v' }, unet: { config: { in_channels: 8 } } },
-    degradation: { type: 'bicubic' },
-  };
+  const base = MINIMAL_SR_CONFIG;
   test('accepts null, "decoder" and an array; rejects anything else with the key named', () => {
     expect(parseTrainConfig('sr', { ...base, loss: { channel_weights: 'decoder' } }).loss.channel_weights).toBe('decoder');
     expect(parseTrainConfig('sr', { ...base, loss: { channel_weights: [1, 0.5] } }).loss.channel_weights).toEqual([1, 0.5]);

@@ -9,7 +9,7 @@ import { TrainingArgumentError, TrainingConfigError, createDistillStage, createS
 import { checkPixelWeight, impliedX0, pixelLoss, pixelTermBatch } from '../src/stages/index.js';
 import type { DiffusionBatch, StepContext } from '../src/index.js';
 import type { TrainingScheduler } from '../src/stages/index.js';
-import { FixedBatches, TestScheduler, changedNames, makeCodec, makeDenoiser, makePoolPair, maxAbsDiff, poolDegradation, weightsOf } from './stages-fixtures.js';
+import { FixedBatches, MINIMAL_SR_CONFIG, TestScheduler, changedNames, makeCodec, makeDenoiser, makePoolPair, maxAbsDiff, poolDegradation, weightsOf } from './stages-fixtures.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -159,16 +159,7 @@ describe('distillation stage with a pixel term', () => {
 });
 
 describe('loss.pixel_weight', () => {
-  const base = {
-    data: { train: 'data/train', crop_size: 32, batch_size: 2 },
-    optimizer: { lr: 1e-4 },
-    checkpoint: { dir: 'runs/ckpt' },
-    output: 'runs/out',
-    steps: 10,
-    scale: 2,
-    models: { vae: { pretrained: '/v' }, unet: { config: { in_channels: 8 } } },
-    degradation: { type: 'bicubic' },
-  };
+  const base = MINIMAL_SR_CONFIG;
   test('defaults to 0 (no option), maps to pixelWeight, and a negative weight is refused with its key path', () => {
     expect(parseTrainConfig('sr', base).loss.pixel_weight).toBe(0);
     expect(diffusionLossOptions(parseTrainConfig('sr', base))).not.toHaveProperty('pixelWeight');

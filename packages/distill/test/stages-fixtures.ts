@@ -252,3 +252,15 @@ export function makeCodec(seed = 1): TinyCodec {
 export function makeDenoiser(seed = 2, crossAttentionDim: number | null = 6): TinyDenoiser {
   return new TinyDenoiser(crossAttentionDim).initialize(createRng(seed));
 }
+
+/** The smallest raw `sr` training config that parses (paths are never read): spread it and add the keys under test. */
+export const MINIMAL_SR_CONFIG = {
+  data: { train: 'data/train', crop_size: 32, batch_size: 2 },
+  optimizer: { lr: 1e-4 },
+  checkpoint: { dir: 'runs/ckpt' },
+  output: 'runs/out',
+  steps: 10,
+  scale: 2,
+  models: { vae: { pretrained: '/v' }, unet: { config: { in_channels: 8 } } },
+  degradation: { type: 'bicubic' },
+};
