@@ -7,7 +7,7 @@ import type { LatentMode } from './conditioning.js';
 import type { DiffusionLossOptions } from './diffusion-options.js';
 import { drawTimesteps, lossWeights, mixtureWeights } from './noise.js';
 import { pixelLoss } from './pixel-term.js';
-import type { PixelTermBatch } from './pixel-term.js';
+import type { PixelTermBatch, PixelTermOptions } from './pixel-term.js';
 import type { TrainableDenoiser, TrainingScheduler } from './types.js';
 
 /**
@@ -28,16 +28,6 @@ export type DiffusionBatch = {
   /** What the pixel term needs, when the stage has one (`pixelWeight > 0`). */
   readonly pixel?: PixelTermBatch;
 };
-
-/** The pixel term of {@link diffusionLoss}: the codec that decodes the `x_0` estimate, and the term's weight. */
-export interface PixelTermOptions {
-  /** The frozen codec; its decoder runs under the gradient tape, its weights are not trained. */
-  readonly codec: LatentCodec;
-  /** How the prediction becomes `x_0` (the scheduler's prediction type). */
-  readonly predictionType: TrainingScheduler['predictionType'];
-  /** Weight of the term (> 0). */
-  readonly weight: number;
-}
 
 /** The noised latents of one batch, before the target is chosen. The caller owns the tensors. */
 export interface NoisedLatents {

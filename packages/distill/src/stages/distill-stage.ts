@@ -10,7 +10,7 @@ import { checkTimestepOptions } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
-import { checkPixelWeight, decodePrediction, pixelTermBatch } from './pixel-term.js';
+import { alphaBarRoots, decodePrediction, pixelTermBatch, pixelTermOptions } from './pixel-term.js';
 import type { DistillationPairFn, TrainableDenoiser } from './types.js';
 import type { Stage } from './stage.js';
 
@@ -65,10 +65,8 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
     );
   }
   if (teacher === student) throw new TrainingArgumentError('scale distillation: the teacher must be a separate, frozen copy of the student, not the same object.');
-  checkPixelWeight(options.pixelWeight, scheduler);
   const mode = options.latentMode ?? 'sample';
-  const pixelWeight = options.pixelWeight ?? 0;
-  const pixel = pixelWeight > 0 ? { codec, predictionType: scheduler.predictionType, weight: pixelWeight } : undefined;
+  const pixel = pixelTermOptions(options.pixelWeight, codec, scheduler);
 
   const task: TrainTask<DiffusionBatch> = {
     batch: async (ctx: StepContext): Promise<DiffusionBatch> => {
@@ -96,8 +94,8 @@ export function createDistillStage(options: DistillStageOptions): Stage<Diffusio
       // The pixel target is the image the teacher's own x_0 estimate decodes to, as the latent target is its prediction.
       const withPixel = (batch: DiffusionBatch): DiffusionBatch => {
         if (pixel === undefined) return batch;
-        const teacherTerms = pixelTermBatch(scheduler, toSigned(hr), latents.t, options, residual ? zlrTeacher : undefined);
-        const teacherImage = decodePrediction(codec, scheduler.predictionType, latents.zt, teacherOut, teacherTerms);
+        const roots = alphaBarRoots(scheduler, latents.t);
+        const teacherImage = decodePrediction(codec, scheduler.predictionType, latents.zt, teacherOut, { ...roots, ...(residual ? { origin: zlrTeacher } : {}) });
         return { ...batch, pixel: pixelTermBatch(scheduler, teacherImage, latents.t, options, residual ? zlrStudent : undefined) };
       };
       if (!residual) return withPixel({ zt: latents.zt, zlr: zlrStudent, target: teacherOut, timesteps, weights });

@@ -15,9 +15,9 @@ export { drawTimesteps, lossWeights, minSnrWeights, mixtureWeights, snrAt, x0Wei
 export type { LossWeighting } from './noise.js';
 export type { DiffusionLossOptions, DiffusionStageOptions } from './diffusion-options.js';
 export { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
-export type { DiffusionBatch, NoisedLatents, PixelTermOptions, TimestepTensors } from './diffusion.js';
-export { checkPixelWeight, decodePrediction, impliedX0, pixelLoss, pixelTermBatch } from './pixel-term.js';
-export type { PixelTermBatch, PixelTermTimesteps } from './pixel-term.js';
+export type { DiffusionBatch, NoisedLatents, TimestepTensors } from './diffusion.js';
+export { alphaBarRoots, checkPixelWeight, decodePrediction, impliedX0, pixelLoss, pixelTermBatch, pixelTermOptions } from './pixel-term.js';
+export type { AlphaBarRoots, PixelTermBatch, PixelTermOptions, PixelTermTimesteps } from './pixel-term.js';
 export { checkChannelWeights, decoderChannelWeights } from './channel-weights.js';
 export type { DecoderChannelWeightsOptions } from './channel-weights.js';
 export { createVaeStage } from './vae-stage.js';

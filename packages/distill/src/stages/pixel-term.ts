@@ -22,6 +22,16 @@ export type PixelTermBatch = {
   readonly origin?: tf.Tensor4D;
 };
 
+/** The pixel term of `diffusionLoss`: the codec that decodes the `x_0` estimate, and the term's weight. */
+export interface PixelTermOptions {
+  /** The frozen codec; its decoder runs under the gradient tape, its weights are not trained. */
+  readonly codec: LatentCodec;
+  /** How the prediction becomes `x_0` (the scheduler's prediction type). */
+  readonly predictionType: PredictionType;
+  /** Weight of the term (> 0). */
+  readonly weight: number;
+}
+
 /** Which timesteps a pixel term covers and how it weighs them: the stage's timestep options. */
 export interface PixelTermTimesteps {
   /** The range trained on (default all); its last timestep is the one-step one. */
@@ -44,6 +54,38 @@ export function checkPixelWeight(weight: number | undefined, scheduler: Training
 }
 
 /**
+ * A diffusion stage's pixel term from its options, checked ({@link checkPixelWeight}) when the
+ * stage is built: `undefined` when `pixelWeight` is 0 or unset.
+ * @throws {@link TrainingArgumentError} as {@link checkPixelWeight}.
+ */
+export function pixelTermOptions(pixelWeight: number | undefined, codec: LatentCodec, scheduler: TrainingScheduler): PixelTermOptions | undefined {
+  checkPixelWeight(pixelWeight, scheduler);
+  if (pixelWeight === undefined || pixelWeight === 0) return undefined;
+  return { codec, predictionType: scheduler.predictionType, weight: pixelWeight };
+}
+
+/** `sqrt(abar_t)` and `sqrt(1 - abar_t)` per item, what turns a prediction into `x_0`. */
+export type AlphaBarRoots = Pick<PixelTermBatch, 'sqrtAlphaBar' | 'sqrtOneMinusAlphaBar'>;
+
+/**
+ * `sqrt(abar_t)` and `sqrt(1 - abar_t)` of the items' timesteps, float32 `[N]` each; caller owns them.
+ * @throws {@link TrainingArgumentError} for a scheduler without `alphasCumprod` or a timestep outside it.
+ */
+export function alphaBarRoots(scheduler: TrainingScheduler, t: readonly number[]): AlphaBarRoots {
+  const alphas = scheduler.alphasCumprod;
+  if (alphas === undefined) throw new TrainingArgumentError("pixelWeight needs the scheduler's alphasCumprod; use DDIMScheduler.");
+  const abar = t.map((step) => {
+    const a = alphas[step];
+    if (a === undefined) throw new TrainingArgumentError(`pixel term: timestep ${step} is outside the schedule of ${alphas.length} steps.`);
+    return a;
+  });
+  return {
+    sqrtAlphaBar: tf.tensor1d(abar.map(Math.sqrt), 'float32'),
+    sqrtOneMinusAlphaBar: tf.tensor1d(abar.map((a) => Math.sqrt(1 - a)), 'float32'),
+  };
+}
+
+/**
  * The per-batch tensors of the pixel term, built with the batch (outside the gradient tape).
  * @param target NHWC `[N, H, W, 3]` in `[-1, 1]`; cloned, not disposed.
  * @param t The items' timesteps.
@@ -56,13 +98,6 @@ export function pixelTermBatch(
   timesteps: PixelTermTimesteps,
   origin?: tf.Tensor4D,
 ): PixelTermBatch {
-  const alphas = scheduler.alphasCumprod;
-  if (alphas === undefined) throw new TrainingArgumentError("pixelWeight needs the scheduler's alphasCumprod; use DDIMScheduler.");
-  const abar = t.map((step) => {
-    const a = alphas[step];
-    if (a === undefined) throw new TrainingArgumentError(`pixel term: timestep ${step} is outside the schedule of ${alphas.length} steps.`);
-    return a;
-  });
   const last = timesteps.timestepRange?.[1] ?? scheduler.numTrainTimesteps - 1;
   const weights = mixtureWeights(
     t.map(() => 1),
@@ -72,8 +107,7 @@ export function pixelTermBatch(
   );
   return {
     target: tf.clone(target),
-    sqrtAlphaBar: tf.tensor1d(abar.map(Math.sqrt), 'float32'),
-    sqrtOneMinusAlphaBar: tf.tensor1d(abar.map((a) => Math.sqrt(1 - a)), 'float32'),
+    ...alphaBarRoots(scheduler, t),
     weights: tf.tensor1d(weights, 'float32'),
     ...(origin !== undefined ? { origin: tf.clone(origin) } : {}),
   };
@@ -113,7 +147,7 @@ export function decodePrediction(
   predictionType: PredictionType,
   zt: tf.Tensor4D,
   prediction: tf.Tensor4D,
-  pixel: Pick<PixelTermBatch, 'sqrtAlphaBar' | 'sqrtOneMinusAlphaBar' | 'origin'>,
+  pixel: AlphaBarRoots & Pick<PixelTermBatch, 'origin'>,
 ): tf.Tensor4D {
   return tf.tidy(() => {
     let x0 = impliedX0(predictionType, zt, prediction, pixel.sqrtAlphaBar, pixel.sqrtOneMinusAlphaBar);

@@ -8,7 +8,7 @@ import { checkTimestepOptions } from './noise.js';
 import { diffusionLoss, groundTruthTarget, noisedLatents, timestepTensors } from './diffusion.js';
 import type { DiffusionBatch } from './diffusion.js';
 import type { DiffusionStageOptions } from './diffusion-options.js';
-import { checkPixelWeight, pixelTermBatch } from './pixel-term.js';
+import { pixelTermBatch, pixelTermOptions } from './pixel-term.js';
 import type { TrainableDenoiser } from './types.js';
 import type { Stage } from './stage.js';
 
@@ -36,10 +36,8 @@ export function createSrStage(options: SrStageOptions): Stage<DiffusionBatch> {
   if (channelWeights !== undefined) checkChannelWeights(channelWeights, codec.latentChannels);
   checkTimestepOptions(options);
   checkScale(scale, 1, 'direct SR');
-  checkPixelWeight(options.pixelWeight, scheduler);
   const mode = options.latentMode ?? 'sample';
-  const pixelWeight = options.pixelWeight ?? 0;
-  const pixel = pixelWeight > 0 ? { codec, predictionType: scheduler.predictionType, weight: pixelWeight } : undefined;
+  const pixel = pixelTermOptions(options.pixelWeight, codec, scheduler);
   const task: TrainTask<DiffusionBatch> = {
     batch: async (ctx: StepContext): Promise<DiffusionBatch> => {
       const hr = await data.batch(ctx.microBatchIndex);
